@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Addresses and endpoints shared by the engine and the daemon. */
+#ifndef FTP_ALG_ADDR_H
+#define FTP_ALG_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+union alg_addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+	uint8_t b[16];
+};
+
+/* family is AF_INET, AF_INET6, or AF_UNSPEC for "port only" (229 reply). */
+struct alg_endpoint {
+	int family;
+	union alg_addr addr;
+	uint16_t port;		/* host order */
+};
+
+static inline bool alg_addr_eq(int family, const union alg_addr *a,
+			       const union alg_addr *b)
+{
+	return memcmp(a, b, family == AF_INET ? 4 : 16) == 0;
+}
+
+/* "192.0.2.1" or "2001:db8::1"; buf needs INET6_ADDRSTRLEN. */
+const char *alg_addr_str(int family, const union alg_addr *a, char *buf,
+			 size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * FTP control-line grammar: pure functions over one complete line.
+ *
+ * A "line" is passed WITHOUT its terminator (the caller strips "\r\n" or a
+ * bare "\n"; a trailing '\r' left in place is also tolerated). Nothing here
+ * allocates, logs or keeps state.
+ */
+#ifndef FTP_ALG_FTP_H
+#define FTP_ALG_FTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ftp-alg/addr.h"
+
+enum ftp_kind {
+	FTP_NONE = 0,		/* nothing the ALG acts on */
+	/* client commands */
+	FTP_CMD_PORT,		/* PORT h1,h2,h3,h4,p1,p2 */
+	FTP_CMD_EPRT,		/* EPRT |af|addr|port| (RFC 2428) */
+	FTP_CMD_LPRT,		/* LPRT af,hal,h1..,pal,p1.. (RFC 1639) */
+	FTP_CMD_PASV,
+	FTP_CMD_EPSV,		/* EPSV, EPSV 1, EPSV 2, EPSV ALL */
+	FTP_CMD_LPSV,
+	FTP_CMD_AUTH,		/* AUTH TLS / AUTH SSL / AUTH TLS-C ... */
+	FTP_CMD_CCC,
+	FTP_CMD_OTHER,		/* any other well-formed command */
+	/* server replies */
+	FTP_REPLY_227,		/* Entering Passive Mode (h1,...,p2) */
+	FTP_REPLY_228,		/* Entering Long Passive Mode (...) */
+	FTP_REPLY_229,		/* Entering Extended Passive Mode (|||port|) */
+	FTP_REPLY_234,		/* AUTH accepted: TLS follows */
+	FTP_REPLY_OTHER,	/* any other reply line */
+	FTP_KIND_MAX
+};
+
+const char *ftp_kind_name(enum ftp_kind k);
+
+struct ftp_msg {
+	enum ftp_kind kind;
+	int code;		/* reply code (100..599); 0 for commands */
+	char sep;		/* reply: ' ' last line, '-' multi-line start */
+	bool has_ep;		/* ep holds the announced data endpoint */
+	struct alg_endpoint ep;	/* 229: family AF_UNSPEC, port only */
+	/*
+	 * The span of the line that a rewrite replaces: for PORT and 227 the
+	 * six numbers "h1,...,p2"; for EPRT the whole argument
+	 * "|af|addr|port|"; for LPRT and 228 all the numbers; for 229 the
+	 * "|||port|" group. Offsets are into the line as passed.
+	 */
+	size_t field_off, field_len;
+	char delim;		/* EPRT/229 delimiter (33..126) */
+};
+
+/*
+ * Parse a client command line. Returns 0 with m->kind set (FTP_CMD_OTHER
+ * for commands we do not act on), or -EINVAL when the line is a command
+ * we act on (PORT, EPRT, LPRT) but its argument is malformed; *why then
+ * names the fault ("octet over 255", "port 0", "garbage after numbers",
+ * ...). Verbs are case-insensitive; leading spaces are not allowed (the
+ * verb must start the line).
+ */
+int ftp_parse_command(const char *line, size_t len, struct ftp_msg *m,
+		      const char **why);
+
+/*
+ * Parse a server reply line. Lines that do not start with three digits
+ * followed by ' ', '-' or end of line are continuation text: kind
+ * FTP_NONE, code 0. Returns -EINVAL (with *why) when a 227/228/229 line
+ * carries a malformed endpoint.
+ */
+int ftp_parse_reply(const char *line, size_t len, struct ftp_msg *m,
+		    const char **why);
+
+/*
+ * Write the replacement for m's field carrying ep, in the syntax of
+ * m->kind (same EPRT delimiter and family number as the original, 229
+ * keeps its delimiter). Returns the length written (no NUL is counted,
+ * one is written if room), or -ENOSPC / -EAFNOSUPPORT (PORT, 227 need
+ * AF_INET).
+ */
+int ftp_format_field(const struct ftp_msg *m, const struct alg_endpoint *ep,
+		     char *out, size_t cap);
+
+#define FTP_FIELD_MAX	96	/* longest field ftp_format_field writes */
+
+#endif
