@@ -732,7 +732,13 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 	h = held_new(id, p, now_ms);
 	if (!h)
 		goto nomem;
-	if (!p->paylen || (!s->inspect && !st->nheld)) {
+	/*
+	 * Nothing to inspect: no payload, inspection over, or a closed
+	 * session lingering for its last packets (it is freed with no
+	 * chance to release anything held, so nothing may be held there).
+	 */
+	if (!p->paylen || s->state == ALG_S_CLOSED ||
+	    (!s->inspect && !st->nheld)) {
 		if (seq_after(p->seq + p->paylen, st->nxt))
 			st->nxt = p->seq + p->paylen;
 		release(t, s, dir, h, r);

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The objects of deploy/ftp-alg.nft seen from the daemon: check that they
+ * are there, and install or remove the rules queueing control connections
+ * in chain ctl_queue.
+ *
+ * The queue rules end in the native queue expression (nft_queue) where
+ * the kernel has it, else in the xtables NFQUEUE target through
+ * nft_compat: both are listed by nft as "queue num N bypass".
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include "ftp-alg/pin.h"
+#include "pin_int.h"
+
+/* ---- pin_check_table ------------------------------------------------- */
+
+/* The shape each set has in deploy/ftp-alg.nft. */
+struct pin_set_shape {
+	const char *name;
+	const char *what;
+	uint32_t klen, dlen;
+	uint32_t flags;		/* NFT_SET_* that must be set */
+};
+
+static const struct pin_set_shape pin_shapes[] = {
+	/* set ctl_ports { type inet_service; } */
+	{ PIN_CTL_PORTS, "set ctl_ports", 2, 0, 0 },
+	/* set pin4 { type ipv4_addr . ipv4_addr . inet_service;
+	 *	      flags dynamic,timeout; } */
+	{ PIN_SET4, "set pin4", 12, 0, NFT_SET_TIMEOUT },
+	/* set pin6 { type ipv6_addr . ipv6_addr . inet_service;
+	 *	      flags dynamic,timeout; } */
+	{ PIN_SET6, "set pin6", 36, 0, NFT_SET_TIMEOUT },
+	/* map dnat4 { type ipv4_addr . ipv4_addr . inet_service :
+	 *	       ipv4_addr . inet_service; flags timeout; } */
+	{ PIN_MAP4, "map dnat4", 12, 8, NFT_SET_MAP | NFT_SET_TIMEOUT },
+};
+
+union pin_msg {
+	struct nlmsghdr h;
+	char b[PIN_MSG_MAX];
+};
+
+/* list table inet ftp_alg */
+static int pin_get_table(struct pin_ctx *c)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	union pin_msg m;
+	int err;
+
+	t = nftnl_table_alloc();
+	if (!t)
+		return -ENOMEM;
+	err = -ENOMEM;
+	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, PIN_TABLE) < 0)
+		goto err_table;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETTABLE, NFPROTO_INET,
+				    NLM_F_ACK, pin_next_seq(c));
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	err = pin_request(c, nlh, NULL, NULL);
+err_table:
+	nftnl_table_free(t);
+	return err;
+}
+
+/* list chain inet ftp_alg ctl_queue */
+static int pin_get_chain(struct pin_ctx *c, const char *name)
+{
+	struct nftnl_chain *ch;
+	struct nlmsghdr *nlh;
+	union pin_msg m;
+	int err;
+
+	ch = nftnl_chain_alloc();
+	if (!ch)
+		return -ENOMEM;
+	err = -ENOMEM;
+	if (nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name) < 0)
+		goto err_chain;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETCHAIN, NFPROTO_INET,
+				    NLM_F_ACK, pin_next_seq(c));
+	nftnl_chain_nlmsg_build_payload(nlh, ch);
+	err = pin_request(c, nlh, NULL, NULL);
+err_chain:
+	nftnl_chain_free(ch);
+	return err;
+}
+
+struct pin_set_seen {
+	bool got;
+	uint32_t klen, dlen, flags;
+};
+
+static int pin_set_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct pin_set_seen *seen = arg;
+	struct nftnl_set *s;
+
+	s = nftnl_set_alloc();
+	if (!s) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0) {
+		nftnl_set_free(s);
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	seen->got = true;
+	seen->klen = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+	if (nftnl_set_is_set(s, NFTNL_SET_DATA_LEN))
+		seen->dlen = nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN);
+	if (nftnl_set_is_set(s, NFTNL_SET_FLAGS))
+		seen->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* list set inet ftp_alg $name, then compare it with its shape */
+static int pin_get_set(struct pin_ctx *c, const struct pin_set_shape *sh)
+{
+	struct pin_set_seen seen = { .got = false };
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union pin_msg m;
+	int err;
+
+	s = nftnl_set_alloc();
+	if (!s)
+		return -ENOMEM;
+	err = -ENOMEM;
+	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, sh->name) < 0)
+		goto err_set;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSET, NFPROTO_INET,
+				    NLM_F_ACK, pin_next_seq(c));
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	err = pin_request(c, nlh, pin_set_cb, &seen);
+	if (err)
+		goto err_set;
+	if (!seen.got || seen.klen != sh->klen || seen.dlen != sh->dlen ||
+	    (seen.flags & sh->flags) != sh->flags)
+		err = -EINVAL;
+err_set:
+	nftnl_set_free(s);
+	return err;
+}
+
+int pin_check_table(struct pin_ctx *c, const char **what)
+{
+	const char *dummy;
+	size_t i;
+	int err;
+
+	if (!what)
+		what = &dummy;
+	*what = "table inet " PIN_TABLE;
+	err = pin_get_table(c);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(pin_shapes) / sizeof(pin_shapes[0]); i++) {
+		*what = pin_shapes[i].what;
+		err = pin_get_set(c, &pin_shapes[i]);
+		if (err)
+			return err;
+	}
+	*what = "chain " PIN_QUEUE_CHAIN;
+	err = pin_get_chain(c, PIN_QUEUE_CHAIN);
+	if (err)
+		return err;
+	*what = NULL;
+	return 0;
+}
+
+/* ---- queue rules ----------------------------------------------------- */
+
+/* A new expression, already owned by r; NULL on ENOMEM. */
+static struct nftnl_expr *pin_expr(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e;
+
+	e = nftnl_expr_alloc(name);
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+/* meta l4proto tcp */
+static int pin_expr_l4proto_tcp(struct nftnl_rule *r)
+{
+	uint8_t proto = IPPROTO_TCP;
+	struct nftnl_expr *e;
+
+	/* meta load l4proto => reg 1 */
+	e = pin_expr(r, "meta");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	/* cmp eq reg 1 0x06 */
+	e = pin_expr(r, "cmp");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, sizeof(proto)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* tcp dport @ctl_ports, or tcp sport @ctl_ports */
+static int pin_expr_port_lookup(struct nftnl_rule *r, bool reply)
+{
+	uint32_t off = reply ? offsetof(struct tcphdr, source) :
+			       offsetof(struct tcphdr, dest);
+	struct nftnl_expr *e;
+
+	/* payload load 2b @ transport header + off => reg 1 */
+	e = pin_expr(r, "payload");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(uint16_t));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	/* lookup reg 1 set ctl_ports: a named set, found by its name */
+	e = pin_expr(r, "lookup");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, PIN_CTL_PORTS) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* queue num N bypass, with nft_queue */
+static int pin_expr_queue(struct nftnl_rule *r, uint16_t num)
+{
+	struct nftnl_expr *e;
+
+	e = pin_expr(r, "queue");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, NFT_QUEUE_FLAG_BYPASS);
+	return 0;
+}
+
+/*
+ * queue num N bypass, as iptables-nft writes it: -j NFQUEUE --queue-num N
+ * --queue-bypass. xt_check_target() wants the info padded to XT_ALIGN.
+ */
+static int pin_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
+{
+	size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
+	struct xt_NFQ_info_v3 *info;
+	struct nftnl_expr *e;
+
+	e = pin_expr(r, "target");
+	if (!e)
+		return -ENOMEM;
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE") < 0)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	info = calloc(1, len);
+	if (!info)
+		return -ENOMEM;
+	info->queuenum = num;
+	/* xt_NFQUEUE refuses 0 queues */
+	info->queues_total = 1;
+	info->flags = NFQ_FLAG_BYPASS;
+	/* libnftnl keeps this pointer and frees it with the expression */
+	if (nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, len) < 0) {
+		free(info);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A rule of chain ctl_queue, without expressions yet. */
+static struct nftnl_rule *pin_queue_rule(void)
+{
+	struct nftnl_rule *r;
+
+	r = nftnl_rule_alloc();
+	if (!r)
+		return NULL;
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, PIN_QUEUE_CHAIN) < 0) {
+		nftnl_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
+			 uint16_t queue_num, bool native)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_rule *r;
+	union pin_msg m;
+	int err;
+
+	r = pin_queue_rule();
+	if (!r)
+		return -ENOMEM;
+	/*
+	 * add rule inet ftp_alg ctl_queue meta l4proto tcp
+	 *	tcp dport @ctl_ports queue num N bypass
+	 * (reply: tcp sport @ctl_ports)
+	 */
+	err = pin_expr_l4proto_tcp(r);
+	if (!err)
+		err = pin_expr_port_lookup(r, reply);
+	if (!err)
+		err = native ? pin_expr_queue(r, queue_num) :
+			       pin_expr_nfqueue(r, queue_num);
+	if (err)
+		goto err_rule;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
+				    seq);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	err = pin_msg_copy(buf, len, nlh);
+err_rule:
+	nftnl_rule_free(r);
+	return err;
+}
+
+/* flush chain inet ftp_alg ctl_queue: DELRULE without a handle */
+static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_rule *r;
+	union pin_msg m;
+	int err;
+
+	r = pin_queue_rule();
+	if (!r)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELRULE, NFPROTO_INET,
+				    NLM_F_ACK, seq);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	err = pin_msg_copy(buf, len, nlh);
+	nftnl_rule_free(r);
+	return err;
+}
+
+/*
+ * One transaction: flush ctl_queue, and (install) add both rules.
+ * *no_expr: the flush went through but a rule was refused with ENOENT or
+ * EOPNOTSUPP, as a kernel without the queue expression refuses it.
+ */
+static int pin_queue_batch(struct pin_ctx *c, bool install, uint16_t num,
+			   bool native, bool *no_expr)
+{
+	struct pin_batch b;
+	size_t room;
+	char *p;
+	int err, i;
+
+	*no_expr = false;
+	err = pin_batch_start(c, &b);
+	if (err)
+		return err;
+	for (i = 0; i < (install ? 3 : 1); i++) {
+		err = -ENOMEM;
+		p = pin_batch_room(&b, &room);
+		if (!p)
+			goto err_free;
+		if (i == 0)
+			err = pin_build_queue_flush(p, room,
+						    pin_batch_seq(&b));
+		else
+			err = pin_build_queue_rule(p, room, pin_batch_seq(&b),
+						   i == 2, num, native);
+		if (err < 0)
+			goto err_free;
+		pin_batch_push(&b, err);
+	}
+	err = pin_batch_run(&b);
+	if (install && b.err && b.err[0] == 0 &&
+	    (err == -ENOENT || err == -EOPNOTSUPP))
+		*no_expr = true;
+err_free:
+	pin_batch_free(&b);
+	return err;
+}
+
+int pin_queue_install(struct pin_ctx *c, uint16_t queue_num, bool *native)
+{
+	bool no_expr;
+	int err;
+
+	err = pin_queue_batch(c, true, queue_num, true, &no_expr);
+	if (!err) {
+		*native = true;
+		return 0;
+	}
+	if (!no_expr)
+		return err;
+	err = pin_queue_batch(c, true, queue_num, false, &no_expr);
+	if (!err)
+		*native = false;
+	return err;
+}
+
+int pin_queue_remove(struct pin_ctx *c)
+{
+	bool no_expr;
+
+	return pin_queue_batch(c, false, 0, false, &no_expr);
+}

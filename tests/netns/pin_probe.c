@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pin_probe: drives nft/pin.c and nft/ruleset.c against the kernel, one
+ * step per invocation, for tests/netns/test_pin_kernel.sh (which looks at
+ * the result with nft between steps). Prints "ok: ..." or "FAIL: ..." for
+ * each check; exits 1 on any failure, 2 on a usage error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "ftp-alg/pin.h"
+
+static int failures;
+
+static void check(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		failures++;
+}
+
+static void addr(int family, const char *s, union alg_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(family, s, a) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+}
+
+static void endpoint(struct alg_endpoint *ep, int family, const char *s,
+		     uint16_t port)
+{
+	ep->family = family;
+	addr(family, s, &ep->addr);
+	ep->port = port;
+}
+
+/*
+ * The two entries every step works with:
+ *   pin4  192.0.2.10 . 10.0.0.5 . 50001
+ *   dnat4 192.0.2.10 . 198.51.100.1 . 40001 : 10.0.0.5 . 50001
+ *   pin6  2001:db8::10 . 2001:db8:1::5 . 50002
+ */
+static void entries(struct pin_entry e[2])
+{
+	memset(e, 0, 2 * sizeof(*e));
+	e[0].family = AF_INET;
+	addr(AF_INET, "192.0.2.10", &e[0].peer);
+	endpoint(&e[0].wire, AF_INET, "198.51.100.1", 40001);
+	endpoint(&e[0].target, AF_INET, "10.0.0.5", 50001);
+	e[0].timeout_ms = 60000;
+	e[1].family = AF_INET6;
+	addr(AF_INET6, "2001:db8::10", &e[1].peer);
+	endpoint(&e[1].wire, AF_INET6, "2001:db8:1::5", 50002);
+	e[1].target = e[1].wire;
+	e[1].timeout_ms = 90000;
+}
+
+static const char *str(int family, const union alg_addr *a, char *buf)
+{
+	return inet_ntop(family, a, buf, INET6_ADDRSTRLEN);
+}
+
+struct seen {
+	const struct pin_entry *want;
+	unsigned n, match;
+};
+
+static bool same_entry(const struct pin_entry *a, const struct pin_entry *b)
+{
+	return a->family == b->family &&
+	       alg_addr_eq(a->family, &a->peer, &b->peer) &&
+	       alg_addr_eq(a->family, &a->wire.addr, &b->wire.addr) &&
+	       a->wire.port == b->wire.port &&
+	       alg_addr_eq(a->family, &a->target.addr, &b->target.addr) &&
+	       a->target.port == b->target.port &&
+	       a->timeout_ms == b->timeout_ms;
+}
+
+static int count_cb(const struct pin_entry *e, uint32_t expires_ms, void *arg)
+{
+	struct seen *s = arg;
+	char p[INET6_ADDRSTRLEN], w[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
+
+	s->n++;
+	if (s->want && same_entry(e, s->want) && expires_ms > 0 &&
+	    expires_ms <= e->timeout_ms)
+		s->match++;
+	if (s->want)
+		printf("   dump: %s . %s . %u -> %s . %u timeout %ums "
+		       "expires %ums\n", str(e->family, &e->peer, p),
+		       str(e->family, &e->wire.addr, w), e->wire.port,
+		       str(e->family, &e->target.addr, t), e->target.port,
+		       e->timeout_ms, expires_ms);
+	return 0;
+}
+
+/* The pinhole entry as pin4/pin6 gives it back: no wire side. */
+static struct pin_entry as_pinhole(const struct pin_entry *e)
+{
+	struct pin_entry p = *e;
+
+	p.wire = p.target;
+	return p;
+}
+
+static void expect_dump(struct pin_ctx *c, const char *set,
+			const struct pin_entry *want, unsigned n)
+{
+	struct seen s = { .want = want };
+	int err;
+
+	err = pin_dump(c, set, count_cb, &s);
+	check(!err && s.n == n && s.match == (want ? n : 0),
+	      "pin_dump(%s): %u element(s), %u as added (want %u) (%s)",
+	      set, s.n, s.match, n, strerror(-err));
+}
+
+static int present(struct pin_ctx *c, const struct pin_entry *e, int want)
+{
+	int ret = pin_present(c, e);
+
+	check(ret == want, "pin_present(%s entry) = %d, want %d",
+	      e->family == AF_INET ? "IPv4" : "IPv6", ret, want);
+	return ret;
+}
+
+static void step_check(struct pin_ctx *c)
+{
+	const char *what = "unset";
+	int err = pin_check_table(c, &what);
+
+	check(err == 0, "pin_check_table = %d (%s), what = %s", err,
+	      strerror(-err), what ? what : "NULL");
+}
+
+/* pin_check_table must fail with want_err, naming want. */
+static void step_check_fails(struct pin_ctx *c, int want_err,
+			     const char *want)
+{
+	const char *what = NULL;
+	int err = pin_check_table(c, &what);
+
+	check(err == want_err && what && !strcmp(what, want),
+	      "pin_check_table = %d (%s), what = \"%s\"; want %d and "
+	      "\"%s\"", err, strerror(-err), what ? what : "NULL",
+	      want_err, want);
+}
+
+static void step_add(struct pin_ctx *c)
+{
+	struct pin_entry e[2], p4, p6;
+	int err;
+
+	entries(e);
+	err = pin_add(c, e, 2);
+	check(err == 0, "pin_add(IPv4 with NAT, IPv6) = %d (%s)", err,
+	      strerror(-err));
+	present(c, &e[0], 1);
+	present(c, &e[1], 1);
+	p4 = as_pinhole(&e[0]);
+	p6 = as_pinhole(&e[1]);
+	expect_dump(c, PIN_SET4, &p4, 1);
+	expect_dump(c, PIN_MAP4, &e[0], 1);
+	expect_dump(c, PIN_SET6, &p6, 1);
+	/* the same entries again: no error, still one copy */
+	err = pin_add(c, e, 2);
+	check(err == 0, "pin_add of the same entries again = %d (%s)", err,
+	      strerror(-err));
+	expect_dump(c, PIN_SET4, &p4, 1);
+}
+
+static void step_del(struct pin_ctx *c)
+{
+	struct pin_entry e[2];
+	int err;
+
+	entries(e);
+	err = pin_del(c, e, 2);
+	check(err == 0, "pin_del(both) = %d (%s)", err, strerror(-err));
+	present(c, &e[0], 0);
+	present(c, &e[1], 0);
+	expect_dump(c, PIN_SET4, NULL, 0);
+	expect_dump(c, PIN_MAP4, NULL, 0);
+	expect_dump(c, PIN_SET6, NULL, 0);
+	err = pin_del(c, e, 2);
+	check(err == 0, "pin_del of gone entries = %d (%s)", err,
+	      strerror(-err));
+}
+
+static void step_present(struct pin_ctx *c, int want4, int want6)
+{
+	struct pin_entry e[2];
+
+	entries(e);
+	present(c, &e[0], want4);
+	present(c, &e[1], want6);
+}
+
+static void step_sweep(struct pin_ctx *c)
+{
+	int err = pin_sweep(c);
+
+	check(err == 0, "pin_sweep = %d (%s)", err, strerror(-err));
+	expect_dump(c, PIN_SET4, NULL, 0);
+	expect_dump(c, PIN_MAP4, NULL, 0);
+	expect_dump(c, PIN_SET6, NULL, 0);
+}
+
+/* n IPv4 entries with NAT in one batch: 2n messages, 2n acks. */
+static void step_add_many(struct pin_ctx *c, unsigned n)
+{
+	struct pin_entry *e = calloc(n, sizeof(*e));
+	struct seen s4 = { 0 }, m4 = { 0 };
+	unsigned i;
+	int err;
+
+	if (!e)
+		exit(2);
+	entries(e);
+	for (i = 1; i < n; i++)
+		e[i] = e[0];
+	for (i = 0; i < n; i++) {
+		e[i].wire.port = (uint16_t)(20000 + i);
+		e[i].target.port = (uint16_t)(30000 + i);
+	}
+	err = pin_add(c, e, n);
+	check(err == 0, "pin_add(%u entries, %u messages) = %d (%s)", n,
+	      2 * n, err, strerror(-err));
+	pin_dump(c, PIN_SET4, count_cb, &s4);
+	pin_dump(c, PIN_MAP4, count_cb, &m4);
+	check(s4.n == n && m4.n == n, "pin4 holds %u, dnat4 %u, want %u",
+	      s4.n, m4.n, n);
+	present(c, &e[n - 1], 1);
+	free(e);
+}
+
+static void step_queue_install(struct pin_ctx *c)
+{
+	bool native = true;
+	int err = pin_queue_install(c, 0, &native);
+
+	check(err == 0, "pin_queue_install(0) = %d (%s), %s", err,
+	      strerror(-err), native ? "native queue expression" :
+	      "xtables NFQUEUE target");
+	printf("native=%d\n", native);
+}
+
+static void step_queue_remove(struct pin_ctx *c)
+{
+	int err = pin_queue_remove(c);
+
+	check(err == 0, "pin_queue_remove = %d (%s)", err, strerror(-err));
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: pin_probe check | check-missing WHAT | "
+		"check-invalid WHAT | add | "
+		"present N4 N6 | del | sweep | add-many N | queue-install | "
+		"queue-remove\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct pin_ctx *c;
+	const char *cmd;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	c = pin_open();
+	if (!c) {
+		perror("pin_open");
+		return 1;
+	}
+	if (!strcmp(cmd, "check"))
+		step_check(c);
+	else if (!strcmp(cmd, "check-missing") && argc == 3)
+		step_check_fails(c, -ENOENT, argv[2]);
+	else if (!strcmp(cmd, "check-invalid") && argc == 3)
+		step_check_fails(c, -EINVAL, argv[2]);
+	else if (!strcmp(cmd, "add"))
+		step_add(c);
+	else if (!strcmp(cmd, "present") && argc == 4)
+		step_present(c, atoi(argv[2]), atoi(argv[3]));
+	else if (!strcmp(cmd, "del"))
+		step_del(c);
+	else if (!strcmp(cmd, "sweep"))
+		step_sweep(c);
+	else if (!strcmp(cmd, "add-many") && argc == 3)
+		step_add_many(c, (unsigned)atoi(argv[2]));
+	else if (!strcmp(cmd, "queue-install"))
+		step_queue_install(c);
+	else if (!strcmp(cmd, "queue-remove"))
+		step_queue_remove(c);
+	else
+		usage();
+	pin_close(c);
+	return failures ? 1 : 0;
+}

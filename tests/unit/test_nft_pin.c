@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The nftables messages of nft/pin.c and nft/ruleset.c, without a kernel:
+ * build each with pin_build_*(), parse it back with libnftnl, compare field
+ * by field against bytes written out by hand.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+
+#include "ftp-alg/pin.h"
+#include "testutil.h"
+
+#define SEQ		0x01020304u
+#define MSG_LEN		2048
+
+union msgbuf {
+	struct nlmsghdr h;
+	char b[MSG_LEN];
+};
+
+/* 192.0.2.10 -> 198.51.100.1:40001 announced, 10.0.0.5:50001 behind NAT */
+static struct pin_entry entry4(uint32_t timeout_ms)
+{
+	struct pin_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	tu_addr(AF_INET, "192.0.2.10", &e.peer);
+	e.wire.family = AF_INET;
+	tu_addr(AF_INET, "198.51.100.1", &e.wire.addr);
+	e.wire.port = 40001;
+	e.target.family = AF_INET;
+	tu_addr(AF_INET, "10.0.0.5", &e.target.addr);
+	e.target.port = 50001;
+	e.timeout_ms = timeout_ms;
+	return e;
+}
+
+static struct pin_entry entry6(uint32_t timeout_ms)
+{
+	struct pin_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET6;
+	tu_addr(AF_INET6, "2001:db8::10", &e.peer);
+	e.target.family = AF_INET6;
+	tu_addr(AF_INET6, "2001:db8:1::5", &e.target.addr);
+	e.target.port = 50002;
+	e.wire = e.target;
+	e.timeout_ms = timeout_ms;
+	return e;
+}
+
+/* peer . addr . port: each field 4-byte aligned, the port big-endian. */
+static const uint8_t key4_pin[12] = {
+	192, 0, 2, 10,
+	10, 0, 0, 5,
+	0xc3, 0x51, 0, 0,		/* 50001 */
+};
+static const uint8_t key4_dnat[12] = {
+	192, 0, 2, 10,
+	198, 51, 100, 1,
+	0x9c, 0x41, 0, 0,		/* 40001 */
+};
+static const uint8_t data4_dnat[8] = {
+	10, 0, 0, 5,
+	0xc3, 0x51, 0, 0,		/* 50001 */
+};
+static const uint8_t key6_pin[36] = {
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05,
+	0xc3, 0x52, 0, 0,		/* 50002 */
+};
+
+static void expect_header(const struct nlmsghdr *nlh, int len,
+			  uint16_t type, uint16_t flags)
+{
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | type);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | flags);
+	assert_int_equal(nlh->nlmsg_seq, SEQ);
+	assert_int_equal(nfg->nfgen_family, NFPROTO_INET);
+	assert_int_equal(nfg->version, NFNETLINK_V0);
+}
+
+/*
+ * Build one element message for set and parse it back: the set (caller
+ * frees) and its single element in *el.
+ */
+static struct nftnl_set *build_elem(uint16_t type, uint16_t flags,
+				    const char *set,
+				    const struct pin_entry *e,
+				    struct nftnl_set_elem **el)
+{
+	struct nftnl_set_elems_iter *it;
+	union msgbuf m;
+	struct nftnl_set *s;
+	int len;
+
+	memset(&m, 0xa5, sizeof(m));
+	len = pin_build_elem(m.b, sizeof(m), type, SEQ, set, e);
+	assert_true(len > 0);
+	expect_header(&m.h, len, type, flags);
+
+	s = nftnl_set_alloc();
+	assert_non_null(s);
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, s), 0);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_TABLE), PIN_TABLE);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), set);
+	assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_FAMILY), NFPROTO_INET);
+
+	it = nftnl_set_elems_iter_create(s);
+	assert_non_null(it);
+	*el = nftnl_set_elems_iter_next(it);
+	assert_non_null(*el);
+	/* exactly one element */
+	assert_null(nftnl_set_elems_iter_next(it));
+	nftnl_set_elems_iter_destroy(it);
+	return s;
+}
+
+static void expect_bytes(struct nftnl_set_elem *el, uint16_t attr,
+			 const uint8_t *want, uint32_t want_len)
+{
+	const void *got;
+	uint32_t len = 0;
+
+	assert_true(nftnl_set_elem_is_set(el, attr));
+	got = nftnl_set_elem_get(el, attr, &len);
+	assert_non_null(got);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(got, want, want_len);
+}
+
+static void test_ipv4_pin_key_is_peer_addr_port(void **state)
+{
+	struct pin_entry e = entry4(30000);
+	struct nftnl_set_elem *el;
+	struct nftnl_set *s;
+
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_SET4, &e, &el);
+	/* the pinhole is for the target, after DNAT */
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_pin, sizeof(key4_pin));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA));
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 30000);
+	nftnl_set_free(s);
+}
+
+static void test_ipv6_pin_key_is_peer_addr_port(void **state)
+{
+	struct pin_entry e = entry6(90000);
+	struct nftnl_set_elem *el;
+	struct nftnl_set *s;
+
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_SET6, &e, &el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key6_pin, sizeof(key6_pin));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA));
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 90000);
+	nftnl_set_free(s);
+}
+
+static void test_dnat4_maps_wire_to_target(void **state)
+{
+	struct pin_entry e = entry4(30000);
+	struct nftnl_set_elem *el;
+	struct nftnl_set *s;
+
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_MAP4, &e, &el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_dnat, sizeof(key4_dnat));
+	expect_bytes(el, NFTNL_SET_ELEM_DATA, data4_dnat, sizeof(data4_dnat));
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 30000);
+	nftnl_set_free(s);
+}
+
+/* A delete (and a get) carries the key alone, even for the map. */
+static void test_delete_and_get_carry_key_only(void **state)
+{
+	static const uint16_t types[] = {
+		NFT_MSG_DELSETELEM, NFT_MSG_GETSETELEM
+	};
+	struct pin_entry e = entry4(30000);
+	struct nftnl_set_elem *el;
+	struct nftnl_set *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		s = build_elem(types[i], NLM_F_ACK, PIN_MAP4, &e, &el);
+		expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_dnat,
+			     sizeof(key4_dnat));
+		assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA));
+		assert_false(nftnl_set_elem_is_set(el,
+						   NFTNL_SET_ELEM_TIMEOUT));
+		nftnl_set_free(s);
+
+		s = build_elem(types[i], NLM_F_ACK, PIN_SET4, &e, &el);
+		expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_pin,
+			     sizeof(key4_pin));
+		assert_false(nftnl_set_elem_is_set(el,
+						   NFTNL_SET_ELEM_TIMEOUT));
+		nftnl_set_free(s);
+	}
+}
+
+/* The timeout travels in milliseconds; 0 means no timeout attribute. */
+static void test_timeout_in_ms_and_zero_means_none(void **state)
+{
+	static const uint32_t ms[] = { 1, 1000, 600000, UINT32_MAX };
+	struct nftnl_set_elem *el;
+	struct pin_entry e;
+	struct nftnl_set *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		e = entry6(ms[i]);
+		s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+			       PIN_SET6, &e, &el);
+		assert_true(nftnl_set_elem_is_set(el,
+						  NFTNL_SET_ELEM_TIMEOUT));
+		assert_int_equal(nftnl_set_elem_get_u64(el,
+						NFTNL_SET_ELEM_TIMEOUT),
+				 ms[i]);
+		nftnl_set_free(s);
+	}
+	e = entry4(0);
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_SET4, &e, &el);
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT));
+	nftnl_set_free(s);
+}
+
+/* A set that cannot hold the entry, or a message type we do not build. */
+static void test_elem_rejects_wrong_set_or_type(void **state)
+{
+	struct pin_entry e4 = entry4(1000), e6 = entry6(1000);
+	union msgbuf m;
+
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, PIN_SET6, &e4), -EINVAL);
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, PIN_SET4, &e6), -EINVAL);
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, PIN_MAP4, &e6), -EINVAL);
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, PIN_CTL_PORTS, &e4), -EINVAL);
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSET,
+					SEQ, PIN_SET4, &e4), -EINVAL);
+}
+
+/* ---- queue rules ----------------------------------------------------- */
+
+/* Build a queue rule, parse it back, return its expressions in order. */
+static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
+				     struct nftnl_expr *ex[], size_t max,
+				     size_t *n)
+{
+	struct nftnl_expr_iter *it;
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	union msgbuf m;
+	int len;
+
+	len = pin_build_queue_rule(m.b, sizeof(m), SEQ, reply, num, native);
+	assert_true(len > 0);
+	expect_header(&m.h, len, NFT_MSG_NEWRULE,
+		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+
+	r = nftnl_rule_alloc();
+	assert_non_null(r);
+	assert_int_equal(nftnl_rule_nlmsg_parse(&m.h, r), 0);
+	assert_int_equal(nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
+			 NFPROTO_INET);
+	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
+			    PIN_TABLE);
+	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
+			    PIN_QUEUE_CHAIN);
+
+	it = nftnl_expr_iter_create(r);
+	assert_non_null(it);
+	*n = 0;
+	while ((e = nftnl_expr_iter_next(it))) {
+		assert_true(*n < max);
+		ex[(*n)++] = e;
+	}
+	nftnl_expr_iter_destroy(it);
+	return r;
+}
+
+static void expect_expr(struct nftnl_expr *e, const char *name)
+{
+	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), name);
+}
+
+/* meta l4proto tcp  tcp dport|sport @ctl_ports */
+static void expect_match(struct nftnl_expr *ex[], uint32_t port_off)
+{
+	const uint8_t *proto;
+	uint32_t len = 0;
+
+	expect_expr(ex[0], "meta");
+	assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_META_KEY),
+			 NFT_META_L4PROTO);
+	assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_META_DREG),
+			 NFT_REG_1);
+
+	expect_expr(ex[1], "cmp");
+	assert_int_equal(nftnl_expr_get_u32(ex[1], NFTNL_EXPR_CMP_SREG),
+			 NFT_REG_1);
+	assert_int_equal(nftnl_expr_get_u32(ex[1], NFTNL_EXPR_CMP_OP),
+			 NFT_CMP_EQ);
+	proto = nftnl_expr_get(ex[1], NFTNL_EXPR_CMP_DATA, &len);
+	assert_int_equal(len, 1);
+	assert_int_equal(proto[0], IPPROTO_TCP);
+
+	expect_expr(ex[2], "payload");
+	assert_int_equal(nftnl_expr_get_u32(ex[2], NFTNL_EXPR_PAYLOAD_BASE),
+			 NFT_PAYLOAD_TRANSPORT_HEADER);
+	assert_int_equal(nftnl_expr_get_u32(ex[2], NFTNL_EXPR_PAYLOAD_OFFSET),
+			 port_off);
+	assert_int_equal(nftnl_expr_get_u32(ex[2], NFTNL_EXPR_PAYLOAD_LEN), 2);
+	assert_int_equal(nftnl_expr_get_u32(ex[2], NFTNL_EXPR_PAYLOAD_DREG),
+			 NFT_REG_1);
+
+	/* a lookup of a named set: by name, from the register just loaded */
+	expect_expr(ex[3], "lookup");
+	assert_string_equal(nftnl_expr_get_str(ex[3], NFTNL_EXPR_LOOKUP_SET),
+			    PIN_CTL_PORTS);
+	assert_int_equal(nftnl_expr_get_u32(ex[3], NFTNL_EXPR_LOOKUP_SREG),
+			 NFT_REG_1);
+	assert_false(nftnl_expr_is_set(ex[3], NFTNL_EXPR_LOOKUP_DREG));
+}
+
+static void test_queue_rule_native_expression(void **state)
+{
+	struct nftnl_expr *ex[8];
+	struct nftnl_rule *r;
+	size_t n;
+
+	r = build_rule(false, 7, true, ex, 8, &n);
+	assert_int_equal(n, 5);
+	expect_match(ex, 2);		/* tcp dport */
+	expect_expr(ex[4], "queue");
+	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_NUM), 7);
+	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_TOTAL), 1);
+	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_FLAGS),
+			 NFT_QUEUE_FLAG_BYPASS);
+	nftnl_rule_free(r);
+}
+
+static void test_queue_rule_xt_target_fallback(void **state)
+{
+	struct xt_NFQ_info_v3 want_info = {
+		.queuenum = 513,
+		.queues_total = 1,
+		.flags = NFQ_FLAG_BYPASS,
+	};
+	uint8_t want[XT_ALIGN(sizeof(struct xt_NFQ_info_v3))] = { 0 };
+	struct nftnl_expr *ex[8];
+	struct nftnl_rule *r;
+	const void *info;
+	uint32_t len = 0;
+	size_t n;
+
+	/* the kernel checks that the info is exactly XT_ALIGN()ed */
+	assert_int_equal(sizeof(want), 8);
+	memcpy(want, &want_info, sizeof(want_info));
+
+	r = build_rule(false, 513, false, ex, 8, &n);
+	assert_int_equal(n, 5);
+	expect_match(ex, 2);
+	expect_expr(ex[4], "target");
+	assert_string_equal(nftnl_expr_get_str(ex[4], NFTNL_EXPR_TG_NAME),
+			    "NFQUEUE");
+	assert_int_equal(nftnl_expr_get_u32(ex[4], NFTNL_EXPR_TG_REV), 3);
+	info = nftnl_expr_get(ex[4], NFTNL_EXPR_TG_INFO, &len);
+	assert_non_null(info);
+	assert_int_equal(len, sizeof(want));
+	/* host byte order, as in iptables: the kernel reads it as is */
+	assert_memory_equal(info, want, sizeof(want));
+	nftnl_rule_free(r);
+}
+
+/* The reply direction matches the server's port as source. */
+static void test_queue_rule_reply_matches_sport(void **state)
+{
+	struct nftnl_expr *ex[8];
+	struct nftnl_rule *r;
+	size_t n;
+
+	r = build_rule(true, 0, false, ex, 8, &n);
+	assert_int_equal(n, 5);
+	expect_match(ex, 0);		/* tcp sport */
+	expect_expr(ex[4], "target");
+	nftnl_rule_free(r);
+
+	r = build_rule(true, 0, true, ex, 8, &n);
+	assert_int_equal(n, 5);
+	expect_match(ex, 0);
+	expect_expr(ex[4], "queue");
+	nftnl_rule_free(r);
+}
+
+/* ---- buffer limits --------------------------------------------------- */
+
+/*
+ * Every length below the message's own gets -ENOSPC and leaves buf as it
+ * was; the exact length is enough.
+ */
+static void expect_enospc_below(int (*build)(char *, size_t, int),
+				int which)
+{
+	union msgbuf m, ref;
+	int full, len;
+	size_t i;
+
+	full = build(ref.b, sizeof(ref), which);
+	assert_true(full > 0);
+	for (len = 0; len < full; len++) {
+		memset(m.b, 0x5a, sizeof(m));
+		assert_int_equal(build(m.b, (size_t)len, which), -ENOSPC);
+		for (i = 0; i < sizeof(m); i++)
+			if ((uint8_t)m.b[i] != 0x5a)
+				fail_msg("len %d: byte %zu written", len, i);
+	}
+	assert_int_equal(build(m.b, (size_t)full, which), full);
+	assert_memory_equal(m.b, ref.b, (size_t)full);
+}
+
+static int build_some(char *buf, size_t len, int which)
+{
+	struct pin_entry e4 = entry4(1000), e6 = entry6(1000);
+
+	switch (which) {
+	case 0:
+		return pin_build_elem(buf, len, NFT_MSG_NEWSETELEM, SEQ,
+				      PIN_SET4, &e4);
+	case 1:
+		return pin_build_elem(buf, len, NFT_MSG_NEWSETELEM, SEQ,
+				      PIN_SET6, &e6);
+	case 2:
+		return pin_build_elem(buf, len, NFT_MSG_NEWSETELEM, SEQ,
+				      PIN_MAP4, &e4);
+	case 3:
+		return pin_build_elem(buf, len, NFT_MSG_DELSETELEM, SEQ,
+				      PIN_MAP4, &e4);
+	case 4:
+		return pin_build_queue_rule(buf, len, SEQ, false, 0, true);
+	default:
+		return pin_build_queue_rule(buf, len, SEQ, true, 0, false);
+	}
+}
+
+static void test_small_buffer_gets_enospc(void **state)
+{
+	int which;
+
+	for (which = 0; which < 6; which++)
+		expect_enospc_below(build_some, which);
+}
+
+/* Messages appended one after another read back as a netlink stream. */
+static void test_messages_append_into_one_stream(void **state)
+{
+	struct pin_entry e = entry4(1000);
+	const struct nlmsghdr *nlh;
+	union msgbuf m;
+	int len = 0, ret, n = 0;
+
+	ret = pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM, SEQ,
+			     PIN_SET4, &e);
+	assert_true(ret > 0 && ret % 4 == 0);
+	len += ret;
+	ret = pin_build_elem(m.b + len, sizeof(m) - len, NFT_MSG_NEWSETELEM,
+			     SEQ, PIN_MAP4, &e);
+	assert_true(ret > 0 && ret % 4 == 0);
+	len += ret;
+	ret = pin_build_queue_rule(m.b + len, sizeof(m) - len, SEQ, false, 0,
+				   false);
+	assert_true(ret > 0 && ret % 4 == 0);
+	len += ret;
+
+	for (nlh = &m.h; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh,
+								     &len))
+		n++;
+	assert_int_equal(n, 3);
+	assert_int_equal(len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_pin_key_is_peer_addr_port),
+		cmocka_unit_test(test_ipv6_pin_key_is_peer_addr_port),
+		cmocka_unit_test(test_dnat4_maps_wire_to_target),
+		cmocka_unit_test(test_delete_and_get_carry_key_only),
+		cmocka_unit_test(test_timeout_in_ms_and_zero_means_none),
+		cmocka_unit_test(test_elem_rejects_wrong_set_or_type),
+		cmocka_unit_test(test_queue_rule_native_expression),
+		cmocka_unit_test(test_queue_rule_xt_target_fallback),
+		cmocka_unit_test(test_queue_rule_reply_matches_sport),
+		cmocka_unit_test(test_small_buffer_gets_enospc),
+		cmocka_unit_test(test_messages_append_into_one_stream),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
