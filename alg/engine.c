@@ -187,6 +187,7 @@ static int rewrite_field(struct line_ctx *c, const struct ftp_msg *m,
 		       "%s: %s; line passed unrewritten",
 		       ftp_kind_name(m->kind), ret == -ENOSPC ?
 		       "too many unacknowledged rewrites" :
+		       ret == -ENOMEM ? "out of memory" :
 		       "rewrite overlaps an earlier one");
 		return ret;
 	}

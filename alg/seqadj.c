@@ -7,6 +7,7 @@
  * running delta of the corrections passed.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftp-alg/seqadj.h"
@@ -15,6 +16,14 @@ void seqadj_init(struct seqadj *a)
 {
 	a->base = 0;
 	a->n = 0;
+	a->cap = 0;
+	a->c = NULL;
+}
+
+void seqadj_free(struct seqadj *a)
+{
+	free(a->c);
+	seqadj_init(a);
 }
 
 /* Output offset of a boundary at original offset k inside correction c. */
@@ -59,6 +68,16 @@ int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 		return -EINVAL;
 	if (a->n == SEQADJ_MAX)
 		return -ENOSPC;
+	if (a->n == a->cap) {
+		/* most sessions never rewrite: start small, double */
+		unsigned cap = a->cap ? a->cap * 2 : 2;
+
+		c = realloc(a->c, cap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		a->c = c;
+		a->cap = cap;
+	}
 	c = &a->c[a->n++];
 	c->pos = pos;
 	c->old_len = old_len;

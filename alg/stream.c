@@ -39,6 +39,7 @@ void stream_free(struct alg_stream *st)
 	st->held_bytes = 0;
 	free(st->line);
 	st->line = NULL;
+	seqadj_free(&st->adj);
 }
 
 void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)

@@ -53,15 +53,16 @@ struct seqadj {
 	 * so nothing at or before them is ever rendered again.
 	 */
 	int32_t base;
-	unsigned n;
-	struct seqadj_corr c[SEQADJ_MAX];
+	unsigned n, cap;
+	struct seqadj_corr *c;	/* grows on demand up to SEQADJ_MAX */
 };
 
 void seqadj_init(struct seqadj *a);
+void seqadj_free(struct seqadj *a);
 /*
  * Record a correction. pos must not be before the end of the last one.
  * Returns 0, -EINVAL (overlap/out of order, bad lengths) or -ENOSPC when
- * the list is full of unacknowledged corrections.
+ * the list is full of unacknowledged corrections, -ENOMEM.
  */
 int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 	       const uint8_t *repl, uint16_t new_len);

@@ -40,6 +40,7 @@ static void test_no_corrections_is_identity(void **state)
 	assert_int_equal(seqadj_map(&a, 1234), 1234);
 	assert_int_equal(seqadj_unmap_ack(&a, 1234), 1234);
 	assert_int_equal(seqadj_delta(&a, 1, 100), 0);
+	seqadj_free(&a);
 }
 
 static void test_growth_shifts_later_seq_only(void **state)
@@ -54,6 +55,7 @@ static void test_growth_shifts_later_seq_only(void **state)
 	assert_int_equal(seqadj_map(&a, BASE + 100), BASE + 103);
 	assert_int_equal(seqadj_unmap_ack(&a, BASE + 103), BASE + 100);
 	assert_int_equal(seqadj_unmap_ack(&a, BASE + 16), BASE + 13);
+	seqadj_free(&a);
 }
 
 static void test_shrink_shifts_back(void **state)
@@ -66,6 +68,7 @@ static void test_shrink_shifts_back(void **state)
 	assert_int_equal(seqadj_map(&a, 200), 193);
 	assert_int_equal(seqadj_unmap_ack(&a, 193), 200);
 	assert_int_equal(seqadj_delta(&a, 90, 30), -7);
+	seqadj_free(&a);
 }
 
 static void test_ack_inside_grown_field_is_floored(void **state)
@@ -82,6 +85,7 @@ static void test_ack_inside_grown_field_is_floored(void **state)
 	/* a SACK left edge rounds the other way */
 	assert_int_equal(seqadj_unmap_left(&a, 104), 103);
 	assert_int_equal(seqadj_unmap_left(&a, 101), 101);
+	seqadj_free(&a);
 }
 
 static void test_render_replaces_field(void **state)
@@ -94,6 +98,7 @@ static void test_render_replaces_field(void **state)
 	add(&a, 1000 + 5, "10,0,1,2,4,1", "203,0,113,1,4,1");
 	assert_string_equal(rend(&a, 1000, in, strlen(in), out),
 			    "PORT 203,0,113,1,4,1\r\n");
+	seqadj_free(&a);
 }
 
 /* Every way of cutting the input renders to pieces of the same output. */
@@ -127,6 +132,7 @@ static void test_render_split_at_every_byte_concatenates(void **state)
 						    strlen(out[1])));
 		}
 	}
+	seqadj_free(&a);
 }
 
 static void test_twenty_corrections_accumulate(void **state)
@@ -147,6 +153,7 @@ static void test_twenty_corrections_accumulate(void **state)
 				    "PORT 203,0,113,1,4,1\r\n");
 	}
 	assert_int_equal(seqadj_unmap_ack(&a, 100 + 600 + 60), 100 + 600);
+	seqadj_free(&a);
 }
 
 static void test_add_rejects_overlap_and_empty(void **state)
@@ -160,6 +167,7 @@ static void test_add_rejects_overlap_and_empty(void **state)
 	assert_int_equal(seqadj_add(&a, 200, 0, (const uint8_t *)"q", 1),
 			 -EINVAL);
 	assert_int_equal(seqadj_add(&a, 104, 1, (const uint8_t *)"q", 1), 0);
+	seqadj_free(&a);
 }
 
 static void test_full_list_refuses_then_folds_when_acked(void **state)
@@ -180,6 +188,7 @@ static void test_full_list_refuses_then_folds_when_acked(void **state)
 	assert_int_equal(seqadj_map(&a, 10u * 63 + 5), 10u * 63 + 5 + 64);
 	assert_int_equal(seqadj_add(&a, 10000, 1, (const uint8_t *)"x", 1),
 			 0);
+	seqadj_free(&a);
 }
 
 static void test_wraparound_positions(void **state)
@@ -194,6 +203,7 @@ static void test_wraparound_positions(void **state)
 	assert_int_equal(seqadj_unmap_ack(&a, 5u - 6), 5);
 	assert_string_equal(rend(&a, 0xfffffffcu, "xx1,2,3,4yy", 11, out),
 			    "xx5yy");
+	seqadj_free(&a);
 }
 
 int main(void)
