@@ -75,10 +75,15 @@ int ftp_parse_reply(const char *line, size_t len, struct ftp_msg *m,
 
 /*
  * Write the replacement for m's field carrying ep, in the syntax of
- * m->kind (same EPRT delimiter and family number as the original, 229
- * keeps its delimiter). Returns the length written (no NUL is counted,
- * one is written if room), or -ENOSPC / -EAFNOSUPPORT (PORT, 227 need
- * AF_INET).
+ * m->kind: the same delimiter as the original (EPRT, 229), the family
+ * number following ep->family (EPRT, LPRT, 228). Returns the length
+ * written; a NUL is always written after it, so cap must leave room for
+ * it. Errors: -ENOSPC; -EAFNOSUPPORT (PORT and 227 need AF_INET);
+ * -EINVAL when the kind has no field, ep->port is 0, or the delimiter is
+ * outside 33..126 or would appear inside the new field.
+ *
+ * The parsers accept why == NULL; on -EINVAL, m->kind, code and sep stay
+ * valid (multi-line tracking relies on that) and has_ep is false.
  */
 int ftp_format_field(const struct ftp_msg *m, const struct alg_endpoint *ep,
 		     char *out, size_t cap);

@@ -71,7 +71,8 @@ static inline const uint8_t *pkt_payload(const struct pkt *p)
 /* Setters: update the field and the TCP checksum incrementally. */
 void pkt_set_seq(struct pkt *p, uint32_t seq);
 void pkt_set_ack(struct pkt *p, uint32_t ack);
-/* SACK block i (0 <= i < nsack), edges in host order. */
+/* SACK block i (0 <= i < nsack), edges in host order; out of range: get
+ * returns 0/0, set does nothing. */
 void pkt_get_sack(const struct pkt *p, unsigned i, uint32_t *left,
 		  uint32_t *right);
 void pkt_set_sack(struct pkt *p, unsigned i, uint32_t left, uint32_t right);
@@ -79,13 +80,20 @@ void pkt_set_sack(struct pkt *p, unsigned i, uint32_t left, uint32_t right);
 /*
  * Replace the whole TCP payload with pay[0..n). The buffer behind p->data
  * must hold cap bytes. Updates IPv4 total length + header checksum (or the
- * IPv6 payload length) and the TCP checksum incrementally, then re-parses.
+ * IPv6 payload length) and the TCP checksum incrementally, and p->len and
+ * p->paylen.
  * Returns 0, or -ENOSPC if the packet would not fit in cap, or -EMSGSIZE
  * if it would exceed 65535 bytes. pay must not overlap the packet buffer.
  */
 int pkt_set_payload(struct pkt *p, size_t cap, const uint8_t *pay, size_t n);
 
-/* From-scratch checksums, for tests and for validating input. */
+/*
+ * From-scratch checksums, for tests and for validating input: network-order
+ * values ready to memcpy into the header (pkt_ip4_csum_full returns 0 for
+ * IPv6). An IPv6 routing header with segments left is not followed for the
+ * pseudo-header, so pkt_csum_ok may call such a packet bad; rewriting is
+ * incremental and unaffected.
+ */
 uint16_t pkt_ip4_csum_full(const struct pkt *p);
 uint16_t pkt_tcp_csum_full(const struct pkt *p);
 /* True when both checksums in the packet are what they should be. */
