@@ -94,6 +94,7 @@ static uint32_t w_pkt(struct world *w, int dir, uint32_t seq, uint32_t ack,
 		.dport = dir ? w->cport : w->sport,
 		.seq = seq, .ack = ack, .flags = flags,
 		.sack = sack, .nsack = nsack,
+		.ip4_optlen = w->ip4_optlen, .ip6_hbh = w->ip6_hbh,
 	};
 	uint32_t id = ++w->next_id;
 	struct w_sent *sp = &w->sent[id % W_SENT];

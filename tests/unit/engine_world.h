@@ -33,6 +33,8 @@ struct world {
 	uint32_t isn[2];
 	struct alg_nat nat;
 	bool set_nat;
+	unsigned ip4_optlen;	/* IPv4 options on every packet */
+	bool ip6_hbh;		/* IPv6 hop-by-hop header on every packet */
 	uint64_t now;
 	uint32_t next_id;
 	struct w_sent sent[W_SENT];

@@ -186,6 +186,30 @@ static void test_ipv6_epsv_opens_exact_pinhole(void **state)
 	w_free(w);
 }
 
+static void test_rewrite_with_ipv4_options(void **state)
+{
+	struct world *w = w_masq();
+
+	w->ip4_optlen = 12;
+	w_line(w, C, "PORT 10,0,1,2,156,65\r\n");
+	w_line(w, C, "PORT 10,0,1,2,156,66\r\n");
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,156,65\r\n"
+			    "PORT 203,0,113,1,156,66\r\n");
+	w_free(w);
+}
+
+static void test_ipv6_hop_by_hop_header_passes_through(void **state)
+{
+	struct world *w = w_v6();
+
+	w->ip6_hbh = true;
+	w_line(w, C, "EPSV\r\n");
+	w_line(w, S, "229 Extended Passive (|||40004|)\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
+	assert_int_equal(w_ev(w, ALG_EV_EXPECT, 0)->exp.target.port, 40004);
+	w_free(w);
+}
+
 /* ---- split lines ---- */
 
 static void split_case(const char *pre, int dir, const char *line,
@@ -804,6 +828,8 @@ int main(void)
 		cmocka_unit_test(test_dnat_server_active_mode_lets_server_out),
 		cmocka_unit_test(test_ipv6_eprt_opens_exact_pinhole),
 		cmocka_unit_test(test_ipv6_epsv_opens_exact_pinhole),
+		cmocka_unit_test(test_rewrite_with_ipv4_options),
+		cmocka_unit_test(test_ipv6_hop_by_hop_header_passes_through),
 		cmocka_unit_test(test_port_split_at_every_byte),
 		cmocka_unit_test(test_eprt_split_at_every_byte),
 		cmocka_unit_test(test_227_split_at_every_byte),
