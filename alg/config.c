@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Configuration file parser; see config.h for the keys. Every setter says
+ * what was wrong in words a person fixing the file can act on; the caller
+ * adds "FILE:LINE: ".
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "ftp-alg/config.h"
+
+
+static const char *const level_names[] = {
+	[LOG_ERR] = "error",
+	[LOG_WARNING] = "warning",
+	[LOG_NOTICE] = "notice",
+	[LOG_INFO] = "info",
+	[LOG_DEBUG] = "debug",
+};
+
+int config_log_level(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (level_names[i] && !strcasecmp(name, level_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *config_log_level_name(int prio)
+{
+	if (prio < 0 || prio >= (int)(sizeof(level_names) /
+				      sizeof(level_names[0])) ||
+	    !level_names[prio])
+		return "?";
+	return level_names[prio];
+}
+
+void config_default(struct alg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->queue = 0;
+	c->pinhole_timeout_s = CONFIG_PINHOLE_TIMEOUT;
+	c->log_level = LOG_INFO;
+	alg_policy_default(&c->pol);
+	/* the engine's default ports, or plain FTP if it has none */
+	if (!c->pol.ctl_ports[0]) {
+		c->pol.ctl_ports[0] = 21;
+		c->pol.ctl_ports[1] = 0;
+	}
+}
+
+static void why_set(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void why_set(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Decimal digits only: no sign, no spaces, no "0x", no overflow. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return true;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define SETTER(name) \
+	static bool set_##name(struct alg_config *c, const char *v, \
+			       char *why, size_t wl)
+
+#define NUMBER(v, min, max, what, out) do { \
+	unsigned long n_; \
+	if (!parse_uint(v, min, max, &n_)) { \
+		why_set(why, wl, "expected %s from %lu to %lu, not '%s'", \
+			what, (unsigned long)(min), (unsigned long)(max), v); \
+		return false; \
+	} \
+	out = n_; \
+} while (0)
+
+SETTER(queue)
+{
+	NUMBER(v, 0, 65535, "a queue number", c->queue);
+	return true;
+}
+
+SETTER(pinhole_timeout)
+{
+	NUMBER(v, 1, 3600, "seconds", c->pinhole_timeout_s);
+	return true;
+}
+
+SETTER(max_sessions)
+{
+	NUMBER(v, 1, 1000000, "a number", c->pol.max_sessions);
+	return true;
+}
+
+SETTER(hold_ms)
+{
+	NUMBER(v, 1, 60000, "milliseconds", c->pol.hold_ms);
+	return true;
+}
+
+SETTER(max_line)
+{
+	NUMBER(v, 64, 65535, "bytes", c->pol.max_line);
+	return true;
+}
+
+SETTER(idle_timeout)
+{
+	unsigned s;
+
+	NUMBER(v, 1, 864000, "seconds", s);
+	c->pol.idle_timeout_ms = s * 1000u;
+	return true;
+}
+
+SETTER(control_ports)
+{
+	uint16_t ports[ALG_MAX_CTL_PORTS] = { 0 };
+	char buf[CONFIG_LINE_MAX];
+	unsigned n = 0, i;
+	char *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf)) {
+		why_set(why, wl, "value too long");
+		return false;
+	}
+	strcpy(buf, v);
+	/* strtok_r would skip the empty item in "21,,2121": walk by hand */
+	for (tok = buf; tok; tok = save) {
+		unsigned long port;
+		char *e;
+
+		save = strchr(tok, ',');
+		if (save)
+			*save++ = '\0';
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (!*tok) {
+			why_set(why, wl, "empty item in port list '%s'", v);
+			return false;
+		}
+		if (!parse_uint(tok, 1, 65535, &port)) {
+			why_set(why, wl, "'%s' is not a port from 1 to 65535",
+				tok);
+			return false;
+		}
+		for (i = 0; i < n; i++) {
+			if (ports[i] == port) {
+				why_set(why, wl, "port %lu listed twice", port);
+				return false;
+			}
+		}
+		if (n == ALG_MAX_CTL_PORTS) {
+			why_set(why, wl, "more than %d ports",
+				ALG_MAX_CTL_PORTS);
+			return false;
+		}
+		ports[n++] = (uint16_t)port;
+	}
+	memcpy(c->pol.ctl_ports, ports, sizeof(ports));
+	return true;
+}
+
+SETTER(allow_low_data_port)
+{
+	if (!parse_bool(v, &c->pol.allow_low_data_port)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
+SETTER(strict_pairing)
+{
+	if (!parse_bool(v, &c->pol.strict_pairing)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
+SETTER(log_level)
+{
+	int l = config_log_level(v);
+
+	if (l < 0) {
+		why_set(why, wl, "expected error, warning, notice, info or "
+			"debug, not '%s'", v);
+		return false;
+	}
+	c->log_level = l;
+	return true;
+}
+
+#define KEY(name)	{ #name, set_##name }
+
+static const struct config_key {
+	const char *name;
+	bool (*set)(struct alg_config *c, const char *v, char *why,
+		    size_t wl);
+} config_keys[] = {
+	KEY(queue),
+	KEY(pinhole_timeout),
+	KEY(max_sessions),
+	KEY(hold_ms),
+	KEY(max_line),
+	KEY(idle_timeout),
+	KEY(control_ports),
+	KEY(allow_low_data_port),
+	KEY(strict_pairing),
+	KEY(log_level),
+};
+
+#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * One line (modified in place). seen[] holds the line each key was set
+ * on, to refuse a second setting: with two values for one key, which one
+ * the author meant is a guess.
+ */
+static bool config_line(struct alg_config *c, char *line, unsigned lineno,
+			unsigned *seen, char *why, size_t wl)
+{
+	char *hash, *eq, *key, *val;
+	unsigned i;
+	size_t n;
+
+	hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	line = trim(line);
+	if (!*line)
+		return true;
+	eq = strchr(line, '=');
+	if (!eq) {
+		why_set(why, wl, "expected 'key = value', not '%s'", line);
+		return false;
+	}
+	*eq = '\0';
+	key = trim(line);
+	val = trim(eq + 1);
+	if (!*key) {
+		why_set(why, wl, "missing key before '='");
+		return false;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(key, config_keys[i].name))
+			break;
+	if (i == NKEYS) {
+		why_set(why, wl, "unknown key '%s'", key);
+		return false;
+	}
+	if (seen[i]) {
+		why_set(why, wl, "%s already set on line %u", key, seen[i]);
+		return false;
+	}
+	if (!*val) {
+		why_set(why, wl, "%s: missing value", key);
+		return false;
+	}
+	/* the setter's reason follows the key: "max_line: expected ..." */
+	n = (size_t)snprintf(why, wl, "%s: ", key);
+	if (n >= wl)
+		n = wl - 1;
+	if (!config_keys[i].set(c, val, why + n, wl - n))
+		return false;
+	seen[i] = lineno;
+	return true;
+}
+
+int config_parse(struct alg_config *c, FILE *f, const char *name,
+		 char *err, size_t errlen)
+{
+	unsigned seen[NKEYS] = { 0 };
+	char why[CONFIG_ERR_LEN];
+	struct alg_config tmp = *c;
+	unsigned lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = 0;
+
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (n > CONFIG_LINE_MAX) {
+			snprintf(err, errlen,
+				 "%s:%u: line longer than %d bytes", name,
+				 lineno, CONFIG_LINE_MAX);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (strlen(line) != (size_t)n) {
+			snprintf(err, errlen, "%s:%u: NUL byte in line",
+				 name, lineno);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (!config_line(&tmp, line, lineno, seen, why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s:%u: read error", name, lineno);
+		goto out;
+	}
+	/* all or nothing: a half-applied file is worse than none */
+	*c = tmp;
+out:
+	free(line);
+	return ret;
+}
+
+int config_load(struct alg_config *c, const char *path, char *err,
+		size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return ret;
+	}
+	ret = config_parse(c, f, path, err, errlen);
+	fclose(f);
+	return ret;
+}

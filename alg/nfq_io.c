@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * NFQUEUE I/O with libnetfilter_queue's libmnl-based helpers: one
+ * netlink socket per queue, packets in, verdicts out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "ftp-alg/nfq_io.h"
+
+#define NFQ_IO_COPY	0xffff
+/* a whole packet plus the netlink and nfqueue headers around it */
+#define NFQ_IO_BUF_LEN	(NFQ_IO_COPY + 8192)
+/*
+ * Receive buffer: when the kernel cannot append a packet message to it,
+ * that packet is dropped (we are not fail-open), so it must hold a burst:
+ * up to NFQ_IO_MAXLEN queued packets while we wait on an nftables
+ * round-trip for a pinhole. Netlink charges each message its skb
+ * truesize, ~2 KiB even for a 60-byte ACK, so the default (~200 KiB,
+ * about a hundred packets) is far too small. SO_RCVBUFFORCE because the
+ * default rmem_max would cap SO_RCVBUF.
+ */
+#define NFQ_IO_RCVBUF	(NFQ_IO_MAXLEN * 2048)
+
+struct nfq_io {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint16_t num;
+	struct nfq_io_stats st;
+	/* netlink headers are read in place: keep them aligned */
+	char rbuf[NFQ_IO_BUF_LEN] __attribute__((aligned(8)));
+	char sbuf[NFQ_IO_BUF_LEN] __attribute__((aligned(8)));
+};
+
+static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh);
+
+/*
+ * Send one config message and wait for the kernel's ACK. Rules left by
+ * an earlier run may queue packets to us as soon as we are bound, before
+ * the ACK arrives: those are passed unmodified (no session exists yet,
+ * so there is nothing to adjust; "bypass" let them through a moment
+ * ago), never left waiting for a verdict that would not come.
+ */
+static int nfq_io_config(struct nfq_io *q, struct nlmsghdr *nlh)
+{
+	const struct nlmsghdr *m;
+	ssize_t n;
+	int left;
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(q->nl, q->rbuf, sizeof(q->rbuf));
+		if (n < 0)
+			return -errno;
+		left = (int)n;
+		for (m = (const struct nlmsghdr *)q->rbuf;
+		     mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			const struct nlmsgerr *e;
+
+			if (m->nlmsg_type != NLMSG_ERROR) {
+				nfq_io_pass(q, m);
+				continue;
+			}
+			if (m->nlmsg_seq != 1)
+				continue;
+			e = mnl_nlmsg_get_payload(m);
+			return e->error;	/* 0: the ACK */
+		}
+	}
+}
+
+struct nfq_io *nfq_io_open(uint16_t num)
+{
+	int rcvbuf = NFQ_IO_RCVBUF;
+	struct nlmsghdr *nlh;
+	struct nfq_io *q;
+	int err, fd;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->num = num;
+	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!q->nl) {
+		err = errno;
+		goto err_free;
+	}
+	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno;
+		goto err_close;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	fd = mnl_socket_get_fd(q->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+
+	/*
+	 * Bind, whole packets, a bounded queue and fail-closed, in one
+	 * message so the queue never exists with other settings:
+	 *  - copy range 0xffff: the engine rewrites payload, it needs it all;
+	 *  - maxlen bounds kernel memory if we stall;
+	 *  - FAIL_OPEN off: a packet accepted unmodified behind our back
+	 *    would carry unadjusted seq/ack numbers into a stream whose
+	 *    offsets we shifted, corrupting it; dropped, TCP resends it;
+	 *  - GSO off: the kernel segments and completes checksums
+	 *    (CHECKSUM_PARTIAL) before queueing, so what we see is what
+	 *    goes on the wire and the incremental checksum updates hold.
+	 */
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, NFQ_IO_COPY);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, NFQ_IO_MAXLEN);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
+			 htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
+	err = -nfq_io_config(q, nlh);
+	if (err)
+		goto err_close;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		err = errno;
+		goto err_unbind;
+	}
+	return q;
+
+err_unbind:
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_UNBIND);
+	mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+err_close:
+	mnl_socket_close(q->nl);
+err_free:
+	free(q);
+	errno = err;
+	return NULL;
+}
+
+void nfq_io_close(struct nfq_io *q)
+{
+	struct nlmsghdr *nlh;
+
+	if (!q)
+		return;
+	/*
+	 * Packets still queued are dropped by the kernel when the queue
+	 * goes (closing the socket would do the same); the caller has
+	 * already removed the rules that queue new ones.
+	 */
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, q->num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_UNBIND);
+	mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+	mnl_socket_close(q->nl);
+	free(q);
+}
+
+int nfq_io_fd(const struct nfq_io *q)
+{
+	return mnl_socket_get_fd(q->nl);
+}
+
+const struct nfq_io_stats *nfq_io_stats(const struct nfq_io *q)
+{
+	return &q->st;
+}
+
+static void nfq_io_packet(struct nfq_io *q, const struct nlmsghdr *nlh,
+			  nfq_io_cb cb, void *arg)
+{
+	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
+	struct nfqnl_msg_packet_hdr *ph;
+	bool truncated = false;
+	const uint8_t *data;
+	uint16_t len;
+
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph))
+		return;
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	q->st.packets++;
+	if (attr[NFQA_PAYLOAD]) {
+		data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+		len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	} else {
+		data = NULL;
+		len = 0;
+	}
+	/* CAP_LEN is the real length, sent only when it exceeds ours */
+	if (attr[NFQA_CAP_LEN] &&
+	    ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) > len) {
+		truncated = true;
+		q->st.truncated++;
+	}
+	cb(ntohl(ph->packet_id), data, len, truncated, arg);
+}
+
+static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh)
+{
+	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
+	struct nfqnl_msg_packet_hdr *ph;
+	char buf[256] __attribute__((aligned(8)));
+	struct nlmsghdr *v;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET) ||
+	    nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph))
+		return;
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	v = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->num);
+	nfq_nlmsg_verdict_put(v, (int)ntohl(ph->packet_id), NF_ACCEPT);
+	mnl_socket_sendto(q->nl, v, v->nlmsg_len);
+}
+
+int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg)
+{
+	const struct nlmsghdr *nlh;
+	unsigned count = 0;
+	ssize_t n;
+	int left;
+
+	while (count < max) {
+		n = mnl_socket_recvfrom(q->nl, q->rbuf, sizeof(q->rbuf));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			/*
+			 * The kernel could not deliver packets to us and
+			 * dropped them (fail-closed): count, go on; TCP
+			 * resends.
+			 */
+			if (errno == ENOBUFS) {
+				q->st.enobufs++;
+				continue;
+			}
+			return -errno;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)q->rbuf;
+		     mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e =
+					mnl_nlmsg_get_payload(nlh);
+
+				/* a verdict the kernel refused (stale id) */
+				if (e->error)
+					q->st.verdict_err++;
+				continue;
+			}
+			if (nlh->nlmsg_type ==
+			    ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
+				nfq_io_packet(q, nlh, cb, arg);
+				count++;
+			}
+		}
+	}
+	return (int)count;
+}
+
+int nfq_io_verdict(struct nfq_io *q, uint32_t id, int verdict,
+		   const uint8_t *data, size_t len)
+{
+	struct nlmsghdr *nlh;
+
+	if (data && len > NFQ_IO_COPY)
+		return -EMSGSIZE;
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_VERDICT, q->num);
+	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
+	if (data)
+		nfq_nlmsg_verdict_put_pkt(nlh, data, (uint32_t)len);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+		q->st.verdict_err++;
+		return -errno;
+	}
+	q->st.verdicts++;
+	return 0;
+}

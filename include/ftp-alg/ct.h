@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Conntrack through ctnetlink (libmnl only): the NAT mapping of a control
+ * connection (the kernel gives queued packets no NFQA_CT here), the
+ * be-liberal flag on one entry after a length-changing rewrite, and
+ * destroy events.
+ *
+ * Message builders and the parser are exposed so tests can build a
+ * message and parse it back without a kernel.
+ */
+#ifndef FTP_ALG_CT_H
+#define FTP_ALG_CT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+#include "ftp-alg/addr.h"
+
+struct ct_tuple {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t proto;		/* IPPROTO_TCP */
+	union alg_addr src, dst;
+	uint16_t sport, dport;	/* host order */
+};
+
+/* What we read from a conntrack message. */
+struct ct_entry {
+	uint16_t msg;		/* IPCTNL_MSG_CT_NEW / _DELETE */
+	bool has_orig, has_reply;
+	struct ct_tuple orig, reply;
+};
+
+/*
+ * Append to buf one message (0 if it does not fit: -ENOSPC) and return
+ * its length. which is CTA_TUPLE_ORIG or CTA_TUPLE_REPLY: the tuple the
+ * kernel looks the entry up by.
+ */
+int ct_build_get(char *buf, size_t len, uint32_t seq, uint16_t which,
+		 const struct ct_tuple *t);
+/* IPCTNL_MSG_CT_NEW (update only) setting IP_CT_TCP_FLAG_BE_LIBERAL. */
+int ct_build_liberal(char *buf, size_t len, uint32_t seq, uint16_t which,
+		     const struct ct_tuple *t);
+/* Parse a ctnetlink conntrack message: 0 or -EINVAL. */
+int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e);
+
+struct ct_ctx;
+
+/* A query socket and a socket subscribed to destroy events. */
+struct ct_ctx *ct_open(void);
+void ct_close(struct ct_ctx *c);
+
+/*
+ * Look up the entry of the connection seen at our hook as t (client ->
+ * server): first as its original tuple (masquerade/SNAT), then as the
+ * reverse of its reply tuple (DNAT). 0, -ENOENT, or -errno.
+ */
+int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e);
+/* Set be-liberal both ways on that entry, found the same way. */
+int ct_set_liberal(struct ct_ctx *c, const struct ct_tuple *t);
+
+int ct_events_fd(const struct ct_ctx *c);
+/*
+ * Read pending destroy events, calling fn for each TCP entry. Returns the
+ * number of events, or -errno; ENOBUFS (events lost) is counted and is
+ * not an error.
+ */
+int ct_events_read(struct ct_ctx *c,
+		   void (*fn)(const struct ct_entry *e, void *arg), void *arg);
+uint64_t ct_events_enobufs(const struct ct_ctx *c);
+/*
+ * The part of ct_events_read() after recv: call fn for each destroy event
+ * of a TCP entry in buf[0..len); skip anything else. Returns the count.
+ */
+int ct_events_dispatch(const void *buf, size_t len,
+		       void (*fn)(const struct ct_entry *e, void *arg),
+		       void *arg);
+
+/* The reversed tuple (reply direction as it would be without NAT). */
+void ct_tuple_reverse(const struct ct_tuple *t, struct ct_tuple *r);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The control socket of ftp-algd (AF_UNIX, stream): a client sends one
+ * request line ("status", "sessions json", ...), gets one response and
+ * the connection is closed. Everything is non-blocking and every client
+ * has a deadline, so a stuck ftp-algctl never stalls the data path.
+ */
+#ifndef FTP_ALG_CTL_H
+#define FTP_ALG_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_SOCKET_DEFAULT	"/run/ftp-alg/ctl.sock"
+#define CTL_REQ_MAX		256		/* request line */
+#define CTL_RESP_MAX		(8u << 20)	/* response */
+#define CTL_MAX_CLIENTS		8
+#define CTL_TIMEOUT_MS		2000	/* request + response */
+
+/* A growing response buffer; full is set when CTL_RESP_MAX was hit. */
+struct ctl_buf {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+void ctl_printf(struct ctl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* s as a JSON string, quotes included. */
+void ctl_json_str(struct ctl_buf *b, const char *s);
+void ctl_buf_reset(struct ctl_buf *b);
+
+/* Build the response to req (no newline) into out. */
+typedef void (*ctl_handler)(const char *req, struct ctl_buf *out,
+			    void *arg);
+
+struct ctl_server;
+
+/*
+ * Listen on path (creating its directory; refusing with EADDRINUSE if
+ * a live server answers there). NULL with errno.
+ */
+struct ctl_server *ctl_open(const char *path, ctl_handler fn, void *arg);
+/* Stop listening, drop clients, remove the socket file. */
+void ctl_close(struct ctl_server *s);
+/* An fd (epoll) that becomes readable when ctl_run() has work. */
+int ctl_fd(const struct ctl_server *s);
+/* Accept, read, answer, write; drop clients past their deadline. */
+void ctl_run(struct ctl_server *s, uint64_t now_ms);
+
+#endif

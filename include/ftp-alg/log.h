@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Logging for the daemon: one line per event, to stderr (--foreground) or
+ * syslog. Priorities are syslog's (LOG_ERR ... LOG_DEBUG). Session events
+ * carry the session id as "#12 ...".
+ */
+#ifndef FTP_ALG_LOG_H
+#define FTP_ALG_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#define LOG_FMT(a, b)	__attribute__((format(printf, a, b)))
+
+void log_init(const char *ident, bool to_stderr);
+void log_set_level(int prio);
+int log_get_level(void);
+bool log_enabled(int prio);
+
+void log_msg(int prio, const char *fmt, ...) LOG_FMT(2, 3);
+/* "#<sid> " followed by the message */
+void log_sess(int prio, uint64_t sid, const char *fmt, ...) LOG_FMT(3, 4);
+/*
+ * A startup refusal: one line on stderr whatever the mode (so whoever
+ * started us sees it), and in syslog too when that is where logs go.
+ */
+void log_fatal(const char *fmt, ...) LOG_FMT(1, 2);
+
+#define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Rate limit for messages a peer can trigger at will (malformed packets):
+ * at most burst lines per interval; the rest are counted and the count is
+ * reported with the next line that gets through.
+ */
+struct log_rl {
+	unsigned interval_ms;
+	unsigned burst;
+	uint64_t start_ms;
+	unsigned n;
+	unsigned missed;
+};
+
+#define LOG_RL_INIT(ms, b)	{ .interval_ms = (ms), .burst = (b) }
+
+/* true: log now (*missed says how many were suppressed before it). */
+bool log_rl_ok(struct log_rl *rl, uint64_t now_ms, unsigned *missed);
+
+#endif

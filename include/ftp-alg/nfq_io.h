@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One NFQUEUE queue through libnetfilter_queue's libmnl-based API: bind,
+ * receive packets, send verdicts (with a replacement packet when the
+ * engine rewrote one), unbind.
+ */
+#ifndef FTP_ALG_NFQ_IO_H
+#define FTP_ALG_NFQ_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFQ_IO_MAXLEN	4096	/* packets the kernel queues for us */
+
+struct nfq_io;
+
+struct nfq_io_stats {
+	uint64_t packets;	/* packet messages received */
+	uint64_t enobufs;	/* times the kernel could not deliver one */
+	uint64_t verdicts;
+	uint64_t verdict_err;	/* sends that failed or were refused */
+	uint64_t truncated;	/* packets bigger than what we were given */
+};
+
+/* Bind queue num. NULL with errno (EBUSY: someone else has it). */
+struct nfq_io *nfq_io_open(uint16_t num);
+/* Unbind and close. */
+void nfq_io_close(struct nfq_io *q);
+int nfq_io_fd(const struct nfq_io *q);
+const struct nfq_io_stats *nfq_io_stats(const struct nfq_io *q);
+
+/*
+ * A queued packet: data[0..len) starts at the IP header and points into
+ * the receive buffer (valid during the callback only). truncated: the
+ * kernel gave us less than the whole packet; it must not be rewritten.
+ */
+typedef void (*nfq_io_cb)(uint32_t id, const uint8_t *data, size_t len,
+			  bool truncated, void *arg);
+
+/*
+ * Receive up to max packets without blocking, calling cb for each.
+ * Returns how many were handled, or -errno on a socket error (ENOBUFS is
+ * counted, not returned).
+ */
+int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg);
+
+/*
+ * Verdict NF_ACCEPT or NF_DROP for packet id; data/len (not NULL) replaces
+ * the packet. 0 or -errno.
+ */
+int nfq_io_verdict(struct nfq_io *q, uint32_t id, int verdict,
+		   const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The configuration file: good files set what they say, every broken one
+ * is refused with "FILE:LINE: what is wrong" and changes nothing.
+ * The parser is included directly (it is not part of alg_engine).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* cmocka's test signature: most tests do not use their state */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "../../alg/config.c"
+
+#define NAME	"test.conf"
+
+/* Parse text (n bytes, may hold NULs) into *c; error text in err. */
+static int parse_n(struct alg_config *c, const char *text, size_t n,
+		   char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	err[0] = '\0';
+	/* fmemopen() of 0 bytes fails: an empty file is a 0-byte read */
+	f = n ? fmemopen((void *)text, n, "r") : fopen("/dev/null", "r");
+	assert_non_null(f);
+	ret = config_parse(c, f, NAME, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+static int parse(struct alg_config *c, const char *text, char *err,
+		 size_t errlen)
+{
+	return parse_n(c, text, strlen(text), err, errlen);
+}
+
+static void expect_ok(struct alg_config *c, const char *text, int line)
+{
+	char err[CONFIG_ERR_LEN];
+
+	config_default(c);
+	if (parse(c, text, err, sizeof(err)))
+		fail_msg("line %d: config refused: %s\n--- config:\n%s", line,
+			 err);
+}
+
+/*
+ * The file is refused with exactly want as the message, and the config
+ * passed in is left as it was (all or nothing).
+ */
+static void expect_err_n(const char *text, size_t n, const char *want,
+			 int line)
+{
+	struct alg_config c, before;
+	char err[CONFIG_ERR_LEN];
+	int ret;
+
+	config_default(&c);
+	before = c;
+	ret = parse_n(&c, text, n, err, sizeof(err));
+	if (ret != -EINVAL)
+		fail_msg("line %d: config_parse returned %d, expected "
+			 "-EINVAL\n--- config:\n%s", line, ret, text);
+	if (strcmp(err, want))
+		fail_msg("line %d: error message\n  got:      '%s'\n"
+			 "  expected: '%s'", line, err, want);
+	if (memcmp(&c, &before, sizeof(c)))
+		fail_msg("line %d: a refused config changed the settings",
+			 line);
+}
+
+#define EXPECT_ERR(text, want) \
+	expect_err_n(text, strlen(text), want, __LINE__)
+
+static void test_defaults_serve_plain_ftp_on_queue_0(void **state)
+{
+	struct alg_config c;
+
+	config_default(&c);
+	assert_int_equal(c.queue, 0);
+	assert_int_equal(c.pinhole_timeout_s, 60);
+	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.pol.ctl_ports[0], 21);
+	assert_int_equal(c.pol.ctl_ports[1], 0);
+}
+
+static void test_empty_file_and_comments_keep_defaults(void **state)
+{
+	struct alg_config c, def;
+
+	config_default(&def);
+	expect_ok(&c, "", __LINE__);
+	assert_memory_equal(&c, &def, sizeof(c));
+	expect_ok(&c, "# nothing here\n\n   \t\n# queue = 3\n", __LINE__);
+	assert_memory_equal(&c, &def, sizeof(c));
+}
+
+static void test_every_key_sets_its_field(void **state)
+{
+	struct alg_config c;
+
+	expect_ok(&c,
+		  "# ftp-alg settings\n"
+		  "queue = 7\n"
+		  "pinhole_timeout = 120\n"
+		  "max_sessions = 5000\n"
+		  "hold_ms = 250\n"
+		  "max_line = 1024\n"
+		  "idle_timeout = 3600\n"
+		  "control_ports = 21, 2121,990\n"
+		  "allow_low_data_port = yes\n"
+		  "strict_pairing = no\n"
+		  "log_level = debug\n", __LINE__);
+	assert_int_equal(c.queue, 7);
+	assert_int_equal(c.pinhole_timeout_s, 120);
+	assert_int_equal(c.pol.max_sessions, 5000);
+	assert_int_equal(c.pol.hold_ms, 250);
+	assert_int_equal(c.pol.max_line, 1024);
+	assert_int_equal(c.pol.idle_timeout_ms, 3600000);
+	assert_int_equal(c.pol.ctl_ports[0], 21);
+	assert_int_equal(c.pol.ctl_ports[1], 2121);
+	assert_int_equal(c.pol.ctl_ports[2], 990);
+	assert_int_equal(c.pol.ctl_ports[3], 0);
+	assert_true(c.pol.allow_low_data_port);
+	assert_false(c.pol.strict_pairing);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+}
+
+static void test_spacing_comments_and_crlf_are_tolerated(void **state)
+{
+	struct alg_config c;
+
+	expect_ok(&c,
+		  "\tqueue=3   # after a value\r\n"
+		  "  strict_pairing\t=\tYES\r\n"
+		  "log_level = Warning\n"
+		  "pinhole_timeout = 90",	/* no final newline */
+		  __LINE__);
+	assert_int_equal(c.queue, 3);
+	assert_true(c.pol.strict_pairing);
+	assert_int_equal(c.log_level, LOG_WARNING);
+	assert_int_equal(c.pinhole_timeout_s, 90);
+}
+
+static void test_boolean_spellings(void **state)
+{
+	struct alg_config c;
+
+	expect_ok(&c, "allow_low_data_port = on\nstrict_pairing = true\n",
+		  __LINE__);
+	assert_true(c.pol.allow_low_data_port);
+	assert_true(c.pol.strict_pairing);
+	expect_ok(&c, "allow_low_data_port = off\nstrict_pairing = 0\n",
+		  __LINE__);
+	assert_false(c.pol.allow_low_data_port);
+	assert_false(c.pol.strict_pairing);
+}
+
+static void test_range_limits_are_inclusive(void **state)
+{
+	struct alg_config c;
+
+	expect_ok(&c, "queue = 65535\npinhole_timeout = 1\n", __LINE__);
+	assert_int_equal(c.queue, 65535);
+	assert_int_equal(c.pinhole_timeout_s, 1);
+	expect_ok(&c, "queue = 0\npinhole_timeout = 3600\n", __LINE__);
+	assert_int_equal(c.queue, 0);
+	assert_int_equal(c.pinhole_timeout_s, 3600);
+	/* all ALG_MAX_CTL_PORTS slots: the engine stops at the array end */
+	expect_ok(&c, "control_ports = 1,2,3,4,5,6,7,65535\n", __LINE__);
+	assert_int_equal(c.pol.ctl_ports[0], 1);
+	assert_int_equal(c.pol.ctl_ports[7], 65535);
+}
+
+static void test_unknown_key_names_file_line_and_key(void **state)
+{
+	EXPECT_ERR("queue = 1\n\nqueu = 2\n",
+		   NAME ":3: unknown key 'queu'");
+	EXPECT_ERR("Queue = 1\n", NAME ":1: unknown key 'Queue'");
+}
+
+static void test_line_without_equals_is_refused(void **state)
+{
+	EXPECT_ERR("# c\nqueue 1\n",
+		   NAME ":2: expected 'key = value', not 'queue 1'");
+	EXPECT_ERR("= 5\n", NAME ":1: missing key before '='");
+	EXPECT_ERR("queue =   # nothing\n", NAME ":1: queue: missing value");
+}
+
+static void test_repeated_key_names_first_line(void **state)
+{
+	EXPECT_ERR("queue = 1\nhold_ms = 5\nqueue = 1\n",
+		   NAME ":3: queue already set on line 1");
+}
+
+static void test_bad_numbers_are_refused(void **state)
+{
+	EXPECT_ERR("queue = 65536\n", NAME ":1: queue: expected a queue "
+		   "number from 0 to 65535, not '65536'");
+	EXPECT_ERR("queue = -1\n", NAME ":1: queue: expected a queue "
+		   "number from 0 to 65535, not '-1'");
+	EXPECT_ERR("queue = 0x10\n", NAME ":1: queue: expected a queue "
+		   "number from 0 to 65535, not '0x10'");
+	EXPECT_ERR("queue = 1 2\n", NAME ":1: queue: expected a queue "
+		   "number from 0 to 65535, not '1 2'");
+	EXPECT_ERR("pinhole_timeout = 0\n", NAME ":1: pinhole_timeout: "
+		   "expected seconds from 1 to 3600, not '0'");
+	EXPECT_ERR("pinhole_timeout = 60s\n", NAME ":1: pinhole_timeout: "
+		   "expected seconds from 1 to 3600, not '60s'");
+	EXPECT_ERR("max_sessions = 99999999999999999999999\n",
+		   NAME ":1: max_sessions: expected a number from 1 to "
+		   "1000000, not '99999999999999999999999'");
+	EXPECT_ERR("hold_ms = 0\n", NAME ":1: hold_ms: expected "
+		   "milliseconds from 1 to 60000, not '0'");
+	EXPECT_ERR("max_line = 63\n", NAME ":1: max_line: expected bytes "
+		   "from 64 to 65535, not '63'");
+	EXPECT_ERR("idle_timeout = 864001\n", NAME ":1: idle_timeout: "
+		   "expected seconds from 1 to 864000, not '864001'");
+}
+
+static void test_bad_port_lists_are_refused(void **state)
+{
+	EXPECT_ERR("control_ports = 21,,2121\n", NAME ":1: control_ports: "
+		   "empty item in port list '21,,2121'");
+	EXPECT_ERR("control_ports = 21,\n", NAME ":1: control_ports: "
+		   "empty item in port list '21,'");
+	EXPECT_ERR("control_ports = 0\n", NAME ":1: control_ports: "
+		   "'0' is not a port from 1 to 65535");
+	EXPECT_ERR("control_ports = 21, ftp\n", NAME ":1: control_ports: "
+		   "'ftp' is not a port from 1 to 65535");
+	EXPECT_ERR("control_ports = 21,2121, 21\n", NAME ":1: "
+		   "control_ports: port 21 listed twice");
+	EXPECT_ERR("control_ports = 1,2,3,4,5,6,7,8,9\n", NAME ":1: "
+		   "control_ports: more than 8 ports");
+}
+
+static void test_bad_booleans_and_levels_are_refused(void **state)
+{
+	EXPECT_ERR("strict_pairing = maybe\n", NAME ":1: strict_pairing: "
+		   "expected yes or no, not 'maybe'");
+	EXPECT_ERR("allow_low_data_port = y\n", NAME ":1: "
+		   "allow_low_data_port: expected yes or no, not 'y'");
+	EXPECT_ERR("log_level = verbose\n", NAME ":1: log_level: expected "
+		   "error, warning, notice, info or debug, not 'verbose'");
+}
+
+static void test_error_after_good_lines_changes_nothing(void **state)
+{
+	/* expect_err_n() checks the settings are untouched */
+	EXPECT_ERR("queue = 9\npinhole_timeout = 5\nbogus = 1\n",
+		   NAME ":3: unknown key 'bogus'");
+}
+
+static void test_overlong_line_is_refused(void **state)
+{
+	char text[CONFIG_LINE_MAX + 64];
+
+	memset(text, ' ', sizeof(text));
+	memcpy(text, "queue = 1\n# ", 12);
+	text[sizeof(text) - 2] = '\n';
+	text[sizeof(text) - 1] = '\0';
+	EXPECT_ERR(text, NAME ":2: line longer than 1024 bytes");
+}
+
+static void test_nul_byte_is_refused(void **state)
+{
+	static const char text[] = "queue = 1\nhold_ms = 5\0junk\n";
+
+	expect_err_n(text, sizeof(text) - 1, NAME ":2: NUL byte in line",
+		     __LINE__);
+}
+
+static void test_missing_file_names_the_file(void **state)
+{
+	struct alg_config c;
+	char err[CONFIG_ERR_LEN];
+	int ret;
+
+	config_default(&c);
+	ret = config_load(&c, "/nonexistent/ftp-alg.conf", err, sizeof(err));
+	assert_int_equal(ret, -ENOENT);
+	assert_string_equal(err, "/nonexistent/ftp-alg.conf: cannot open: "
+			    "No such file or directory");
+}
+
+static void test_log_level_names_round_trip(void **state)
+{
+	static const int levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
+				      LOG_INFO, LOG_DEBUG };
+	unsigned i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		assert_int_equal(config_log_level(
+			config_log_level_name(levels[i])), levels[i]);
+	assert_int_equal(config_log_level("loud"), -1);
+	assert_string_equal(config_log_level_name(99), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_serve_plain_ftp_on_queue_0),
+		cmocka_unit_test(test_empty_file_and_comments_keep_defaults),
+		cmocka_unit_test(test_every_key_sets_its_field),
+		cmocka_unit_test(
+			test_spacing_comments_and_crlf_are_tolerated),
+		cmocka_unit_test(test_boolean_spellings),
+		cmocka_unit_test(test_range_limits_are_inclusive),
+		cmocka_unit_test(test_unknown_key_names_file_line_and_key),
+		cmocka_unit_test(test_line_without_equals_is_refused),
+		cmocka_unit_test(test_repeated_key_names_first_line),
+		cmocka_unit_test(test_bad_numbers_are_refused),
+		cmocka_unit_test(test_bad_port_lists_are_refused),
+		cmocka_unit_test(test_bad_booleans_and_levels_are_refused),
+		cmocka_unit_test(
+			test_error_after_good_lines_changes_nothing),
+		cmocka_unit_test(test_overlong_line_is_refused),
+		cmocka_unit_test(test_nul_byte_is_refused),
+		cmocka_unit_test(test_missing_file_names_the_file),
+		cmocka_unit_test(test_log_level_names_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
