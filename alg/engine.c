@@ -3,24 +3,39 @@
  * The engine: stream/lines -> FTP parse -> policy -> rewrite + seqadj ->
  * verdicts and events. See include/ftp-alg/engine.h for the contract.
  *
- * A rewrite that spans segments. NFQUEUE lets us delay a packet's
- * verdict, so a packet carrying bytes of a line that may still need
- * rewriting (a client line starting "PORT"/"EPRT"/"LPRT" or a prefix of
- * one, a server line starting "227"/"228"/"229" or a prefix) is held until
- * the line is complete. Then the line is parsed, the correction recorded,
- * and every held packet is rendered from its own original bytes through
- * the correction list (seqadj.c) and released. The output stream thus
- * carries exactly the rewritten line, cut at the same boundaries (mapped
- * by f(k), seqadj.h), with consistent sequence numbers; a retransmission
- * of any of those pieces later renders to the same bytes. Out-of-order
- * packets are held the same way until the gap before them fills. Holding
- * is bounded in packets, bytes and time (alg_policy): past a bound the
- * line is given up on (passed unrewritten, no data port opened, reason
+ * A rewrite that spans segments. Holding the pieces of a split line until
+ * it is complete does not work on its own: nothing held is acknowledged,
+ * so a sender whose line is cut into more segments than its congestion
+ * window (10 at the start of a Linux connection) stops sending and the
+ * line never completes. So the pieces of a split PORT, EPRT or 227 line
+ * are released as they arrive, rendered:
+ *  - the verb, the text before the address and everything after it are
+ *    never changed, so those bytes leave as they came;
+ *  - only the address is replaced, and its replacement (the public
+ *    address) is known from the session before the old one has arrived.
+ *    An open correction (seqadj.h) places the k-th original address byte
+ *    at f(k) = min(k, new_len) without knowing the old length, so every
+ *    piece renders at once; the correction closes when the address ends
+ *    (the fourth comma, the EPRT delimiter).
+ * The output stream thus carries exactly the rewritten line, cut at the
+ * same boundaries, with consistent sequence numbers; a retransmission of
+ * any piece renders to the same bytes. The policy decision comes when the
+ * line is complete, before the packet that completes it is released: a
+ * refused split line then already carries the client's (or server's) own
+ * public address, which opens nothing, and no pinhole is added.
+ *
+ * NFQUEUE also lets us delay a verdict, and that is used where rendering
+ * early is impossible: out-of-order packets wait until the gap before them
+ * fills, and the rare LPRT/228 lines wait until complete. Holding is
+ * bounded in packets, bytes and time (alg_policy): past a bound the line
+ * is given up on (passed unrewritten, no data port opened, reason
  * reported), and out-of-order packets are dropped for the sender to
  * retransmit.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +49,8 @@ struct line_ctx {
 	struct alg_session *s;
 	enum alg_dir dir;
 	struct alg_result *r;
+	bool rewritten;		/* this line's address was rendered early */
+	unsigned frozen;	/* bytes of the line already left unchanged */
 };
 
 /* A stream_line_fn return value: stop scanning, TLS follows. */
@@ -107,32 +124,193 @@ static const char *addr_s(int family, const union alg_addr *a, char *buf)
 }
 
 /*
- * May this incomplete line still turn out to be one we rewrite? Then its
- * packets are held until it is complete.
+ * Must the packets of this incomplete line be held until it is complete?
+ * Only for LPRT and 228, whose address we do not render early (rare
+ * commands; their fields carry lengths that make early rendering costly).
  */
-static bool line_may_rewrite(enum alg_dir dir, const char *l, size_t n)
+static bool line_must_hold(enum alg_dir dir, const char *l, size_t n)
 {
-	static const char *const verbs[] = { "PORT", "EPRT", "LPRT" };
-	static const char *const codes[] = { "227", "228", "229" };
-	const char *const *set = dir == ALG_DIR_ORIG ? verbs : codes;
-	size_t want = dir == ALG_DIR_ORIG ? 4 : 3, i, k;
+	const char *want = dir == ALG_DIR_ORIG ? "LPRT" : "228";
+	size_t wl = strlen(want), m = n < wl ? n : wl, k;
 
-	for (i = 0; i < 3; i++) {
-		size_t m = n < want ? n : want;
+	for (k = 0; k < m; k++)
+		if (toupper((unsigned char)l[k]) != want[k])
+			return false;
+	if (n <= wl)
+		return true;
+	return l[wl] == ' ' || l[wl] == '\r' ||
+	       (dir == ALG_DIR_REPLY && l[wl] == '-');
+}
 
-		for (k = 0; k < m; k++)
-			if ((l[k] & ~0x20) != (set[i][k] & ~0x20) &&
-			    l[k] != set[i][k])
-				break;
-		if (k < m)
-			continue;
-		if (n <= want)
-			return true;
-		if (dir == ALG_DIR_ORIG)
-			return l[want] == ' ' || l[want] == '\r';
-		return l[want] == ' ' || l[want] == '-' || l[want] == '\r';
+/* ---- early rendering of a split address ---- */
+
+/* The address as it is written in a field of this kind. */
+static int addr_text(enum ftp_kind kind, int family, const union alg_addr *a,
+		     char *out, size_t cap)
+{
+	const uint8_t *b = a->b;
+
+	if (kind == FTP_CMD_EPRT)
+		return inet_ntop(family, a, out, (socklen_t)cap) ?
+		       (int)strlen(out) : -ENOSPC;
+	return snprintf(out, cap, "%u,%u,%u,%u", b[0], b[1], b[2], b[3]);
+}
+
+static const union alg_addr *side_pub(const struct alg_session *s,
+				      enum alg_dir dir)
+{
+	if (dir == ALG_DIR_ORIG)
+		return s->nat.known ? &s->nat.client_pub : &s->caddr;
+	return s->nat.known ? &s->nat.server_pub : &s->saddr;
+}
+
+/* Can ch belong to the address of an early field? */
+static bool early_addr_char(const struct alg_stream *st, int family, char ch)
+{
+	if (st->early_kind != FTP_CMD_EPRT)
+		return isdigit((unsigned char)ch) || ch == ',';
+	if (family == AF_INET)
+		return isdigit((unsigned char)ch) || ch == '.';
+	return isxdigit((unsigned char)ch) || ch == ':' || ch == '.';
+}
+
+/* Offset where the address starting at early_start ends, or n if not yet. */
+static size_t early_field_end(const struct alg_stream *st, int family,
+			      const char *l, size_t n)
+{
+	unsigned commas = 0;
+	size_t i;
+
+	for (i = st->early_start; i < n; i++) {
+		if (st->early_kind == FTP_CMD_EPRT && l[i] == st->early_delim)
+			return i;
+		if (!early_addr_char(st, family, l[i]))
+			return i;	/* malformed: the parser refuses it */
+		if (l[i] == ',' && ++commas == 4)
+			return i;
 	}
-	return false;
+	return n;
+}
+
+/*
+ * Where does the address of the partial line l[0..n) start? Returns the
+ * kind (FTP_NONE: not known yet) and the offset; marks the stream NEVER
+ * when the line cannot be one we render early.
+ */
+static enum ftp_kind early_find(struct alg_session *s, enum alg_dir dir,
+				const char *l, size_t n, size_t *start)
+{
+	struct alg_stream *st = &s->st[dir];
+	enum ftp_kind kind;
+	size_t i;
+
+	if (dir == ALG_DIR_ORIG) {
+		if (n < 5)
+			return FTP_NONE;
+		if (!strncasecmp(l, "PORT ", 5))
+			kind = FTP_CMD_PORT;
+		else if (!strncasecmp(l, "EPRT ", 5))
+			kind = FTP_CMD_EPRT;
+		else
+			goto never;
+		for (i = 5; i < n && l[i] == ' '; i++)
+			;
+		if (kind == FTP_CMD_EPRT) {
+			if (i + 3 > n)
+				return FTP_NONE;
+			st->early_delim = l[i];
+			if (l[i] < 33 || l[i] > 126 || l[i + 2] != l[i] ||
+			    l[i + 1] != (s->family == AF_INET ? '1' : '2'))
+				goto never;
+			i += 3;
+		}
+	} else {
+		if (n < 4)
+			return FTP_NONE;
+		if (strncmp(l, "227", 3) || (l[3] != ' ' && l[3] != '-') ||
+		    (s->ml_code && s->ml_code != 227))
+			goto never;
+		kind = FTP_REPLY_227;
+		for (i = 4; i < n && !isdigit((unsigned char)l[i]); i++)
+			;
+		if (i < n && l[i - 1] != '(' && l[i - 1] != '=' &&
+		    l[i - 1] != ' ')
+			goto never;	/* an odd form: the parser decides */
+	}
+	if (i >= n)
+		return FTP_NONE;
+	if (kind != FTP_CMD_EPRT && s->family != AF_INET)
+		goto never;
+	*start = i;
+	return kind;
+never:
+	st->early = ALG_EARLY_NEVER;
+	return FTP_NONE;
+}
+
+static void early_finish(struct alg_session *s, enum alg_dir dir,
+			 const char *l, size_t n, int next);
+
+/* After a scan: open, extend or close the early correction of the
+ * partial line. */
+static void early_update(struct line_ctx *c)
+{
+	struct alg_session *s = c->s;
+	struct alg_stream *st = &s->st[c->dir];
+	char text[INET6_ADDRSTRLEN];
+	enum ftp_kind kind;
+	size_t start = 0;
+	int n;
+
+	if (!st->llen || st->early >= ALG_EARLY_REWROTE || st->tainted)
+		return;
+	if (st->early == ALG_EARLY_NONE) {
+		kind = early_find(s, c->dir, st->line, st->llen, &start);
+		if (kind == FTP_NONE)
+			return;
+		n = addr_text(kind, s->family, side_pub(s, c->dir), text,
+			      sizeof(text));
+		if (n < 0 || seqadj_open(&st->adj, st->line_seq +
+					 (uint32_t)start,
+					 (const uint8_t *)text,
+					 (uint16_t)n)) {
+			ev_add(c->r, s, ALG_EV_REFUSE, c->dir,
+			       "%s split across segments: too many "
+			       "unacknowledged rewrites; passed unrewritten",
+			       ftp_kind_name(kind));
+			st->early = ALG_EARLY_NEVER;
+			return;
+		}
+		st->early = ALG_EARLY_OPEN;
+		st->early_kind = kind;
+		st->early_start = (uint16_t)start;
+	}
+	if (early_field_end(st, s->family, st->line, st->llen) < st->llen)
+		early_finish(s, c->dir, st->line, st->llen, -1);
+	else
+		seqadj_open_seen(&st->adj,
+				 (uint16_t)(st->llen - st->early_start));
+}
+
+/*
+ * Close the open address of l[0..n) where it ends: at its terminator
+ * inside l, else at n, where next is the byte after l (-1: none follows,
+ * the stream stops there).
+ */
+static void early_finish(struct alg_session *s, enum alg_dir dir,
+			 const char *l, size_t n, int next)
+{
+	struct alg_stream *st = &s->st[dir];
+	size_t end;
+
+	if (st->early != ALG_EARLY_OPEN)
+		return;
+	end = early_field_end(st, s->family, l, n);
+	st->early = seqadj_close(&st->adj, (const uint8_t *)l +
+				 st->early_start,
+				 (uint16_t)(end - st->early_start),
+				 end < n ? (unsigned char)l[end] : next) ?
+		    ALG_EARLY_REWROTE : ALG_EARLY_NEVER;
 }
 
 /* ---- command/reply pairing ---- */
@@ -178,6 +356,24 @@ static int rewrite_field(struct line_ctx *c, const struct ftp_msg *m,
 		       "%s: cannot write the new address (%s)",
 		       ftp_kind_name(m->kind), strerror(-n));
 		return n;
+	}
+	/*
+	 * Pieces of this line already left unchanged (a split line in a
+	 * form only the full parser understands). That is fine while they
+	 * stop before the first byte the rewrite changes; otherwise the
+	 * line cannot be rewritten any more.
+	 */
+	if (c->frozen > m->field_off) {
+		size_t k = c->frozen - m->field_off;
+
+		if (k > (size_t)n || k > m->field_len ||
+		    memcmp(field, line + m->field_off, k)) {
+			ev_add(c->r, c->s, ALG_EV_REFUSE, c->dir,
+			       "%s split across segments in an unusual form: "
+			       "passed unrewritten, no data port opened",
+			       ftp_kind_name(m->kind));
+			return -EALREADY;
+		}
 	}
 	ret = seqadj_add(&st->adj, line_seq + (uint32_t)m->field_off,
 			 (uint16_t)m->field_len, (const uint8_t *)field,
@@ -281,7 +477,7 @@ static void active_line(struct line_ctx *c, const struct ftp_msg *m,
 		       addr_s(s->family, &s->caddr, b));
 		return;
 	}
-	if (!alg_addr_eq(s->family, &m->ep.addr, pub)) {
+	if (!c->rewritten && !alg_addr_eq(s->family, &m->ep.addr, pub)) {
 		nep = m->ep;
 		nep.addr = *pub;
 		if (rewrite_field(c, m, line, len, line_seq, &nep))
@@ -321,7 +517,8 @@ static void passive_line(struct line_ctx *c, const struct ftp_msg *m,
 			       addr_s(s->family, &s->saddr, b));
 		nep = m->ep;
 		nep.addr = *pub;
-		if (rewrite_field(c, m, line, len, line_seq, &nep))
+		if (!c->rewritten &&
+		    rewrite_field(c, m, line, len, line_seq, &nep))
 			return;
 	}
 	expect(c, m->kind, &s->caddr, pub, &s->saddr, m->ep.port);
@@ -420,14 +617,51 @@ static int server_line(struct line_ctx *c, const char *line, size_t len,
 	return ret;
 }
 
+/* Log a rewrite already rendered piece by piece (early_update). */
+static void early_rewrite_event(struct line_ctx *c, const char *line,
+				size_t len)
+{
+	struct alg_stream *st = &c->s->st[c->dir];
+	const struct seqadj_corr *k = &st->adj.c[st->adj.n - 1];
+	char before[160], after[160], nl[ALG_EV_TEXT];
+	size_t off = st->early_start, n = 0, tail;
+
+	/* a field that took the line's terminator along ends with the line */
+	tail = off + k->old_len < len ? len - off - k->old_len : 0;
+
+	if (off + k->new_len + tail < sizeof(nl)) {
+		memcpy(nl, line, off);
+		memcpy(nl + off, k->repl, k->new_len);
+		memcpy(nl + off + k->new_len, line + off + k->old_len, tail);
+		n = off + k->new_len + tail;
+	}
+	c->s->cnt.rewrites++;
+	ev_add(c->r, c->s, ALG_EV_REWRITE, c->dir, "%s -> %s (split line)",
+	       excerpt(before, sizeof(before), line, len),
+	       excerpt(after, sizeof(after), nl, n));
+}
+
 static int on_line(void *ctx, const char *line, size_t len, uint32_t seq)
 {
 	struct line_ctx *c = ctx;
+	struct alg_stream *st = &c->s->st[c->dir];
+	int ret;
 
 	c->s->cnt.lines[c->dir]++;
+	early_finish(c->s, c->dir, line, len, st->line_cr ? '\r' : '\n');
+	c->rewritten = st->early == ALG_EARLY_REWROTE;
+	c->frozen = c->rewritten ? 0 : st->released;
+	if (c->rewritten)
+		early_rewrite_event(c, line, len);
 	if (c->dir == ALG_DIR_ORIG)
-		return client_line(c, line, len, seq);
-	return server_line(c, line, len, seq);
+		ret = client_line(c, line, len, seq);
+	else
+		ret = server_line(c, line, len, seq);
+	st->early = ALG_EARLY_NONE;
+	st->released = 0;
+	c->rewritten = false;
+	c->frozen = 0;
+	return ret;
 }
 
 /* ---- rendering and release ---- */
@@ -560,7 +794,7 @@ static void drain(struct alg_table *t, struct alg_session *s,
 		  enum alg_dir dir, uint64_t now, struct alg_result *r)
 {
 	struct alg_stream *st = &s->st[dir];
-	struct line_ctx lc = { t, s, dir, r };
+	struct line_ctx lc = { .t = t, .s = s, .dir = dir, .r = r };
 	struct alg_held *h, *next;
 	const char *why = NULL;
 	uint32_t decided;
@@ -583,8 +817,14 @@ static void drain(struct alg_table *t, struct alg_session *s,
 			stop_inspection(t, s, dir, why, r);
 			return;
 		}
+		early_update(&lc);
 		st->pending = st->llen && !st->tainted &&
-			      line_may_rewrite(dir, st->line, st->llen);
+			      line_must_hold(dir, st->line, st->llen);
+		/* the partial line leaves now, as it is, unless held or
+		 * rendered early: nothing may rewrite it afterwards */
+		if (st->llen && !st->pending && st->early != ALG_EARLY_OPEN &&
+		    st->early != ALG_EARLY_REWROTE)
+			st->released = st->llen;
 		if (st->pending && !st->hold_since_ms)
 			st->hold_since_ms = now;
 	}
@@ -609,6 +849,9 @@ static void stop_inspection(struct alg_table *t, struct alg_session *s,
 	if (!s->inspect)
 		return;
 	s->inspect = false;
+	/* an address still arriving ends where inspection ends */
+	early_finish(s, ALG_DIR_ORIG, s->st[0].line, s->st[0].llen, -1);
+	early_finish(s, ALG_DIR_REPLY, s->st[1].line, s->st[1].llen, -1);
 	if (why) {
 		snprintf(s->stop_reason, sizeof(s->stop_reason), "%s", why);
 		ev_add(r, s, ALG_EV_STOP, dir,
@@ -650,6 +893,8 @@ static void close_session(struct alg_table *t, struct alg_session *s,
 		s->state = ALG_S_CLOSED;
 		s->closed_ms = now;
 	}
+	for (d = 0; d < 2; d++)
+		early_finish(s, d, s->st[d].line, s->st[d].llen, -1);
 	if (!s->close_reported) {
 		s->close_reported = true;
 		ev_add(r, s, ALG_EV_CLOSE, ALG_DIR_ORIG, "%s", why);
@@ -740,8 +985,11 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 	 */
 	if (!p->paylen || s->state == ALG_S_CLOSED ||
 	    (!s->inspect && !st->nheld)) {
-		if (seq_after(p->seq + p->paylen, st->nxt))
-			st->nxt = p->seq + p->paylen;
+		/*
+		 * Never move nxt here: a pure ACK's seq is past data we may
+		 * not have seen yet (lost before us); that data must still
+		 * be scanned when it is retransmitted.
+		 */
 		release(t, s, dir, h, r);
 	} else {
 		if (st->nheld >= pol->max_hold_pkts ||

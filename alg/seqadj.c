@@ -38,7 +38,7 @@ static uint32_t corr_f(const struct seqadj_corr *c, uint32_t k)
 static uint32_t corr_floor(const struct seqadj_corr *c, uint32_t j)
 {
 	if (j >= c->new_len)
-		return c->old_len;
+		return c->old_len == SEQADJ_OPEN ? c->seen : c->old_len;
 	return j < c->old_len ? j : c->old_len - 1u;
 }
 
@@ -64,6 +64,8 @@ int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 
 	if (old_len == 0 || new_len > FTP_FIELD_MAX)
 		return -EINVAL;
+	if (seqadj_is_open(a))
+		return -EINVAL;
 	if (a->n && seq_before(pos, corr_end(&a->c[a->n - 1])))
 		return -EINVAL;
 	if (a->n == SEQADJ_MAX)
@@ -82,8 +84,56 @@ int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 	c->pos = pos;
 	c->old_len = old_len;
 	c->new_len = new_len;
+	c->seen = 0;
 	memcpy(c->repl, repl, new_len);
 	return 0;
+}
+
+bool seqadj_is_open(const struct seqadj *a)
+{
+	return a->n && a->c[a->n - 1].old_len == SEQADJ_OPEN;
+}
+
+int seqadj_open(struct seqadj *a, uint32_t pos, const uint8_t *repl,
+		uint16_t new_len)
+{
+	return seqadj_add(a, pos, SEQADJ_OPEN, repl, new_len);
+}
+
+void seqadj_open_seen(struct seqadj *a, uint16_t seen)
+{
+	if (seqadj_is_open(a))
+		a->c[a->n - 1].seen = seen;
+}
+
+bool seqadj_close(struct seqadj *a, const uint8_t *old, uint16_t old_len,
+		  int term)
+{
+	struct seqadj_corr *c;
+
+	if (!seqadj_is_open(a))
+		return false;
+	c = &a->c[a->n - 1];
+	if (old_len && old_len == c->seen && c->seen < c->new_len) {
+		if (term >= 0 && c->new_len < FTP_FIELD_MAX) {
+			c->repl[c->new_len++] = (uint8_t)term;
+			old_len++;
+			old = NULL;	/* the terminator is not in old */
+		} else {
+			c->new_len = c->seen;
+		}
+	}
+	c->old_len = old_len;
+	/*
+	 * A zero-length field was never rendered into anything; an
+	 * identical one renders to the same bytes. Either way drop it.
+	 */
+	if (old_len == 0 || (old && old_len == c->new_len &&
+			     !memcmp(old, c->repl, old_len))) {
+		a->n--;
+		return false;
+	}
+	return true;
 }
 
 uint32_t seqadj_map(const struct seqadj *a, uint32_t seq)

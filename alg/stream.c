@@ -85,7 +85,8 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		if (c == '\n') {
 			size_t len = st->llen;
 
-			if (len && st->line[len - 1] == '\r')
+			st->line_cr = len && st->line[len - 1] == '\r';
+			if (st->line_cr)
 				len--;
 			st->line[len] = '\0';
 			err = fn(ctx, st->line, len, st->line_seq);

@@ -73,6 +73,13 @@ enum alg_sess_state {
 
 struct alg_held;
 
+enum {
+	ALG_EARLY_NONE,		/* nothing known yet */
+	ALG_EARLY_OPEN,		/* address arriving: open correction */
+	ALG_EARLY_REWROTE,	/* address ended: correction kept */
+	ALG_EARLY_NEVER,	/* not a line we rewrite early */
+};
+
 struct alg_stream {
 	bool synced;		/* nxt is meaningful */
 	bool at_line_start;	/* false after a mid-stream pick-up */
@@ -81,9 +88,16 @@ struct alg_stream {
 	/* the line being assembled (no terminator) */
 	uint32_t line_seq;	/* original seq of its first byte */
 	unsigned llen;
+	bool line_cr;		/* the line just ended with "\r\n" */
 	char *line;		/* policy.max_line + 1 bytes */
 	bool pending;		/* line may need rewriting: hold it */
+	/* a split PORT/EPRT/227 whose address is rewritten as it arrives */
+	uint8_t early;		/* ALG_EARLY_* */
+	uint16_t early_start;	/* offset of the address in the line */
+	char early_delim;	/* EPRT delimiter */
+	enum ftp_kind early_kind;
 	bool tainted;		/* line given up on: pass it unrewritten */
+	unsigned released;	/* bytes of this line that left unchanged */
 	uint64_t hold_since_ms;
 	struct alg_held *held;	/* held packets, sorted by seq */
 	unsigned nheld;

@@ -42,10 +42,19 @@ static inline bool seq_after(uint32_t a, uint32_t b)
 
 struct seqadj_corr {
 	uint32_t pos;		/* original seq of the field's first byte */
-	uint16_t old_len;
+	uint16_t old_len;	/* SEQADJ_OPEN while the field is arriving */
 	uint16_t new_len;
+	uint16_t seen;		/* open: original field bytes seen so far */
 	uint8_t repl[FTP_FIELD_MAX];
 };
+
+/*
+ * An open correction: its replacement is known but the original field is
+ * still arriving, so its length is not. Every boundary k seen so far is
+ * inside it (k < old_len), where f(k) = min(k, new_len) needs no old_len:
+ * the bytes can be rendered and released before the field ends.
+ */
+#define SEQADJ_OPEN	0xffffu
 
 struct seqadj {
 	/*
@@ -66,6 +75,29 @@ void seqadj_free(struct seqadj *a);
  */
 int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 	       const uint8_t *repl, uint16_t new_len);
+/* Start an open correction at pos (must be after every other one). */
+int seqadj_open(struct seqadj *a, uint32_t pos, const uint8_t *repl,
+		uint16_t new_len);
+/* The open correction has seen this many original bytes. */
+void seqadj_open_seen(struct seqadj *a, uint16_t seen);
+/*
+ * The field ended after old_len original bytes old[0..old_len): the
+ * correction becomes an ordinary one (returns true), or disappears when
+ * it changed nothing (false).
+ *
+ * If the field ends exactly where the last released piece ended (old_len
+ * == seen) while less than the whole replacement went out (seen <
+ * new_len), the rest must ride on the next original byte: term (0..255)
+ * is that byte, and the field grows by it (the replacement gets it too,
+ * so it is not lost). With no next byte (term < 0: the stream stops
+ * there) the replacement is cut to what already went out instead. Either
+ * way every piece already released keeps its place.
+ */
+bool seqadj_close(struct seqadj *a, const uint8_t *old, uint16_t old_len,
+		  int term);
+/* Is the last correction open? */
+bool seqadj_is_open(const struct seqadj *a);
+
 /* Original seq -> seq on the wire after rewriting. */
 uint32_t seqadj_map(const struct seqadj *a, uint32_t seq);
 /* Acknowledgment in output space -> original space (floor). */

@@ -8,9 +8,15 @@
  *          5 carry a SACK block, 6 resend from earlier, 7 leave a gap
  *   jitter signed offset added to the direction's next sequence number
  *   len    payload bytes that follow
+ * Each direction has one true byte stream: a byte sent again (a resend,
+ * an overlap) is always the byte sent first, as with a real TCP sender.
+ *
  * Invariants checked on every call (abort on violation): every packet
  * gets exactly one verdict, once; every released packet parses and has
- * correct checksums; nothing is released that was never queued.
+ * correct checksums; nothing is released that was never queued; released
+ * payload never disagrees with payload released before at the same
+ * output position; and, while inspection runs, what was released has no
+ * hole (the receiver would wait forever for it).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +27,8 @@
 #include "ftp-alg/engine.h"
 
 #define MAX_IDS	4096
+#define STREAM	8192	/* original bytes per direction */
+#define OUTSPACE (4 * STREAM)
 
 /* an invariant broke: say which, then let libFuzzer keep the input */
 #define FAIL(why) do { fprintf(stderr, "fuzz_engine: %s\n", why); \
@@ -30,17 +38,45 @@ struct fz {
 	struct alg_table *t;
 	struct alg_result r;
 	uint8_t pending[MAX_IDS];	/* 1: queued, no verdict yet */
+	uint8_t orig[MAX_IDS][400];	/* each queued packet, as queued */
+	uint16_t olen[MAX_IDS];
 	uint32_t next_id;
 	uint64_t now;
 	int family;
 	union alg_addr ca, sa, cpub, spub;
 	uint32_t isn[2], off[2];
+	/* the true streams */
+	uint8_t truth[2][STREAM];
+	bool known[2][STREAM];
+	/* what the peers received, by output offset */
+	uint8_t out[2][OUTSPACE];
+	bool have[2][OUTSPACE];
+	uint32_t lo[2], hi[2];
+	bool exempt;		/* inspection stopped: holes are allowed */
+	unsigned opens;		/* sessions on the tuple; > 1: new mappings */
+	bool flushing;		/* the final flush: its CLOSE is expected */
 };
+
+static void place(struct fz *f, const struct pkt *p);
 
 static void check(struct fz *f)
 {
 	unsigned i;
 
+	for (i = 0; i < f->r.nev; i++) {
+#ifdef FZDEBUG
+		fprintf(stderr, "  ev %s: %s\n", alg_ev_name(f->r.ev[i].type),
+			f->r.ev[i].text);
+#endif
+		if (f->r.ev[i].text[ALG_EV_TEXT - 1] != '\0')
+			FAIL("event text not terminated");
+		if (f->r.ev[i].type == ALG_EV_STOP ||
+		    f->r.ev[i].type == ALG_EV_TLS ||
+		    (f->r.ev[i].type == ALG_EV_CLOSE && !f->flushing))
+			f->exempt = true;
+		if (f->r.ev[i].type == ALG_EV_OPEN)
+			f->opens++;
+	}
 	for (i = 0; i < f->r.nout; i++) {
 		const struct alg_out *o = &f->r.out[i];
 		struct pkt p;
@@ -48,8 +84,14 @@ static void check(struct fz *f)
 		if (o->id >= MAX_IDS || f->pending[o->id] != 1)
 			FAIL("verdict for an unknown id or a second verdict");
 		f->pending[o->id] = 0;
+		if (o->verdict == ALG_V_DROP) {
+#ifdef FZDEBUG
+			fprintf(stderr, "  drop id %u\n", o->id);
+#endif
+			continue;
+		}
 		if (o->data) {
-			uint8_t copy[70000];
+			static uint8_t copy[70000];
 
 			if (o->len > sizeof(copy))
 				FAIL("released packet too long");
@@ -58,12 +100,60 @@ static void check(struct fz *f)
 				FAIL("released packet does not parse");
 			if (!pkt_csum_ok(&p))
 				FAIL("released packet has a bad checksum");
+		} else {
+			if (pkt_parse(&p, f->orig[o->id], f->olen[o->id]) !=
+			    PKT_OK)
+				FAIL("original packet does not parse");
 		}
+		place(f, &p);
 	}
-	for (i = 0; i < f->r.nev; i++)
-		if (f->r.ev[i].text[ALG_EV_TEXT - 1] != '\0')
-			FAIL("event text not terminated");
 	alg_result_reset(&f->r);
+}
+
+/* What the receiver gets: payload placed by output sequence number. */
+static void place(struct fz *f, const struct pkt *p)
+{
+	int dir = memcmp(&p->saddr, &f->ca, f->family == AF_INET ? 4 : 16) ?
+		  1 : 0;
+	uint32_t off = p->seq - (f->isn[dir] + 1), i;
+
+	if (p->flags & (TCPF_SYN | TCPF_RST) || !p->paylen)
+		return;
+	if (off >= OUTSPACE || off + p->paylen > OUTSPACE)
+		return;		/* before the stream start: not modelled */
+#ifdef FZDEBUG
+	fprintf(stderr, "  out dir %d @%u len %u: \"%.*s\"\n", dir, off, p->paylen, p->paylen,
+		(const char *)pkt_payload(p));
+#endif
+	for (i = 0; i < p->paylen; i++) {
+		if (f->opens <= 1 && f->have[dir][off + i] &&
+		    f->out[dir][off + i] != pkt_payload(p)[i]) {
+#ifdef FZDEBUG
+			fprintf(stderr, "conflict dir %d out @%u\n", dir,
+				off + i);
+#endif
+			FAIL("released bytes disagree with earlier ones");
+		}
+		f->have[dir][off + i] = true;
+		f->out[dir][off + i] = pkt_payload(p)[i];
+	}
+	if (!f->hi[dir] || off < f->lo[dir])
+		f->lo[dir] = off;
+	if (off + p->paylen > f->hi[dir])
+		f->hi[dir] = off + p->paylen;
+}
+
+static void check_no_holes(struct fz *f)
+{
+	uint32_t i;
+	int d;
+
+	if (f->exempt)
+		return;
+	for (d = 0; d < 2; d++)
+		for (i = f->lo[d]; i < f->hi[d]; i++)
+			if (!f->have[d][i])
+				FAIL("hole in the released stream");
 }
 
 /* Build an IP/TCP packet with a correct checksum around pay. */
@@ -175,7 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int8_t jit = (int8_t)data[i + 1];
 		int dir = op & 1;
 		uint32_t seq, ack, sack[2];
-		uint8_t flags = TCPF_ACK;
+		uint8_t flags = TCPF_ACK, pay[256];
 		struct alg_session *s;
 		enum alg_dir d;
 		struct pkt p;
@@ -184,6 +274,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += 3;
 		if (len > size - i)
 			len = (uint8_t)(size - i);
+		if (op & 0x08) {
+			i += len;	/* a SYN carries no payload here */
+			len = 0;
+		}
+		{
+			/* the payload: the true stream where known */
+			int64_t at = (int64_t)f.off[dir] + jit;
+			unsigned k;
+
+			if (op & 0x40)
+				at -= len;
+			else if (op & 0x80)
+				at += 8;
+			if (at < 0 || at + len > STREAM) {
+				i += len;
+				continue;
+			}
+			for (k = 0; k < len; k++) {
+				if (!f.known[dir][at + k]) {
+					f.truth[dir][at + k] = data[i + k];
+					f.known[dir][at + k] = true;
+				}
+				pay[k] = f.truth[dir][at + k];
+			}
+		}
 		if (op & 0x10) {
 			f.now += (uint64_t)(uint8_t)jit * 20;
 			alg_tick(f.t, f.now, &f.r);
@@ -205,16 +320,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ack = f.isn[!dir] + 1 + f.off[!dir];
 		sack[0] = ack + 10;
 		sack[1] = ack + 10 + jit;
-		n = build(&f, dir, seq, ack, flags, data + i, len,
+		n = build(&f, dir, seq, ack, flags, pay, len,
 			  op & 0x20 ? sack : NULL, buf);
 		i += len;
-		if (!(op & 0x08) && !(op & 0x40))
-			f.off[dir] += len;
+		if (!(op & 0x08) && !(op & 0x40) &&
+		    seq - (f.isn[dir] + 1) + len > f.off[dir])
+			f.off[dir] = seq - (f.isn[dir] + 1) + len;
 		if (pkt_parse(&p, buf, n) != PKT_OK)
 			FAIL("harness packet does not parse");
+#ifdef FZDEBUG
+		fprintf(stderr, "in dir %d @%d flags %x: \"%.*s\"\n", dir,
+			(int)(seq - (f.isn[dir] + 1)), p.flags, p.paylen,
+			(const char *)pkt_payload(&p));
+#endif
 		if (alg_lookup(f.t, &p, f.now, &s, &d, &f.r) == 0) {
 			struct alg_nat nat = { .known = true };
 
+			/* picked up mid-stream: what came before is unseen */
+			if (s->midstream)
+				f.exempt = true;
 			if (!s->nat.known && p.paylen) {
 				nat.client_pub = f.cpub;
 				nat.server_pub = f.spub;
@@ -223,13 +347,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (f.next_id >= MAX_IDS)
 				break;
 			f.pending[f.next_id] = 1;
+			memcpy(f.orig[f.next_id], buf, n);
+			f.olen[f.next_id] = (uint16_t)n;
 			alg_process(f.t, s, d, &p, f.next_id++, f.now, &f.r);
 		}
 		check(&f);
 	}
+	/* everything still held is released (or dropped past a gap) */
+	f.flushing = true;
 	while (alg_table_flush(f.t, f.now, &f.r))
 		check(&f);
 	check(&f);
+	check_no_holes(&f);
 	for (i = 0; i < f.next_id; i++)
 		if (f.pending[i])
 			FAIL("a packet never got a verdict");

@@ -324,16 +324,75 @@ static void test_several_ports_pipelined_in_one_segment(void **state)
 	w_free(w);
 }
 
-static void test_segment_ending_in_second_split_line(void **state)
+static void test_split_pieces_leave_at_once_rewritten(void **state)
 {
 	struct world *w = w_masq();
 
+	/* nothing is held: a sender short of ACKs would stall */
 	w_line(w, C, "PORT 10,0,1,2,4,1\r\nPORT 10,0");
-	/* first line released, the second held */
-	assert_string_equal(w_out(w, C), "");
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,4,1\r\nPORT 203,");
 	w_line(w, C, ",1,2,4,2\r\n");
 	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,4,1\r\n"
 			    "PORT 203,0,113,1,4,2\r\n");
+	w_free(w);
+}
+
+static void test_split_port_to_third_party_is_neutralized(void **state)
+{
+	struct world *w = w_masq();
+
+	w_line(w, C, "PORT 192,0,2");
+	w_line(w, C, ",99,156,65\r\n");
+	/* already on its way rewritten: it names the client, opens nothing */
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,156,65\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	assert_non_null(strstr(w_ev(w, ALG_EV_REFUSE, 0)->text,
+			       "third-party"));
+	w_free(w);
+}
+
+static void test_split_line_ending_inside_address_stays_whole(void **state)
+{
+	struct world *w = w_masq();
+
+	/* the address ends with the line: the rest rides on the CR */
+	w_line(w, C, "PORT 10,0,1");
+	w_line(w, C, "\r\nNOOP\r\n");
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1\r\nNOOP\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	assert_int_equal(w_count(w, ALG_EV_REFUSE), 1);
+	w_free(w);
+}
+
+static void test_split_port_pieces_retransmitted_identically(void **state)
+{
+	struct world *w = w_masq();
+
+	w_send(w, C, 0, "PORT 10,0", 9);
+	w_send(w, C, 9, ",1,2", 4);
+	w_send(w, C, 13, ",4,1\r\n", 6);
+	/* each piece again, and then all of it merged: same bytes */
+	w_send(w, C, 0, "PORT 10,0", 9);
+	w_send(w, C, 9, ",1,2", 4);
+	w_send(w, C, 0, "PORT 10,0,1,2,4,1\r\n", 19);
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,4,1\r\n");
+	assert_int_equal(w->dropped, 0);
+	w_free(w);
+}
+
+static void test_split_227_in_odd_form_is_refused_not_corrupted(void **state)
+{
+	struct world *w = w_dnat();
+
+	/* "x" before the numbers: too odd to render early, so the first
+	 * piece leaves as it is; the parser alone would accept the line */
+	w_line(w, C, "PASV\r\n");
+	w_line(w, S, "227 Passive x10,0,2,2");
+	w_line(w, S, ",195,80\r\n");
+	assert_string_equal(w_out(w, S), "227 Passive x10,0,2,2,195,80\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	assert_non_null(strstr(w_ev(w, ALG_EV_REFUSE, 0)->text,
+			       "unusual form"));
 	w_free(w);
 }
 
@@ -423,6 +482,18 @@ static void test_partial_retransmission_with_new_bytes(void **state)
 	w_send(w, C, 0, "NOOP\r\nPORT 10,0,1,2,4,1\r\n", 25);
 	assert_string_equal(w_out(w, C),
 			    "NOOP\r\nPORT 203,0,113,1,4,1\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
+	w_free(w);
+}
+
+static void test_pure_ack_past_lost_data_does_not_skip_it(void **state)
+{
+	struct world *w = w_masq();
+
+	/* the PORT segment was lost before the router; an ACK follows */
+	w_send_x(w, C, 19, NULL, 0, TCPF_ACK, NULL, 0);
+	w_send(w, C, 0, "PORT 10,0,1,2,4,1\r\n", 19);
+	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,4,1\r\n");
 	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
 	w_free(w);
 }
@@ -656,18 +727,31 @@ static void test_nul_in_line_stops_inspection(void **state)
 	w_free(w);
 }
 
-static void test_split_line_given_up_after_hold_time(void **state)
+static void test_split_lprt_given_up_after_hold_time(void **state)
 {
 	struct world *w = w_masq();
 
-	w_line(w, C, "PORT 10,0,1");
+	/* LPRT is the one command still held until complete */
+	w_line(w, C, "LPRT 4,4,10,0,1");
 	assert_int_equal(w->released, 3);
 	w_tick(w, w->pol.hold_ms + 1);
 	assert_int_equal(w->released, 4);
 	assert_int_equal(w_count(w, ALG_EV_REFUSE), 1);
-	w_line(w, C, ",2,4,1\r\n");
-	assert_string_equal(w_out(w, C), "PORT 10,0,1,2,4,1\r\n");
+	w_line(w, C, ",2,2,4,1\r\n");
+	assert_string_equal(w_out(w, C), "LPRT 4,4,10,0,1,2,2,4,1\r\n");
 	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	w_free(w);
+}
+
+static void test_split_lprt_rewritten_when_complete(void **state)
+{
+	struct world *w = w_masq();
+
+	w_line(w, C, "LPRT 4,4,10,0,1");
+	assert_string_equal(w_out(w, C), "");
+	w_line(w, C, ",2,2,4,1\r\n");
+	assert_string_equal(w_out(w, C), "LPRT 4,4,203,0,113,1,2,4,1\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
 	w_free(w);
 }
 
@@ -838,13 +922,18 @@ int main(void)
 		cmocka_unit_test(test_port_one_byte_per_segment),
 		cmocka_unit_test(test_two_commands_in_one_segment_port_second),
 		cmocka_unit_test(test_several_ports_pipelined_in_one_segment),
-		cmocka_unit_test(test_segment_ending_in_second_split_line),
+		cmocka_unit_test(test_split_pieces_leave_at_once_rewritten),
+		cmocka_unit_test(test_split_port_to_third_party_is_neutralized),
+		cmocka_unit_test(test_split_line_ending_inside_address_stays_whole),
+		cmocka_unit_test(test_split_port_pieces_retransmitted_identically),
+		cmocka_unit_test(test_split_227_in_odd_form_is_refused_not_corrupted),
 		cmocka_unit_test(test_non_candidate_partial_line_is_not_held),
 		cmocka_unit_test(test_out_of_order_halves_give_same_line),
 		cmocka_unit_test(test_out_of_order_after_gap_held_until_filled),
 		cmocka_unit_test(test_retransmission_renders_same_bytes),
 		cmocka_unit_test(test_old_rewritten_segment_after_twenty_newer),
 		cmocka_unit_test(test_partial_retransmission_with_new_bytes),
+		cmocka_unit_test(test_pure_ack_past_lost_data_does_not_skip_it),
 		cmocka_unit_test(test_peer_ack_mapped_back_to_original),
 		cmocka_unit_test(test_sack_blocks_mapped_back),
 		cmocka_unit_test(test_sequence_wraparound),
@@ -860,7 +949,8 @@ int main(void)
 		cmocka_unit_test(test_auth_refused_keeps_inspecting),
 		cmocka_unit_test(test_overlong_line_stops_inspection),
 		cmocka_unit_test(test_nul_in_line_stops_inspection),
-		cmocka_unit_test(test_split_line_given_up_after_hold_time),
+		cmocka_unit_test(test_split_lprt_given_up_after_hold_time),
+		cmocka_unit_test(test_split_lprt_rewritten_when_complete),
 		cmocka_unit_test(test_out_of_order_segment_dropped_after_hold_time),
 		cmocka_unit_test(test_midstream_pickup_waits_for_line_start),
 		cmocka_unit_test(test_fin_both_ways_closes_session),

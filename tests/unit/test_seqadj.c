@@ -206,6 +206,73 @@ static void test_wraparound_positions(void **state)
 	seqadj_free(&a);
 }
 
+static void test_open_field_renders_before_its_end(void **state)
+{
+	struct seqadj a;
+	char out[64];
+
+	seqadj_init(&a);
+	/* "PORT 10,0" has arrived: the address is open at 1005 */
+	assert_int_equal(seqadj_open(&a, 1005, (const uint8_t *)"203,0,113,1",
+				     11), 0);
+	seqadj_open_seen(&a, 4);
+	assert_string_equal(rend(&a, 1000, "PORT 10,0", 9, out), "PORT 203,");
+	assert_int_equal(seqadj_map(&a, 1009), 1009);
+	/* the peer acks all of it: no more than the 9 bytes seen */
+	assert_int_equal(seqadj_unmap_ack(&a, 1009), 1009);
+	assert_true(seqadj_close(&a, (const uint8_t *)"10,0,1,2", 8, ','));
+	assert_string_equal(rend(&a, 1009, ",1,2,4,1", 8, out),
+			    "0,113,1,4,1");
+	assert_int_equal(seqadj_map(&a, 1013), 1016);
+	seqadj_free(&a);
+}
+
+static void test_open_field_ending_at_boundary_takes_terminator(void **state)
+{
+	struct seqadj a;
+	char out[64], all[128];
+
+	seqadj_init(&a);
+	seqadj_open(&a, 1005, (const uint8_t *)"203,0,113,1", 11);
+	seqadj_open_seen(&a, 8);
+	rend(&a, 1000, "PORT 10,0,1,2", 13, out);	/* went out as is */
+	snprintf(all, sizeof(all), "%s", out);
+	/* the address ended exactly there: the comma carries the rest */
+	assert_true(seqadj_close(&a, (const uint8_t *)"10,0,1,2", 8, ','));
+	rend(&a, 1013, ",4,1\r\n", 6, out);
+	strncat(all, out, sizeof(all) - strlen(all) - 1);
+	assert_string_equal(all, "PORT 203,0,113,1,4,1\r\n");
+	seqadj_free(&a);
+}
+
+static void test_open_field_cut_when_stream_stops(void **state)
+{
+	struct seqadj a;
+	char out[64];
+
+	seqadj_init(&a);
+	seqadj_open(&a, 1005, (const uint8_t *)"203,0,113,1", 11);
+	seqadj_open_seen(&a, 4);
+	rend(&a, 1000, "PORT 10,0", 9, out);
+	/* no byte follows: keep what went out, nothing more */
+	assert_true(seqadj_close(&a, (const uint8_t *)"10,0", 4, -1));
+	assert_int_equal(seqadj_map(&a, 1009), 1009);
+	assert_int_equal(seqadj_map(&a, 1010), 1010);
+	seqadj_free(&a);
+}
+
+static void test_identical_open_field_disappears(void **state)
+{
+	struct seqadj a;
+
+	seqadj_init(&a);
+	seqadj_open(&a, 5, (const uint8_t *)"1,2,3,4", 7);
+	seqadj_open_seen(&a, 3);
+	assert_false(seqadj_close(&a, (const uint8_t *)"1,2,3,4", 7, ','));
+	assert_int_equal(a.n, 0);
+	seqadj_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +286,10 @@ int main(void)
 		cmocka_unit_test(test_add_rejects_overlap_and_empty),
 		cmocka_unit_test(test_full_list_refuses_then_folds_when_acked),
 		cmocka_unit_test(test_wraparound_positions),
+		cmocka_unit_test(test_open_field_renders_before_its_end),
+		cmocka_unit_test(test_open_field_ending_at_boundary_takes_terminator),
+		cmocka_unit_test(test_open_field_cut_when_stream_stops),
+		cmocka_unit_test(test_identical_open_field_disappears),
 	};
 
 	return cmocka_run_group_tests_name("seqadj", tests, NULL, NULL);
