@@ -65,6 +65,7 @@ static const char *const ev_names[] = {
 	[ALG_EV_TLS] = "tls",
 	[ALG_EV_STOP] = "stop",
 	[ALG_EV_NOTE] = "note",
+	[ALG_EV_ADJUST] = "adjust",
 };
 
 const char *alg_ev_name(enum alg_ev_type t)
@@ -101,6 +102,17 @@ static struct alg_event *ev_add(struct alg_result *r, struct alg_session *s,
 	if (type == ALG_EV_REFUSE)
 		s->cnt.refused++;
 	return ev;
+}
+
+/* The stream is about to change length: say so once, before it does. */
+static void adjust_event(struct alg_result *r, struct alg_session *s,
+			 enum alg_dir dir)
+{
+	if (s->adjust_reported)
+		return;
+	if (ev_add(r, s, ALG_EV_ADJUST, dir, "sequence numbers adjusted "
+		   "from here on"))
+		s->adjust_reported = true;
 }
 
 /* A log-safe excerpt of a line: printable ASCII, bounded. */
@@ -281,6 +293,8 @@ static void early_update(struct line_ctx *c)
 			st->early = ALG_EARLY_NEVER;
 			return;
 		}
+		/* the old length is unknown yet: it may well differ */
+		adjust_event(c->r, s, c->dir);
 		st->early = ALG_EARLY_OPEN;
 		st->early_kind = kind;
 		st->early_start = (uint16_t)start;
@@ -375,6 +389,8 @@ static int rewrite_field(struct line_ctx *c, const struct ftp_msg *m,
 			return -EALREADY;
 		}
 	}
+	if ((size_t)n != m->field_len)
+		adjust_event(c->r, c->s, c->dir);
 	ret = seqadj_add(&st->adj, line_seq + (uint32_t)m->field_off,
 			 (uint16_t)m->field_len, (const uint8_t *)field,
 			 (uint16_t)n);

@@ -495,6 +495,10 @@ static void handle_event(struct daemon *d, const struct alg_event *ev,
 		log_sess(LOG_INFO, ev->sid, "rewrite %s", ev->text);
 		make_liberal(d, ev->sid, s);
 		break;
+	case ALG_EV_ADJUST:
+		/* before any packet of changed length leaves */
+		make_liberal(d, ev->sid, s);
+		break;
 	case ALG_EV_EXPECT:
 		break;		/* done by pins_add(), logged there */
 	case ALG_EV_REFUSE:

@@ -129,6 +129,7 @@ struct alg_session {
 	bool inspect;		/* false after TLS, a stop, or a bad line */
 	bool tls;
 	bool close_reported;
+	bool adjust_reported;	/* ALG_EV_ADJUST sent */
 	char stop_reason[96];
 	uint64_t created_ms, last_ms, closed_ms;
 	struct alg_stream st[2];
@@ -164,6 +165,12 @@ enum alg_ev_type {
 	ALG_EV_TLS,		/* AUTH accepted: nothing more to inspect */
 	ALG_EV_STOP,		/* inspection stopped: text says why */
 	ALG_EV_NOTE,		/* anything else worth a log line */
+	/*
+	 * Once per session, before the first packet whose length or
+	 * sequence numbers we change leaves: conntrack must stop checking
+	 * the peers' windows against what it saw (KERNEL-FACTS.md).
+	 */
+	ALG_EV_ADJUST,
 };
 
 const char *alg_ev_name(enum alg_ev_type t);

@@ -294,6 +294,10 @@ static void test_port_one_byte_per_segment(void **state)
 		w_send(w, C, (uint32_t)i, line + i, 1);
 	assert_string_equal(w_out(w, C), "PORT 203,0,113,1,156,65\r\n");
 	assert_int_equal(w->released, 3 + strlen(line));
+	/* conntrack is told once, before the first piece that changed:
+	 * the event came while "PORT 1" was processed */
+	assert_int_equal(w_count(w, ALG_EV_ADJUST), 1);
+	assert_int_equal(w->ev[1].type, ALG_EV_ADJUST);
 	w_line(w, C, "LIST\r\n");
 	assert_string_equal(w_out(w, C),
 			    "PORT 203,0,113,1,156,65\r\nLIST\r\n");
@@ -797,7 +801,7 @@ static void test_midstream_pickup_waits_for_line_start(void **state)
 	assert_int_equal(r->nout, 1);
 	assert_non_null(r->out[0].data);
 	assert_int_equal(r->out[0].len, n + 3);
-	assert_int_equal(r->nev, 3);	/* open, rewrite, expect */
+	assert_int_equal(r->nev, 4);	/* open, adjust, rewrite, expect */
 	alg_table_free(t);
 	free(r);
 }
