@@ -70,8 +70,8 @@ static void why_set(char *why, size_t len, const char *fmt, ...)
 }
 
 /* Decimal digits only: no sign, no spaces, no "0x", no overflow. */
-static bool parse_uint(const char *s, unsigned long min, unsigned long max,
-		       unsigned long *out)
+bool cfg_parse_uint(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *out)
 {
 	unsigned long v;
 	char *end;
@@ -111,7 +111,7 @@ static bool parse_bool(const char *s, bool *out)
 
 #define NUMBER(v, min, max, what, out) do { \
 	unsigned long n_; \
-	if (!parse_uint(v, min, max, &n_)) { \
+	if (!cfg_parse_uint(v, min, max, &n_)) { \
 		why_set(why, wl, "expected %s from %lu to %lu, not '%s'", \
 			what, (unsigned long)(min), (unsigned long)(max), v); \
 		return false; \
@@ -187,7 +187,7 @@ SETTER(control_ports)
 			why_set(why, wl, "empty item in port list '%s'", v);
 			return false;
 		}
-		if (!parse_uint(tok, 1, 65535, &port)) {
+		if (!cfg_parse_uint(tok, 1, 65535, &port)) {
 			why_set(why, wl, "'%s' is not a port from 1 to 65535",
 				tok);
 			return false;

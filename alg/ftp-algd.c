@@ -992,13 +992,8 @@ static void usage(FILE *f)
 static bool parse_queue(const char *s, uint16_t *q)
 {
 	unsigned long v;
-	char *end;
 
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
+	if (!cfg_parse_uint(s, 0, 65535, &v))
 		return false;
 	*q = (uint16_t)v;
 	return true;

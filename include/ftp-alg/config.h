@@ -49,4 +49,8 @@ int config_parse(struct alg_config *c, FILE *f, const char *name,
 int config_log_level(const char *name);
 const char *config_log_level_name(int prio);
 
+/* A decimal number in [min, max]: digits only, no sign, no overflow. */
+bool cfg_parse_uint(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *out);
+
 #endif

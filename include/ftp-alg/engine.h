@@ -229,11 +229,13 @@ struct alg_session *alg_find(struct alg_table *t, int family,
 void alg_session_set_nat(struct alg_session *s, const struct alg_nat *nat);
 
 /*
- * Process one queued packet of session s. data/len is the packet (parsed
- * into p by the caller), cap the size of the buffer behind it. Fills r
- * with verdicts (for this packet and/or earlier held ones; a held packet
- * gets none yet) and events. r must be reset with alg_result_reset()
- * before the call; pointers in r stay valid until the next call on t.
+ * Process one queued packet of session s, parsed into p by the caller;
+ * id is the caller's packet id. The packet may be modified in place
+ * (same length); a packet that grows, or must wait, is copied into the
+ * engine's own memory. Fills r with verdicts (for this packet and/or
+ * earlier held ones; a held packet gets none yet) and events. Reset r
+ * with alg_result_reset() before alg_lookup(); events from both calls
+ * may share it. Pointers in r stay valid until the next call on t.
  */
 void alg_process(struct alg_table *t, struct alg_session *s,
 		 enum alg_dir dir, struct pkt *p, uint32_t id,
