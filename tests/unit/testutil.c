@@ -84,7 +84,8 @@ static size_t tu_tcp_opts(const struct tu_tcp *t, uint8_t *o)
 		o[len++] = 1;
 		o[len++] = 5;
 		o[len++] = (uint8_t)(2 + 8 * t->nsack);
-		for (i = 0; i < 2 * t->nsack; i++, len += 4)
+		/* bounded here too: the compiler cannot see fail_msg end */
+		for (i = 0; i < 2 * t->nsack && len + 4 <= 40; i++, len += 4)
 			tu_put32(o + len, t->sack[i]);
 	}
 	return len;
