@@ -1099,6 +1099,7 @@ static int run(struct daemon *d, int ep, int sfd)
 static int shutdown_all(struct daemon *d)
 {
 	int ret, fail = 0, i;
+	unsigned left;
 
 	ret = pin_queue_remove(d->pin);
 	if (ret) {
@@ -1108,9 +1109,12 @@ static int shutdown_all(struct daemon *d)
 	for (i = 0; i < 16; i++)
 		if (nfq_io_read(d->q, NFQ_BATCH, on_packet, d) <= 0)
 			break;
-	alg_result_reset(&d->res);
-	alg_table_flush(d->tab, now_ms(), &d->res);
-	finish(d, &d->res, NULL);
+	/* every held packet gets its verdict; the result may fill up */
+	do {
+		alg_result_reset(&d->res);
+		left = alg_table_flush(d->tab, now_ms(), &d->res);
+		finish(d, &d->res, NULL);
+	} while (left);
 	if (pins_remove(d, 0, true, now_ms()))
 		fail = 1;
 	return fail;
