@@ -21,7 +21,7 @@ fuzz_seconds=${FUZZ_SECONDS:-30}
 packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libcmocka-dev
-	nftables iptables conntrack iproute2 procps psmisc
+	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	vsftpd python3 python3-pyftpdlib lftp curl
 )
 
@@ -34,8 +34,21 @@ install_missing() {
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "== installing: ${missing[*]}"
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -q
-		apt-get install -y -q --no-install-recommends "${missing[@]}"
+		# vsftpd's package would start a server on the host's port 21:
+		# tests run their own inside namespaces, so start no service
+		local own_policy=0 rc=0
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d &&
+				chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+		fi
+		{ apt-get update -q &&
+		  apt-get install -y -q --no-install-recommends "${missing[@]}"; } ||
+			rc=$?
+		[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+		if [ $rc -ne 0 ]; then
+			echo "tests/run.sh: apt-get failed ($rc)" >&2
+			exit 1
+		fi
 	fi
 }
 
