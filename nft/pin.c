@@ -539,9 +539,9 @@ static int pin_batch_elem(struct pin_batch *b, uint16_t type,
 	return 0;
 }
 
-int pin_add(struct pin_ctx *c, const struct pin_entry *e, unsigned n)
+/* Every entry valid, before anything is sent: 0 or the first error. */
+static int pin_entries_ok(const struct pin_entry *e, unsigned n)
 {
-	struct pin_batch b;
 	unsigned i;
 	int err;
 
@@ -550,8 +550,18 @@ int pin_add(struct pin_ctx *c, const struct pin_entry *e, unsigned n)
 		if (err)
 			return err;
 	}
-	if (!n)
-		return 0;
+	return 0;
+}
+
+int pin_add(struct pin_ctx *c, const struct pin_entry *e, unsigned n)
+{
+	struct pin_batch b;
+	unsigned i;
+	int err;
+
+	err = pin_entries_ok(e, n);
+	if (err || !n)
+		return err;
 	err = pin_batch_start(c, &b);
 	if (err)
 		return err;
@@ -585,13 +595,9 @@ int pin_del(struct pin_ctx *c, const struct pin_entry *e, unsigned n)
 	bool *gone, progress;
 	int err;
 
-	for (i = 0; i < n; i++) {
-		err = pin_entry_ok(&e[i]);
-		if (err)
-			return err;
-	}
-	if (!n)
-		return 0;
+	err = pin_entries_ok(e, n);
+	if (err || !n)
+		return err;
 	/* message k: the pinhole of e[k / 2], or (k odd) its mapping */
 	gone = calloc(2 * (size_t)n, sizeof(*gone));
 	idx = calloc(2 * (size_t)n, sizeof(*idx));
