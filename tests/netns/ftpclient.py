@@ -227,8 +227,8 @@ class Client:
         conn.settimeout(self.a.timeout)
         return conn
 
-    def transfer_in(self, st, line):
-        """Send line (RETR/LIST), return the data received."""
+    def _start(self, st, line):
+        """Send line on the control connection, return the data socket."""
         ds = self._open(st)
         code, text = self.ctl.cmd(line)
         if code // 100 != 1:
@@ -237,7 +237,11 @@ class Client:
             elif st[0] == "active":
                 st[1].close()
             raise FtpError("%s: %s" % (line, text))
-        ds = self._accept(st, ds)
+        return self._accept(st, ds)
+
+    def transfer_in(self, st, line):
+        """Send line (RETR/LIST), return the data received."""
+        ds = self._start(st, line)
         chunks = []
         try:
             while True:
@@ -255,15 +259,7 @@ class Client:
         return b"".join(chunks)
 
     def transfer_out(self, st, line, data):
-        ds = self._open(st)
-        code, text = self.ctl.cmd(line)
-        if code // 100 != 1:
-            if ds:
-                ds.close()
-            elif st[0] == "active":
-                st[1].close()
-            raise FtpError("%s: %s" % (line, text))
-        ds = self._accept(st, ds)
+        ds = self._start(st, line)
         try:
             ds.sendall(data)
         finally:

@@ -175,16 +175,21 @@ mode_cmd_re() {
 }
 
 # curl_get NS URL FILE MODE [curl args...]
+# The curl options that make it use exactly this data-connection mode.
+curl_mode_opts() {
+	case $1 in
+	PORT) echo "-P - --disable-eprt" ;;
+	EPRT) echo "-P -" ;;
+	PASV) echo "--disable-epsv --no-ftp-skip-pasv-ip" ;;
+	EPSV) echo "--no-ftp-skip-pasv-ip" ;;
+	esac
+}
+
 curl_get() {
 	local ns=$1 url=$2 file=$3 mode=$4 out opts=() want got
 	shift 4
 	out=$WORK/dl.$$.$RANDOM
-	case $mode in
-	PORT) opts=(-P - --disable-eprt) ;;
-	EPRT) opts=(-P -) ;;
-	PASV) opts=(--disable-epsv --no-ftp-skip-pasv-ip) ;;
-	EPSV) opts=(--no-ftp-skip-pasv-ip) ;;
-	esac
+	read -ra opts <<<"$(curl_mode_opts "$mode")"
 	ftpalg_nsx "$ns" curl -sS -v --connect-timeout 10 --max-time 30 \
 		"${opts[@]}" "$@" -o "$out" "$url/$file" 2>&1 | tr -d '\r'
 	want=$(ftpalg_sum_of "$file")
@@ -199,12 +204,7 @@ curl_put() {
 	local ns=$1 url=$2 mode=$3 name opts=() want got
 	shift 3
 	name=up-curl-$MODE_NOW-$NCASE.bin
-	case $mode in
-	PORT) opts=(-P - --disable-eprt) ;;
-	EPRT) opts=(-P -) ;;
-	PASV) opts=(--disable-epsv --no-ftp-skip-pasv-ip) ;;
-	EPSV) opts=(--no-ftp-skip-pasv-ip) ;;
-	esac
+	read -ra opts <<<"$(curl_mode_opts "$mode")"
 	ftpalg_nsx "$ns" curl -sS -v --connect-timeout 10 --max-time 30 \
 		"${opts[@]}" "$@" -T "$FTPALG_PUB/mid.bin" \
 		"$url/incoming/$name" 2>&1 | tr -d '\r'
