@@ -18,7 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../../alg/config.c"
+#include "../../alg/daemon/config.c"
 
 #define NAME	"test.conf"
 

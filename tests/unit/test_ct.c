@@ -18,7 +18,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "../../alg/ct.c"
+#include "../../alg/daemon/ct.c"
 #include "testutil.h"
 
 #define SEQ	0x12345678u
