@@ -43,6 +43,7 @@
 #include "ftp-alg/nfq_io.h"
 #include "ftp-alg/packet.h"
 #include "ftp-alg/pin.h"
+#include "evlog.h"
 
 #ifndef FTP_ALG_VERSION
 #define FTP_ALG_VERSION	"0.1.0"
@@ -61,7 +62,7 @@
 #define PIN_SLACK_MS	1000
 #define PIN_GC_GRACE_MS	5000	/* may outlive its timeout by this */
 #define LIB_BUCKETS	256
-#define EP_STR_LEN	(INET6_ADDRSTRLEN + 8)
+#define EP_STR_LEN	EVLOG_EP_LEN
 
 enum { TAG_NFQ, TAG_CT, TAG_CTL, TAG_SIG };
 
@@ -125,67 +126,31 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* "192.0.2.1:21", "[2001:db8::1]:21", "*:40001" (229: port only) */
-static const char *ep_str(int family, const union alg_addr *a, uint16_t port,
-			  char *buf, size_t len)
-{
-	char ab[INET6_ADDRSTRLEN];
-
-	alg_addr_str(family, a, ab, sizeof(ab));
-	if (family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ab, port);
-	else
-		snprintf(buf, len, "%s:%u", ab, port);
-	return buf;
-}
-
 /* "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001" */
 static const char *pin_str(const struct pin_entry *e, char *buf, size_t len)
 {
 	char peer[INET6_ADDRSTRLEN], wire[EP_STR_LEN], target[EP_STR_LEN];
 
 	alg_addr_str(e->family, &e->peer, peer, sizeof(peer));
-	ep_str(e->wire.family, &e->wire.addr, e->wire.port, wire,
+	evlog_ep(e->wire.family, &e->wire.addr, e->wire.port, wire,
 	       sizeof(wire));
-	ep_str(e->target.family, &e->target.addr, e->target.port, target,
+	evlog_ep(e->target.family, &e->target.addr, e->target.port, target,
 	       sizeof(target));
 	snprintf(buf, len, "%s -> %s => %s", peer, wire, target);
 	return buf;
 }
 
-struct find_arg {
-	uint64_t sid;
-	struct alg_session *s;
-};
-
-static int find_cb(struct alg_session *s, void *arg)
-{
-	struct find_arg *f = arg;
-
-	if (s->id != f->sid)
-		return 0;
-	f->s = s;
-	return 1;
-}
-
-/* Only for events outside alg_process() (timers): a walk is fine there. */
-static struct alg_session *find_by_id(struct daemon *d, uint64_t sid)
-{
-	struct find_arg f = { .sid = sid };
-
-	alg_table_walk(d->tab, find_cb, &f);
-	return f.s;
-}
-
 static void session_tuple(const struct alg_session *s, struct ct_tuple *t)
 {
+	const struct alg_tuple *tu = alg_session_tuple(s);
+
 	memset(t, 0, sizeof(*t));
-	t->family = s->family;
+	t->family = tu->family;
 	t->proto = IPPROTO_TCP;
-	t->src = s->caddr;
-	t->dst = s->saddr;
-	t->sport = s->cport;
-	t->dport = s->sport;
+	t->src = tu->caddr;
+	t->dst = tu->saddr;
+	t->sport = tu->cport;
+	t->dport = tu->sport;
 }
 
 /* ---- NAT and be-liberal through conntrack ---- */
@@ -201,11 +166,13 @@ static void learn_nat(struct daemon *d, struct alg_session *s)
 	struct alg_nat nat = { .known = true };
 	struct ct_tuple t;
 	struct ct_entry e;
+	uint64_t sid;
 	int ret;
 
 	session_tuple(s, &t);
 	d->st.nat_queries++;
 	ret = ct_query(d->ct, &t, &e);
+	sid = alg_session_id(s);
 	if (ret == 0) {
 		/* the client as the server sees it: where replies go */
 		nat.client_pub = e.reply.dst;
@@ -213,16 +180,16 @@ static void learn_nat(struct daemon *d, struct alg_session *s)
 		nat.server_pub = e.orig.dst;
 	} else {
 		d->st.nat_fail++;
-		nat.client_pub = s->caddr;
-		nat.server_pub = s->saddr;
-		log_sess(LOG_WARNING, s->id,
+		nat.client_pub = t.src;
+		nat.server_pub = t.dst;
+		log_sess(LOG_WARNING, sid,
 			 "nat: no conntrack entry found (%s); assuming none",
 			 strerror(-ret));
 	}
 	alg_session_set_nat(s, &nat);
-	log_sess(LOG_INFO, s->id, "nat client %s server %s",
-		 alg_addr_str(s->family, &nat.client_pub, cb, sizeof(cb)),
-		 alg_addr_str(s->family, &nat.server_pub, sb, sizeof(sb)));
+	log_sess(LOG_INFO, sid, "nat client %s server %s",
+		 alg_addr_str(t.family, &nat.client_pub, cb, sizeof(cb)),
+		 alg_addr_str(t.family, &nat.server_pub, sb, sizeof(sb)));
 }
 
 static unsigned lib_hash(uint64_t sid)
@@ -266,8 +233,8 @@ static void make_liberal(struct daemon *d, uint64_t sid,
 
 	if (*lib_find(d, sid))
 		return;
-	if (!s || s->id != sid)
-		s = find_by_id(d, sid);
+	if (!s || alg_session_id(s) != sid)
+		s = alg_find_id(d->tab, sid);
 	if (!s)
 		return;
 	session_tuple(s, &t);
@@ -480,41 +447,24 @@ static void pins_check(struct daemon *d, uint64_t now)
 static void handle_event(struct daemon *d, const struct alg_event *ev,
 			 struct alg_session *s)
 {
+	char text[EVLOG_LEN];
+	int prio;
+
+	prio = evlog_format(ev, text, sizeof(text));
+	if (prio >= 0)
+		log_sess(prio, ev->sid, "%s", text);
 	switch (ev->type) {
-	case ALG_EV_OPEN:
-		/* text: "10.0.1.2:40112 -> 203.0.113.10:21" */
-		log_sess(LOG_INFO, ev->sid, "open %s", ev->text);
-		break;
 	case ALG_EV_CLOSE:
-		log_sess(LOG_INFO, ev->sid, "close (%s)",
-			 ev->text[0] ? ev->text : "?");
 		pins_remove(d, ev->sid, false, now_ms());
 		lib_forget(d, ev->sid);
 		break;
 	case ALG_EV_REWRITE:
-		log_sess(LOG_INFO, ev->sid, "rewrite %s", ev->text);
-		make_liberal(d, ev->sid, s);
-		break;
 	case ALG_EV_ADJUST:
 		/* before any packet of changed length leaves */
 		make_liberal(d, ev->sid, s);
 		break;
-	case ALG_EV_EXPECT:
-		break;		/* done by pins_add(), logged there */
-	case ALG_EV_REFUSE:
-		log_sess(LOG_NOTICE, ev->sid, "refused: %s", ev->text);
-		break;
-	case ALG_EV_TLS:
-		log_sess(LOG_INFO, ev->sid, "tls: %s",
-			 ev->text[0] ? ev->text : "encrypted from here on");
-		break;
-	case ALG_EV_STOP:
-		log_sess(LOG_NOTICE, ev->sid, "inspection stopped: %s",
-			 ev->text);
-		break;
-	case ALG_EV_NOTE:
-		log_sess(LOG_INFO, ev->sid, "%s", ev->text);
-		break;
+	default:
+		break;		/* EXPECT: done by pins_add(), logged there */
 	}
 }
 
@@ -623,13 +573,20 @@ static void malformed(struct daemon *d, uint32_t id, const uint8_t *data,
 
 	d->st.malformed++;
 	if (raw_tuple(data, len, &t)) {
-		s = alg_find(d->tab, t.family, &t.src, t.sport, &t.dst,
-			     t.dport);
+		struct alg_tuple tu = {
+			.family = t.family, .caddr = t.src, .cport = t.sport,
+			.saddr = t.dst, .sport = t.dport,
+		};
+		struct alg_tuple rtu = {
+			.family = t.family, .caddr = t.dst, .cport = t.dport,
+			.saddr = t.src, .sport = t.sport,
+		};
+
+		s = alg_find(d->tab, &tu);
 		if (!s)
-			s = alg_find(d->tab, t.family, &t.dst, t.dport,
-				     &t.src, t.sport);
-		ep_str(t.family, &t.src, t.sport, src, sizeof(src));
-		ep_str(t.family, &t.dst, t.dport, dst, sizeof(dst));
+			s = alg_find(d->tab, &rtu);
+		evlog_ep(t.family, &t.src, t.sport, src, sizeof(src));
+		evlog_ep(t.family, &t.dst, t.dport, dst, sizeof(dst));
 	}
 	if (log_rl_ok(&d->rl_malformed, now, &missed)) {
 		char more[48] = "";
@@ -638,7 +595,8 @@ static void malformed(struct daemon *d, uint32_t id, const uint8_t *data,
 			snprintf(more, sizeof(more), " (%u more suppressed)",
 				 missed);
 		if (s)
-			log_sess(LOG_WARNING, s->id, "malformed packet %s -> "
+			log_sess(LOG_WARNING, alg_session_id(s),
+				 "malformed packet %s -> "
 				 "%s dropped: %s%s", src, dst,
 				 pkt_strerror(err), more);
 		else
@@ -674,7 +632,7 @@ static void on_packet(uint32_t id, const uint8_t *data, size_t len,
 	}
 
 	alg_result_reset(&d->res);
-	ret = alg_lookup(d->tab, &p, now, &s, &dir, &d->res);
+	ret = alg_track(d->tab, &p, now, &s, &dir, &d->res);
 	finish(d, &d->res, ret ? NULL : s);
 	if (ret) {
 		/* not a control connection, or the table is full */
@@ -683,7 +641,7 @@ static void on_packet(uint32_t id, const uint8_t *data, size_t len,
 			send_verdict(d, id, NF_ACCEPT, NULL, 0);
 		return;
 	}
-	if (!s->nat.known && p.paylen)
+	if (!alg_session_nat_known(s) && p.paylen)
 		learn_nat(d, s);
 
 	alg_result_reset(&d->res);
@@ -701,13 +659,18 @@ static void on_ct_destroy(const struct ct_entry *e, void *arg)
 	struct alg_session *s;
 
 	/* our sessions are keyed as seen at forward: pre-SNAT, post-DNAT */
-	s = alg_find(d->tab, e->orig.family, &e->orig.src, e->orig.sport,
-		     &e->reply.src, e->reply.sport);
+	struct alg_tuple tu = {
+		.family = e->orig.family,
+		.caddr = e->orig.src, .cport = e->orig.sport,
+		.saddr = e->reply.src, .sport = e->reply.sport,
+	};
+
+	s = alg_find(d->tab, &tu);
 	if (!s)
 		return;
 	d->st.ct_destroyed++;
 	alg_result_reset(&d->res);
-	alg_session_close(d->tab, s, "conntrack entry destroyed", now_ms(),
+	alg_session_close(d->tab, s, ALG_R_CLOSE_CONNTRACK, now_ms(),
 			  &d->res);
 	finish(d, &d->res, s);
 }
@@ -811,69 +774,84 @@ struct list_arg {
 	unsigned n;
 };
 
-static const char *inspect_str(const struct alg_session *s)
+static const char *inspect_str(const struct alg_session_info *si)
 {
-	if (s->tls)
+	switch (si->inspect) {
+	case ALG_INSPECT_TLS:
 		return "tls";
-	return s->inspect ? "inspecting" : "stopped";
+	case ALG_INSPECT_STOPPED:
+		return "stopped";
+	default:
+		return "inspecting";
+	}
 }
 
-static int session_cb(struct alg_session *s, void *arg)
+static const char *stop_str(const struct alg_session_info *si)
+{
+	return si->stop_reason ? evlog_reason_text(si->stop_reason) : "";
+}
+
+static int session_cb(const struct alg_session *sess, void *arg)
 {
 	char c[EP_STR_LEN], sv[EP_STR_LEN];
 	char cp[INET6_ADDRSTRLEN], sp[INET6_ADDRSTRLEN];
 	struct list_arg *a = arg;
 	struct ctl_buf *o = a->o;
-	uint64_t age = (a->now - s->created_ms) / 1000;
+	struct alg_session_info si;
+	const struct alg_tuple *t = &si.tuple;
+	uint64_t age;
 
-	alg_addr_str(s->family, &s->nat.client_pub, cp, sizeof(cp));
-	alg_addr_str(s->family, &s->nat.server_pub, sp, sizeof(sp));
+	alg_session_info(sess, &si);
+	age = (a->now - si.created_ms) / 1000;
+	alg_addr_str(t->family, &si.nat.client_pub, cp, sizeof(cp));
+	alg_addr_str(t->family, &si.nat.server_pub, sp, sizeof(sp));
 	if (!a->json) {
-		ctl_printf(o, "#%" PRIu64 " %s -> %s", s->id,
-			   ep_str(s->family, &s->caddr, s->cport, c,
-				  sizeof(c)),
-			   ep_str(s->family, &s->saddr, s->sport, sv,
-				  sizeof(sv)));
-		if (s->nat.known)
+		ctl_printf(o, "#%" PRIu64 " %s -> %s", si.id,
+			   evlog_ep(t->family, &t->caddr, t->cport, c,
+				    sizeof(c)),
+			   evlog_ep(t->family, &t->saddr, t->sport, sv,
+				    sizeof(sv)));
+		if (si.nat.known)
 			ctl_printf(o, " nat %s -> %s", cp, sp);
 		else
 			ctl_printf(o, " nat ?");
-		ctl_printf(o, " %s %s%s", state_name(s->state),
-			   inspect_str(s), s->midstream ? " mid-stream" : "");
-		if (s->stop_reason[0])
-			ctl_printf(o, " (%s)", s->stop_reason);
+		ctl_printf(o, " %s %s%s", state_name(si.state),
+			   inspect_str(&si), si.midstream ? " mid-stream" : "");
+		if (si.stop_reason)
+			ctl_printf(o, " (%s)", stop_str(&si));
 		ctl_printf(o, " pkts %" PRIu64 "/%" PRIu64 " rewrites %"
 			   PRIu64 " expects %" PRIu64 " refused %" PRIu64
-			   " age %" PRIu64 "s\n", s->cnt.pkts[ALG_DIR_ORIG],
-			   s->cnt.pkts[ALG_DIR_REPLY], s->cnt.rewrites,
-			   s->cnt.expects, s->cnt.refused, age);
+			   " age %" PRIu64 "s\n", si.cnt.pkts[ALG_DIR_ORIG],
+			   si.cnt.pkts[ALG_DIR_REPLY], si.cnt.rewrites,
+			   si.cnt.expects, si.cnt.refused, age);
 		return 0;
 	}
-	alg_addr_str(s->family, &s->caddr, c, sizeof(c));
-	alg_addr_str(s->family, &s->saddr, sv, sizeof(sv));
+	alg_addr_str(t->family, &t->caddr, c, sizeof(c));
+	alg_addr_str(t->family, &t->saddr, sv, sizeof(sv));
 	ctl_printf(o, "%s{\"id\":%" PRIu64 ",\"family\":\"%s\","
 		   "\"client\":\"%s\",\"client_port\":%u,"
 		   "\"server\":\"%s\",\"server_port\":%u,",
-		   a->n++ ? "," : "", s->id,
-		   s->family == AF_INET6 ? "ipv6" : "ipv4", c, s->cport, sv,
-		   s->sport);
-	if (s->nat.known)
+		   a->n++ ? "," : "", si.id,
+		   t->family == AF_INET6 ? "ipv6" : "ipv4", c, t->cport, sv,
+		   t->sport);
+	if (si.nat.known)
 		ctl_printf(o, "\"nat\":{\"client_public\":\"%s\","
 			   "\"server_public\":\"%s\"},", cp, sp);
 	else
 		ctl_printf(o, "\"nat\":null,");
 	ctl_printf(o, "\"state\":\"%s\",\"inspect\":%s,\"tls\":%s,"
-		   "\"midstream\":%s,\"stop_reason\":", state_name(s->state),
-		   s->inspect ? "true" : "false", s->tls ? "true" : "false",
-		   s->midstream ? "true" : "false");
-	ctl_json_str(o, s->stop_reason);
+		   "\"midstream\":%s,\"stop_reason\":", state_name(si.state),
+		   si.inspect == ALG_INSPECTING ? "true" : "false",
+		   si.inspect == ALG_INSPECT_TLS ? "true" : "false",
+		   si.midstream ? "true" : "false");
+	ctl_json_str(o, stop_str(&si));
 	ctl_printf(o, ",\"packets\":[%" PRIu64 ",%" PRIu64 "],\"bytes\":[%"
 		   PRIu64 ",%" PRIu64 "],\"rewrites\":%" PRIu64
 		   ",\"expects\":%" PRIu64 ",\"refused\":%" PRIu64
 		   ",\"age_s\":%" PRIu64 "}",
-		   s->cnt.pkts[0], s->cnt.pkts[1], s->cnt.bytes[0],
-		   s->cnt.bytes[1], s->cnt.rewrites, s->cnt.expects,
-		   s->cnt.refused, age);
+		   si.cnt.pkts[0], si.cnt.pkts[1], si.cnt.bytes[0],
+		   si.cnt.bytes[1], si.cnt.rewrites, si.cnt.expects,
+		   si.cnt.refused, age);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
  */
 #include <arpa/inet.h>
 
-#include "ftp-alg/csum.h"
+#include "csum.h"
 
 /* End-around carry until the value fits in 16 bits. */
 static uint16_t csum_fold16(uint64_t sum)

@@ -58,6 +58,22 @@ const char *ftp_kind_name(enum ftp_kind k)
 	return ftp_kind_names[k];
 }
 
+enum ftp_kind ftp_reply_answers(enum ftp_kind reply)
+{
+	switch (reply) {
+	case FTP_REPLY_227:
+		return FTP_CMD_PASV;
+	case FTP_REPLY_228:
+		return FTP_CMD_LPSV;
+	case FTP_REPLY_229:
+		return FTP_CMD_EPSV;
+	case FTP_REPLY_234:
+		return FTP_CMD_AUTH;
+	default:
+		return FTP_NONE;
+	}
+}
+
 /* Verbs we act on; everything else that looks like a verb is OTHER. */
 static const struct {
 	char verb[5];

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "ftp-alg/csum.h"
+#include "csum.h"
 #include "ftp-alg/packet.h"
 
 #define IP4_HLEN	20

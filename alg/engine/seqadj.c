@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Sequence-number adjustment: see include/ftp-alg/seqadj.h for the model.
+ * Sequence-number adjustment: see seqadj.h for the model.
  *
  * The list is short (a control connection rarely has more than a few
  * unacknowledged rewrites), so every lookup is a linear walk carrying the
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftp-alg/seqadj.h"
+#include "seqadj.h"
 
 void seqadj_init(struct seqadj *a)
 {
@@ -62,7 +62,7 @@ int seqadj_add(struct seqadj *a, uint32_t pos, uint16_t old_len,
 {
 	struct seqadj_corr *c;
 
-	if (old_len == 0 || new_len > FTP_FIELD_MAX)
+	if (old_len == 0 || new_len > SEQADJ_REPL_MAX)
 		return -EINVAL;
 	if (seqadj_is_open(a))
 		return -EINVAL;
@@ -115,7 +115,7 @@ bool seqadj_close(struct seqadj *a, const uint8_t *old, uint16_t old_len,
 		return false;
 	c = &a->c[a->n - 1];
 	if (old_len && old_len == c->seen && c->seen < c->new_len) {
-		if (term >= 0 && c->new_len < FTP_FIELD_MAX) {
+		if (term >= 0 && c->new_len < SEQADJ_REPL_MAX) {
 			c->repl[c->new_len++] = (uint8_t)term;
 			old_len++;
 			old = NULL;	/* the terminator is not in old */

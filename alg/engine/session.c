@@ -4,12 +4,10 @@
  * hook (client address/port, server address/port after DNAT).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftp-alg/engine.h"
-#include "stream.h"
+#include "engine_int.h"
 
 void alg_policy_default(struct alg_policy *pol)
 {
@@ -23,7 +21,7 @@ void alg_policy_default(struct alg_policy *pol)
 	pol->max_sessions = 16384;
 	pol->strict_pairing = true;
 	pol->allow_low_data_port = false;
-	pol->ctl_ports[0] = 21;
+	pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
 }
 
 /* Keep limits inside what the engine's fixed arrays can carry. */
@@ -31,14 +29,14 @@ static void policy_clamp(struct alg_policy *pol)
 {
 	if (pol->max_line < 64)
 		pol->max_line = 64;
-	if (pol->max_line > 8192)
-		pol->max_line = 8192;
+	if (pol->max_line > ALG_MAX_LINE_LIMIT)
+		pol->max_line = ALG_MAX_LINE_LIMIT;
 	if (pol->max_hold_pkts > ALG_MAX_HOLD_PKTS)
 		pol->max_hold_pkts = ALG_MAX_HOLD_PKTS;
 	if (pol->max_sessions == 0)
 		pol->max_sessions = 1;
 	if (!pol->ctl_ports[0])
-		pol->ctl_ports[0] = 21;
+		pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
 }
 
 struct alg_table *alg_table_new(const struct alg_policy *pol,
@@ -88,10 +86,11 @@ unsigned alg_table_count(const struct alg_table *t)
 	return t->count;
 }
 
-int alg_table_walk(struct alg_table *t,
-		   int (*fn)(struct alg_session *s, void *arg), void *arg)
+int alg_table_walk(const struct alg_table *t,
+		   int (*fn)(const struct alg_session *s, void *arg),
+		   void *arg)
 {
-	struct alg_session *s;
+	const struct alg_session *s;
 	int ret;
 
 	for (s = t->all; s; s = s->lnext) {
@@ -103,36 +102,62 @@ int alg_table_walk(struct alg_table *t,
 }
 
 /* FNV-1a over the tuple, seeded: lookups stay cheap, chains stay short. */
-static unsigned tuple_hash(const struct alg_table *t, int family,
-			   const union alg_addr *ca, uint16_t cp,
-			   const union alg_addr *sa, uint16_t sp)
+static unsigned tuple_hash(const struct alg_table *t,
+			   const struct alg_tuple *tu)
 {
-	size_t alen = family == AF_INET ? 4 : 16, i;
+	size_t alen = tu->family == AF_INET ? 4 : 16, i;
 	uint32_t h = 2166136261u ^ t->pol.hash_seed;
 
 	for (i = 0; i < alen; i++)
-		h = (h ^ ca->b[i]) * 16777619u;
+		h = (h ^ tu->caddr.b[i]) * 16777619u;
 	for (i = 0; i < alen; i++)
-		h = (h ^ sa->b[i]) * 16777619u;
-	h = (h ^ cp) * 16777619u;
-	h = (h ^ sp) * 16777619u;
+		h = (h ^ tu->saddr.b[i]) * 16777619u;
+	h = (h ^ tu->cport) * 16777619u;
+	h = (h ^ tu->sport) * 16777619u;
 	h ^= h >> 15;
 	return h & (t->nbuckets - 1);
 }
 
-struct alg_session *alg_find(struct alg_table *t, int family,
-			     const union alg_addr *caddr, uint16_t cport,
-			     const union alg_addr *saddr, uint16_t sport)
+static bool tuple_eq(const struct alg_tuple *a, const struct alg_tuple *b)
+{
+	return a->family == b->family && a->cport == b->cport &&
+	       a->sport == b->sport &&
+	       alg_addr_eq(a->family, &a->caddr, &b->caddr) &&
+	       alg_addr_eq(a->family, &a->saddr, &b->saddr);
+}
+
+struct alg_session *alg_find(struct alg_table *t,
+			     const struct alg_tuple *tuple)
 {
 	struct alg_session *s;
 
-	s = t->buckets[tuple_hash(t, family, caddr, cport, saddr, sport)];
-	for (; s; s = s->hnext)
-		if (s->family == family && s->cport == cport &&
-		    s->sport == sport && alg_addr_eq(family, &s->caddr, caddr) &&
-		    alg_addr_eq(family, &s->saddr, saddr))
+	for (s = t->buckets[tuple_hash(t, tuple)]; s; s = s->hnext)
+		if (tuple_eq(&s->tu, tuple))
 			return s;
 	return NULL;
+}
+
+/* A walk: for events outside packet processing (timers, conntrack). */
+struct alg_session *alg_find_id(struct alg_table *t, uint64_t sid)
+{
+	struct alg_session *s;
+
+	for (s = t->all; s; s = s->lnext)
+		if (s->id == sid)
+			return s;
+	return NULL;
+}
+
+/* The tuple of p, as client -> server. */
+static void pkt_tuple(const struct pkt *p, bool from_client,
+		      struct alg_tuple *tu)
+{
+	memset(tu, 0, sizeof(*tu));
+	tu->family = p->family;
+	tu->caddr = from_client ? p->saddr : p->daddr;
+	tu->saddr = from_client ? p->daddr : p->saddr;
+	tu->cport = from_client ? p->sport : p->dport;
+	tu->sport = from_client ? p->dport : p->sport;
 }
 
 static bool is_ctl_port(const struct alg_policy *pol, uint16_t port)
@@ -149,8 +174,7 @@ void session_free(struct alg_table *t, struct alg_session *s)
 {
 	struct alg_session **pp;
 
-	pp = &t->buckets[tuple_hash(t, s->family, &s->caddr, s->cport,
-				     &s->saddr, s->sport)];
+	pp = &t->buckets[tuple_hash(t, &s->tu)];
 	while (*pp && *pp != s)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -168,7 +192,7 @@ void session_free(struct alg_table *t, struct alg_session *s)
 }
 
 static struct alg_session *session_new(struct alg_table *t,
-				       const struct pkt *p, bool from_client,
+				       const struct alg_tuple *tu,
 				       uint64_t now)
 {
 	struct alg_session *s = calloc(1, sizeof(*s));
@@ -184,17 +208,12 @@ static struct alg_session *session_new(struct alg_table *t,
 		return NULL;
 	}
 	s->id = ((uint64_t)t->worker << 48) | t->next_id++;
-	s->family = p->family;
-	s->caddr = from_client ? p->saddr : p->daddr;
-	s->saddr = from_client ? p->daddr : p->saddr;
-	s->cport = from_client ? p->sport : p->dport;
-	s->sport = from_client ? p->dport : p->sport;
+	s->tu = *tu;
 	s->state = ALG_S_SYN;
 	s->inspect = true;
 	s->created_ms = s->last_ms = now;
 
-	b = tuple_hash(t, s->family, &s->caddr, s->cport, &s->saddr,
-		       s->sport);
+	b = tuple_hash(t, &s->tu);
 	s->hnext = t->buckets[b];
 	t->buckets[b] = s;
 	s->lnext = t->all;
@@ -205,38 +224,18 @@ static struct alg_session *session_new(struct alg_table *t,
 	return s;
 }
 
-static void session_open_event(struct alg_session *s, struct alg_result *r)
-{
-	char c[INET6_ADDRSTRLEN], sv[INET6_ADDRSTRLEN];
-	struct alg_event *ev;
-
-	if (r->nev >= ALG_MAX_EV) {
-		r->ev_lost++;
-		return;
-	}
-	ev = &r->ev[r->nev++];
-	memset(ev, 0, sizeof(*ev));
-	ev->type = ALG_EV_OPEN;
-	ev->sid = s->id;
-	alg_addr_str(s->family, &s->caddr, c, sizeof(c));
-	alg_addr_str(s->family, &s->saddr, sv, sizeof(sv));
-	snprintf(ev->text, sizeof(ev->text), "%s%s%s:%u -> %s%s%s:%u%s",
-		 s->family == AF_INET6 ? "[" : "", c,
-		 s->family == AF_INET6 ? "]" : "", s->cport,
-		 s->family == AF_INET6 ? "[" : "", sv,
-		 s->family == AF_INET6 ? "]" : "", s->sport,
-		 s->midstream ? " (picked up mid-stream)" : "");
-}
-
-int alg_lookup(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
-	       struct alg_session **sp, enum alg_dir *dir,
-	       struct alg_result *r)
+int alg_track(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
+	      struct alg_session **sp, enum alg_dir *dir,
+	      struct alg_result *r)
 {
 	bool syn = (p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
-	bool from_client;
 	struct alg_session *s;
+	struct alg_event *ev;
+	struct alg_tuple tu;
+	bool from_client;
 
-	s = alg_find(t, p->family, &p->saddr, p->sport, &p->daddr, p->dport);
+	pkt_tuple(p, true, &tu);
+	s = alg_find(t, &tu);
 	if (s) {
 		*dir = ALG_DIR_ORIG;
 		/* a new connection reusing the tuple of a closed one */
@@ -245,8 +244,8 @@ int alg_lookup(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
 			s = NULL;
 		}
 	} else {
-		s = alg_find(t, p->family, &p->daddr, p->dport, &p->saddr,
-			     p->sport);
+		pkt_tuple(p, false, &tu);
+		s = alg_find(t, &tu);
 		*dir = ALG_DIR_REPLY;
 	}
 	if (s) {
@@ -265,20 +264,14 @@ int alg_lookup(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
 	if (p->flags & TCPF_SYN && !syn)
 		return -ENOENT;	/* SYN-ACK without the SYN: wait */
 	if (t->count >= t->pol.max_sessions) {
-		if (r->nev < ALG_MAX_EV) {
-			struct alg_event *ev = &r->ev[r->nev++];
-
-			memset(ev, 0, sizeof(*ev));
-			ev->type = ALG_EV_REFUSE;
-			snprintf(ev->text, sizeof(ev->text),
-				 "session table full (%u): connection not "
-				 "tracked", t->pol.max_sessions);
-		} else {
-			r->ev_lost++;
-		}
+		ev = ev_new(r, NULL, ALG_EV_REFUSE, ALG_R_TABLE_FULL,
+			    ALG_DIR_ORIG);
+		if (ev)
+			ev->value = t->pol.max_sessions;
 		return -ENOSPC;
 	}
-	s = session_new(t, p, from_client, now_ms);
+	pkt_tuple(p, from_client, &tu);
+	s = session_new(t, &tu, now_ms);
 	if (!s)
 		return -ENOMEM;
 	if (!syn) {
@@ -288,7 +281,10 @@ int alg_lookup(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
 	}
 	*dir = from_client ? ALG_DIR_ORIG : ALG_DIR_REPLY;
 	*sp = s;
-	session_open_event(s, r);
+	ev = ev_new(r, s, ALG_EV_OPEN, s->midstream ? ALG_R_OPEN_MIDSTREAM :
+		    ALG_R_OPEN_SYN, *dir);
+	if (ev)
+		ev->tuple = s->tu;
 	return 0;
 }
 
@@ -296,6 +292,46 @@ void alg_session_set_nat(struct alg_session *s, const struct alg_nat *nat)
 {
 	s->nat = *nat;
 	s->nat.known = true;
+}
+
+const union alg_addr *session_pub(const struct alg_session *s,
+				  enum alg_dir dir)
+{
+	if (dir == ALG_DIR_ORIG)
+		return s->nat.known ? &s->nat.client_pub : &s->tu.caddr;
+	return s->nat.known ? &s->nat.server_pub : &s->tu.saddr;
+}
+
+uint64_t alg_session_id(const struct alg_session *s)
+{
+	return s->id;
+}
+
+const struct alg_tuple *alg_session_tuple(const struct alg_session *s)
+{
+	return &s->tu;
+}
+
+bool alg_session_nat_known(const struct alg_session *s)
+{
+	return s->nat.known;
+}
+
+void alg_session_info(const struct alg_session *s,
+		      struct alg_session_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = s->id;
+	out->tuple = s->tu;
+	out->nat = s->nat;
+	out->state = s->state;
+	out->inspect = s->tls ? ALG_INSPECT_TLS :
+		       s->inspect ? ALG_INSPECTING : ALG_INSPECT_STOPPED;
+	out->stop_reason = s->stop_reason;
+	out->midstream = s->midstream;
+	out->created_ms = s->created_ms;
+	out->last_ms = s->last_ms;
+	out->cnt = s->cnt;
 }
 
 void table_gc(struct alg_table *t)

@@ -5,16 +5,13 @@
  * packet boundaries.
  *
  * The stream keeps only the line being assembled. Packets whose bytes are
- * not yet decided (they are out of order, or carry part of a line that may
- * still need rewriting) are kept on the held list, sorted by sequence
- * number, until engine.c can render and release them.
+ * not yet decided are held (hold.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftp-alg/engine.h"
-#include "stream.h"
+#include "engine_int.h"
 
 int stream_init(struct alg_stream *st, unsigned max_line)
 {
@@ -55,12 +52,14 @@ void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)
 
 /*
  * Feed bytes p[0..n) that start at seq; only those at or after st->nxt are
- * new. Returns 0, or a negative code with *why set when the stream can no
- * longer be inspected (the bytes already consumed stay consumed).
+ * new; each complete line goes to fn, whose non-zero return stops the
+ * scan and is returned. Returns 0, or a negative code with *why set when
+ * the stream can no longer be inspected (the bytes already consumed stay
+ * consumed).
  */
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		size_t n, unsigned max_line, stream_line_fn fn, void *ctx,
-		const char **why)
+		enum alg_reason *why)
 {
 	uint32_t end = seq + (uint32_t)n;
 	size_t i;
@@ -99,50 +98,14 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 			continue;
 		}
 		if (c == '\0') {
-			*why = "NUL byte in a control line";
+			*why = ALG_R_LINE_NUL;
 			return -EILSEQ;
 		}
 		if (st->llen >= max_line) {
-			*why = "control line longer than the limit";
+			*why = ALG_R_LINE_LONG;
 			return -E2BIG;
 		}
 		st->line[st->llen++] = (char)c;
 	}
 	return 0;
-}
-
-void held_free(struct alg_held *h)
-{
-	if (!h->borrowed)
-		free(h->data);
-	free(h);
-}
-
-/* Insert sorted by seq; equal seqs keep arrival order. */
-void stream_hold(struct alg_stream *st, struct alg_held *h)
-{
-	struct alg_held **pp = &st->held;
-
-	while (*pp && !seq_before(h->seq, (*pp)->seq))
-		pp = &(*pp)->next;
-	h->next = *pp;
-	*pp = h;
-	h->on_list = true;
-	st->nheld++;
-	st->held_bytes += h->paylen;
-}
-
-void stream_unhold(struct alg_stream *st, struct alg_held *h)
-{
-	struct alg_held **pp = &st->held;
-
-	while (*pp && *pp != h)
-		pp = &(*pp)->next;
-	if (*pp) {
-		*pp = h->next;
-		st->nheld--;
-		st->held_bytes -= h->paylen;
-		h->next = NULL;
-		h->on_list = false;
-	}
 }

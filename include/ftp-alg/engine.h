@@ -3,18 +3,23 @@
  * The control-connection engine: everything that decides what happens to
  * a packet of an FTP control connection, as pure code over buffers and
  * state structs. No sockets, no netlink, no logging, no clock: the caller
- * passes the time and turns the returned verdicts and events into
- * NFQUEUE verdicts, nftables pinholes and log lines.
+ * passes the time and turns the returned verdicts and events (data: a
+ * type, a reason and fields, never text) into NFQUEUE verdicts, nftables
+ * pinholes, counters and log lines.
  *
  * One struct alg_table belongs to one worker (one queue); nothing in it is
- * shared or locked.
+ * shared or locked. Sessions are opaque: the caller reads them through
+ * alg_session_id(), alg_session_tuple() and the alg_session_info()
+ * snapshot.
  *
  * Data path, in the order the code runs:
- *   alg_lookup()   packet -> session (created on SYN or mid-stream)
+ *   alg_track()    packet -> session (found, or created on a SYN or
+ *                  mid-stream)
  *   [caller]       alg_session_set_nat() from conntrack, once per session
- *   alg_process()  stream/lines -> FTP parse -> policy -> rewrite + seqadj
- *                  -> verdicts (possibly for earlier, held packets)
- *                  + events (EXPECT: install a pinhole BEFORE the verdicts)
+ *   alg_process()  stream/lines -> FTP parse -> pairing/policy -> rewrite +
+ *                  seqadj -> render -> verdicts (possibly for earlier, held
+ *                  packets) + events (EXPECT: install a pinhole BEFORE the
+ *                  verdicts)
  *   alg_tick()     hold and idle timers
  */
 #ifndef FTP_ALG_ENGINE_H
@@ -26,16 +31,17 @@
 #include "ftp-alg/addr.h"
 #include "ftp-alg/ftp.h"
 #include "ftp-alg/packet.h"
-#include "ftp-alg/seqadj.h"
 
 #define ALG_MAX_LINE_DEFAULT	512
+#define ALG_MAX_LINE_LIMIT	8192	/* the most max_line can be */
+#define ALG_CTL_PORT_DEFAULT	21
 #define ALG_MAX_CTL_PORTS	8
 #define ALG_CMDQ_LEN		16	/* commands awaiting a reply */
 #define ALG_MAX_HOLD_PKTS	320	/* held packets per direction, at most */
 /* verdicts one call may return: both directions' held packets + one */
 #define ALG_MAX_OUT		(2 * ALG_MAX_HOLD_PKTS + 16)
 #define ALG_MAX_EV		64	/* events one call may return */
-#define ALG_EV_TEXT		256
+#define ALG_EV_LINE		160	/* bytes of a line an event carries */
 
 struct alg_policy {
 	unsigned max_line;		/* longest line inspected (bytes) */
@@ -58,6 +64,13 @@ enum alg_dir {
 	ALG_DIR_REPLY = 1,	/* server -> client */
 };
 
+/* A control connection as seen at our hook (forward: after DNAT). */
+struct alg_tuple {
+	int family;
+	union alg_addr caddr, saddr;	/* client, server */
+	uint16_t cport, sport;
+};
+
 /* What conntrack says about NAT of the control connection. */
 struct alg_nat {
 	bool known;
@@ -71,38 +84,10 @@ enum alg_sess_state {
 	ALG_S_CLOSED,		/* FIN both ways or RST: lingering */
 };
 
-struct alg_held;
-
-enum {
-	ALG_EARLY_NONE,		/* nothing known yet */
-	ALG_EARLY_OPEN,		/* address arriving: open correction */
-	ALG_EARLY_REWROTE,	/* address ended: correction kept */
-	ALG_EARLY_NEVER,	/* not a line we rewrite early */
-};
-
-struct alg_stream {
-	bool synced;		/* nxt is meaningful */
-	bool at_line_start;	/* false after a mid-stream pick-up */
-	uint32_t nxt;		/* next original seq to scan */
-	bool fin;
-	/* the line being assembled (no terminator) */
-	uint32_t line_seq;	/* original seq of its first byte */
-	unsigned llen;
-	bool line_cr;		/* the line just ended with "\r\n" */
-	char *line;		/* policy.max_line + 1 bytes */
-	bool pending;		/* line may need rewriting: hold it */
-	/* a split PORT/EPRT/227 whose address is rewritten as it arrives */
-	uint8_t early;		/* ALG_EARLY_* */
-	uint16_t early_start;	/* offset of the address in the line */
-	char early_delim;	/* EPRT delimiter */
-	enum ftp_kind early_kind;
-	bool tainted;		/* line given up on: pass it unrewritten */
-	unsigned released;	/* bytes of this line that left unchanged */
-	uint64_t hold_since_ms;
-	struct alg_held *held;	/* held packets, sorted by seq */
-	unsigned nheld;
-	size_t held_bytes;
-	struct seqadj adj;
+enum alg_inspect {
+	ALG_INSPECTING,
+	ALG_INSPECT_TLS,	/* AUTH accepted: encrypted from there on */
+	ALG_INSPECT_STOPPED,	/* a line we could not follow: see reason */
 };
 
 struct alg_counters {
@@ -117,32 +102,78 @@ struct alg_counters {
 	uint64_t retrans;
 };
 
-struct alg_session {
+/*
+ * Why something happened. Every event carries one; the fields it uses
+ * are named here. alg_reason_name() gives a stable token for counters
+ * and JSON; the daemon writes the sentences.
+ */
+enum alg_reason {
+	ALG_R_NONE = 0,
+	/* OPEN: tuple */
+	ALG_R_OPEN_SYN,		/* from its SYN */
+	ALG_R_OPEN_MIDSTREAM,	/* picked up mid-stream */
+	/* REFUSE: the line passes unrewritten, nothing is opened */
+	ALG_R_MALFORMED,	/* kind, detail (the parser's why), line */
+	ALG_R_BOUNCE,		/* kind, ep (announced), addr (the client) */
+	ALG_R_LOW_PORT,		/* kind, ep */
+	ALG_R_FAMILY,		/* kind, ep (its family differs) */
+	ALG_R_UNPAIRED,		/* kind, value (code), awaited, line */
+	ALG_R_FORMAT,		/* kind, value (errno): no new text */
+	ALG_R_SPLIT_UNUSUAL,	/* kind: split in a form only the parser
+				 * knows, a piece already left unchanged */
+	ALG_R_SPLIT_NOROOM,	/* kind: split, no room for its rewrite */
+	ALG_R_TOO_MANY_REWRITES, /* kind: correction list full */
+	ALG_R_NOMEM,		/* kind */
+	ALG_R_OVERLAP,		/* kind: rewrite overlaps an earlier one */
+	ALG_R_HOLD_SEGMENTS,	/* line: held in too many segments */
+	ALG_R_HOLD_TIMEOUT,	/* line, value (hold_ms) */
+	ALG_R_TABLE_FULL,	/* value (max_sessions); sid 0 */
+	/* STOP */
+	ALG_R_LINE_NUL,		/* a NUL byte in a control line */
+	ALG_R_LINE_LONG,	/* a line over max_line */
+	/* TLS */
+	ALG_R_AUTH_TLS,		/* AUTH answered by 234 */
+	/* NOTE */
+	ALG_R_FOREIGN_ADDR,	/* kind, ep (announced), addr (the server):
+				 * the client is sent to the server */
+	/* REWRITE: kind, line, line_new */
+	ALG_R_REWRITE_LINE,	/* a complete line */
+	ALG_R_REWRITE_SPLIT,	/* rendered piece by piece as it arrived */
+	/* EXPECT: kind, exp */
+	ALG_R_DATA_PORT,
+	/* ADJUST */
+	ALG_R_SEQ_SHIFT,	/* seq/ack of this session change from here */
+	/* CLOSE (also the caller's reason for alg_session_close()) */
+	ALG_R_CLOSE_RST,
+	ALG_R_CLOSE_FIN,	/* FIN both ways */
+	ALG_R_CLOSE_IDLE,
+	ALG_R_CLOSE_CONNTRACK,	/* conntrack entry destroyed */
+	ALG_R_CLOSE_SHUTDOWN,
+	ALG_R_MAX
+};
+
+const char *alg_reason_name(enum alg_reason r);
+
+/* A snapshot of one session, for ctl and logs. */
+struct alg_session_info {
 	uint64_t id;
-	int family;
-	/* the control connection as seen at our hook (forward) */
-	union alg_addr caddr, saddr;
-	uint16_t cport, sport;
+	struct alg_tuple tuple;
 	struct alg_nat nat;
 	enum alg_sess_state state;
-	bool midstream;		/* picked up without seeing the SYN */
-	bool inspect;		/* false after TLS, a stop, or a bad line */
-	bool tls;
-	bool close_reported;
-	bool adjust_reported;	/* ALG_EV_ADJUST sent */
-	char stop_reason[96];
-	uint64_t created_ms, last_ms, closed_ms;
-	struct alg_stream st[2];
-	/* command/reply pairing */
-	enum ftp_kind cmdq[ALG_CMDQ_LEN];
-	unsigned cmdq_head, cmdq_len;
-	bool cmdq_lost;		/* overflowed or mid-stream: be lenient */
-	int ml_code;		/* code of an open multi-line reply, or 0 */
-	bool ml_ep_done;	/* that reply already announced its port */
+	enum alg_inspect inspect;
+	enum alg_reason stop_reason;	/* STOPPED: why; TLS: AUTH_TLS */
+	bool midstream;			/* picked up without its SYN */
+	uint64_t created_ms, last_ms;
 	struct alg_counters cnt;
-	struct alg_session *hnext;	/* hash chain */
-	struct alg_session *lnext, *lprev;	/* all sessions */
 };
+
+struct alg_session;
+
+uint64_t alg_session_id(const struct alg_session *s);
+const struct alg_tuple *alg_session_tuple(const struct alg_session *s);
+bool alg_session_nat_known(const struct alg_session *s);
+void alg_session_info(const struct alg_session *s,
+		      struct alg_session_info *out);
 
 enum alg_verdict {
 	ALG_V_ACCEPT,
@@ -159,16 +190,16 @@ struct alg_out {
 enum alg_ev_type {
 	ALG_EV_OPEN,		/* session created */
 	ALG_EV_CLOSE,		/* session ended: remove its pinholes */
-	ALG_EV_REWRITE,		/* text: "old line -> new line" */
+	ALG_EV_REWRITE,		/* a line left rewritten */
 	ALG_EV_EXPECT,		/* open a pinhole (exp), before verdicts */
-	ALG_EV_REFUSE,		/* text: what was refused and why */
+	ALG_EV_REFUSE,		/* a line refused: nothing opened */
 	ALG_EV_TLS,		/* AUTH accepted: nothing more to inspect */
-	ALG_EV_STOP,		/* inspection stopped: text says why */
+	ALG_EV_STOP,		/* inspection stopped */
 	ALG_EV_NOTE,		/* anything else worth a log line */
 	/*
 	 * Once per session, before the first packet whose length or
 	 * sequence numbers we change leaves: conntrack must stop checking
-	 * the peers' windows against what it saw (KERNEL-FACTS.md).
+	 * the peers' windows against what it saw (docs/kernel-facts.md).
 	 */
 	ALG_EV_ADJUST,
 };
@@ -183,12 +214,29 @@ struct alg_expect {
 	enum ftp_kind via;		/* the line that announced it */
 };
 
+/* Raw bytes of a control line, as they were: not terminated or escaped. */
+struct alg_ev_line {
+	uint16_t len;
+	bool cut;			/* the line was longer */
+	char b[ALG_EV_LINE];
+};
+
 struct alg_event {
 	enum alg_ev_type type;
+	enum alg_reason reason;
 	uint64_t sid;
 	enum alg_dir dir;
-	struct alg_expect exp;		/* ALG_EV_EXPECT */
-	char text[ALG_EV_TEXT];
+	int family;			/* of ep, addr */
+	enum ftp_kind kind;		/* the line concerned */
+	enum ftp_kind awaited;		/* UNPAIRED: command awaiting reply */
+	unsigned value;			/* see enum alg_reason */
+	const char *detail;		/* MALFORMED: static text, or NULL */
+	struct alg_endpoint ep;		/* an announced endpoint */
+	union alg_addr addr;		/* see enum alg_reason */
+	struct alg_tuple tuple;		/* OPEN */
+	struct alg_expect exp;		/* EXPECT */
+	struct alg_ev_line line;	/* the line as it came */
+	struct alg_ev_line line_new;	/* REWRITE: the line as it left */
 };
 
 struct alg_result {
@@ -200,31 +248,33 @@ struct alg_result {
 
 struct alg_table;
 
-/* max_sessions etc. come from pol; worker_id goes in the top 16 bits of
- * session ids so ids stay unique across workers. */
+/* max_sessions etc. come from pol, clamped to what the engine can carry
+ * (alg_table_policy() tells the values in force); worker_id goes in the
+ * top 16 bits of session ids so ids stay unique across workers. */
 struct alg_table *alg_table_new(const struct alg_policy *pol,
 				uint16_t worker_id);
 void alg_table_free(struct alg_table *t);
 const struct alg_policy *alg_table_policy(const struct alg_table *t);
 unsigned alg_table_count(const struct alg_table *t);
-/* Iterate all sessions (for ftp-algctl); stop when fn returns non-zero. */
-int alg_table_walk(struct alg_table *t,
-		   int (*fn)(struct alg_session *s, void *arg), void *arg);
+/* Visit every session (for ftp-algctl); stop when fn returns non-zero. */
+int alg_table_walk(const struct alg_table *t,
+		   int (*fn)(const struct alg_session *s, void *arg),
+		   void *arg);
 
 /*
  * Find the session of p and its direction, creating one on a client SYN
  * to a control port, or mid-stream for a data-carrying packet of an
  * unknown connection involving a control port. Returns 0, -ENOENT (not a
- * control connection, or a stray packet we need not track), or -ENOSPC
- * (table full; r gets a REFUSE event).
+ * control connection, or a stray packet we need not track), -ENOSPC
+ * (table full; r gets a REFUSE event) or -ENOMEM.
  */
-int alg_lookup(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
-	       struct alg_session **s, enum alg_dir *dir,
-	       struct alg_result *r);
-/* Find by tuple in the original direction (conntrack events). */
-struct alg_session *alg_find(struct alg_table *t, int family,
-			     const union alg_addr *caddr, uint16_t cport,
-			     const union alg_addr *saddr, uint16_t sport);
+int alg_track(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
+	      struct alg_session **s, enum alg_dir *dir,
+	      struct alg_result *r);
+/* Find, never create: by tuple (client -> server), or by session id. */
+struct alg_session *alg_find(struct alg_table *t,
+			     const struct alg_tuple *tuple);
+struct alg_session *alg_find_id(struct alg_table *t, uint64_t sid);
 
 void alg_session_set_nat(struct alg_session *s, const struct alg_nat *nat);
 
@@ -234,16 +284,17 @@ void alg_session_set_nat(struct alg_session *s, const struct alg_nat *nat);
  * (same length); a packet that grows, or must wait, is copied into the
  * engine's own memory. Fills r with verdicts (for this packet and/or
  * earlier held ones; a held packet gets none yet) and events. Reset r
- * with alg_result_reset() before alg_lookup(); events from both calls
+ * with alg_result_reset() before alg_track(); events from both calls
  * may share it. Pointers in r stay valid until the next call on t.
  */
 void alg_process(struct alg_table *t, struct alg_session *s,
 		 enum alg_dir dir, struct pkt *p, uint32_t id,
 		 uint64_t now_ms, struct alg_result *r);
 
-/* Conntrack said the connection is gone: emit CLOSE, release holds. */
+/* The connection is gone (why: an ALG_R_CLOSE_*): CLOSE, release holds. */
 void alg_session_close(struct alg_table *t, struct alg_session *s,
-		       const char *why, uint64_t now_ms, struct alg_result *r);
+		       enum alg_reason why, uint64_t now_ms,
+		       struct alg_result *r);
 
 /*
  * Timers: give up holds older than hold_ms, close idle sessions, free

@@ -90,4 +90,10 @@ int ftp_format_field(const struct ftp_msg *m, const struct alg_endpoint *ep,
 
 #define FTP_FIELD_MAX	96	/* longest field ftp_format_field writes */
 
+/*
+ * The command a reply kind answers: PASV for 227, LPSV for 228, EPSV for
+ * 229, AUTH for 234; FTP_NONE for any other kind.
+ */
+enum ftp_kind ftp_reply_answers(enum ftp_kind reply);
+
 #endif

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "ftp-alg/engine.h"
+#include "engine_int.h"	/* sizes of the per-session state */
 
 #define SESSIONS	2000
 #define ROUNDS		100
@@ -83,9 +84,9 @@ static void feed(struct alg_table *t, struct conn *c, int dir,
 
 	pkt_parse(&p, buf, len);
 	alg_result_reset(&res);
-	if (alg_lookup(t, &p, now, &s, &d, &res))
+	if (alg_track(t, &p, now, &s, &d, &res))
 		return;
-	if (!s->nat.known && p.paylen) {
+	if (!alg_session_nat_known(s) && p.paylen) {
 		struct alg_nat nat = { .known = true };
 
 		nat.client_pub.v4.s_addr = inet_addr("203.0.113.1");

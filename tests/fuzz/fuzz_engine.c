@@ -64,12 +64,17 @@ static void check(struct fz *f)
 	unsigned i;
 
 	for (i = 0; i < f->r.nev; i++) {
+		const struct alg_event *ev = &f->r.ev[i];
+
 #ifdef FZDEBUG
-		fprintf(stderr, "  ev %s: %s\n", alg_ev_name(f->r.ev[i].type),
-			f->r.ev[i].text);
+		fprintf(stderr, "  ev %s: %s\n", alg_ev_name(ev->type),
+			alg_reason_name(ev->reason));
 #endif
-		if (f->r.ev[i].text[ALG_EV_TEXT - 1] != '\0')
-			FAIL("event text not terminated");
+		if (ev->reason <= ALG_R_NONE || ev->reason >= ALG_R_MAX)
+			FAIL("event without a reason");
+		if (ev->line.len > sizeof(ev->line.b) ||
+		    ev->line_new.len > sizeof(ev->line_new.b))
+			FAIL("event line longer than its buffer");
 		if (f->r.ev[i].type == ALG_EV_STOP ||
 		    f->r.ev[i].type == ALG_EV_TLS ||
 		    (f->r.ev[i].type == ALG_EV_CLOSE && !f->flushing))
@@ -333,13 +338,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(int)(seq - (f.isn[dir] + 1)), p.flags, p.paylen,
 			(const char *)pkt_payload(&p));
 #endif
-		if (alg_lookup(f.t, &p, f.now, &s, &d, &f.r) == 0) {
+		if (alg_track(f.t, &p, f.now, &s, &d, &f.r) == 0) {
 			struct alg_nat nat = { .known = true };
+			struct alg_session_info si;
 
 			/* picked up mid-stream: what came before is unseen */
-			if (s->midstream)
+			alg_session_info(s, &si);
+			if (si.midstream)
 				f.exempt = true;
-			if (!s->nat.known && p.paylen) {
+			if (!alg_session_nat_known(s) && p.paylen) {
 				nat.client_pub = f.cpub;
 				nat.server_pub = f.spub;
 				alg_session_set_nat(s, &nat);

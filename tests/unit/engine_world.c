@@ -114,11 +114,11 @@ static uint32_t w_pkt(struct world *w, int dir, uint32_t seq, uint32_t ack,
 
 		memcpy(copy, sp->buf, sp->len);
 		assert_int_equal(pkt_parse(&p, copy, sp->len), PKT_OK);
-		ret = alg_lookup(w->t, &p, w->now, &s, &d, &w->r);
+		ret = alg_track(w->t, &p, w->now, &s, &d, &w->r);
 		assert_int_equal(ret, 0);
 		assert_int_equal(d, dir);
 		w->s = s;
-		if (w->set_nat && !s->nat.known && p.paylen)
+		if (w->set_nat && !alg_session_nat_known(s) && p.paylen)
 			alg_session_set_nat(s, &w->nat);
 		alg_process(w->t, s, d, &p, id, w->now, &w->r);
 		w_collect(w);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "ftp-alg/csum.h"
+#include "csum.h"
 
 #define RAND_ITERS	5000
 #define BUF_LEN		64

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include "ftp-alg/seqadj.h"
+#include "seqadj.h"
 
 #define BASE 0xfffffff0u	/* close to wrap-around on purpose */
 

@@ -26,26 +26,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ftp-alg/ftp.h"
+#include "seq.h"
 
 #define SEQADJ_MAX	64	/* corrections kept per direction */
-
-static inline bool seq_before(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool seq_after(uint32_t a, uint32_t b)
-{
-	return seq_before(b, a);
-}
+#define SEQADJ_REPL_MAX	96	/* longest replacement */
 
 struct seqadj_corr {
 	uint32_t pos;		/* original seq of the field's first byte */
 	uint16_t old_len;	/* SEQADJ_OPEN while the field is arriving */
 	uint16_t new_len;
 	uint16_t seen;		/* open: original field bytes seen so far */
-	uint8_t repl[FTP_FIELD_MAX];
+	uint8_t repl[SEQADJ_REPL_MAX];
 };
 
 /*

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Engine events into log text. Each reason has one sentence; the fields
+ * it uses are those engine.h names for it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <arpa/inet.h>
+
+#include "evlog.h"
+
+const char *evlog_reason_text(enum alg_reason r)
+{
+	switch (r) {
+	case ALG_R_LINE_NUL:
+		return "NUL byte in a control line";
+	case ALG_R_LINE_LONG:
+		return "control line longer than the limit";
+	case ALG_R_AUTH_TLS:
+		return "TLS";
+	case ALG_R_CLOSE_RST:
+		return "reset";
+	case ALG_R_CLOSE_FIN:
+		return "FIN both ways";
+	case ALG_R_CLOSE_IDLE:
+		return "idle timeout";
+	case ALG_R_CLOSE_CONNTRACK:
+		return "conntrack entry destroyed";
+	case ALG_R_CLOSE_SHUTDOWN:
+		return "shutdown";
+	case ALG_R_HOLD_SEGMENTS:
+		return "line split into too many segments";
+	default:
+		return alg_reason_name(r);
+	}
+}
+
+const char *evlog_ep(int family, const union alg_addr *a, uint16_t port,
+		     char *buf, size_t len)
+{
+	char ab[INET6_ADDRSTRLEN];
+
+	alg_addr_str(family, a, ab, sizeof(ab));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ab,
+		 port);
+	return buf;
+}
+
+/* A log-safe excerpt of a line: printable ASCII, at most cap - 4 bytes. */
+static const char *excerpt(char *buf, size_t cap, const struct alg_ev_line *l)
+{
+	size_t i, o = 0, max = cap - 4;
+
+	for (i = 0; i < l->len && o < max; i++)
+		buf[o++] = (l->b[i] >= 0x20 && l->b[i] < 0x7f) ? l->b[i] : '.';
+	if (i < l->len || l->cut) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static int fmt_open(const struct alg_event *ev, char *buf, size_t len)
+{
+	const struct alg_tuple *t = &ev->tuple;
+	char c[EVLOG_EP_LEN], s[EVLOG_EP_LEN];
+
+	snprintf(buf, len, "open %s -> %s%s",
+		 evlog_ep(t->family, &t->caddr, t->cport, c, sizeof(c)),
+		 evlog_ep(t->family, &t->saddr, t->sport, s, sizeof(s)),
+		 ev->reason == ALG_R_OPEN_MIDSTREAM ?
+		 " (picked up mid-stream)" : "");
+	return LOG_INFO;
+}
+
+static int fmt_rewrite(const struct alg_event *ev, char *buf, size_t len)
+{
+	char before[160], after[160];
+
+	snprintf(buf, len, "rewrite %s -> %s%s",
+		 excerpt(before, sizeof(before), &ev->line),
+		 excerpt(after, sizeof(after), &ev->line_new),
+		 ev->reason == ALG_R_REWRITE_SPLIT ? " (split line)" : "");
+	return LOG_INFO;
+}
+
+/* The refusals: what was refused and why, one sentence each. */
+static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
+{
+	const char *k = ftp_kind_name(ev->kind);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ex[160];
+
+	switch (ev->reason) {
+	case ALG_R_MALFORMED:
+		snprintf(buf, len, "%s: \"%s\"", ev->detail ? ev->detail :
+			 "malformed", excerpt(ex, sizeof(ex), &ev->line));
+		break;
+	case ALG_R_BOUNCE:
+		snprintf(buf, len, "%s to %s, not the client's address %s: "
+			 "third-party data connection refused", k,
+			 alg_addr_str(ev->family, &ev->ep.addr, a, sizeof(a)),
+			 alg_addr_str(ev->family, &ev->addr, b, sizeof(b)));
+		break;
+	case ALG_R_LOW_PORT:
+		snprintf(buf, len, "%s data port %u is below 1024 (bounce "
+			 "defence)", k, ev->ep.port);
+		break;
+	case ALG_R_FAMILY:
+		snprintf(buf, len, "%s announces an IPv%d address on an IPv%d "
+			 "control connection", k,
+			 ev->ep.family == AF_INET ? 4 : 6,
+			 ev->family == AF_INET ? 4 : 6);
+		break;
+	case ALG_R_UNPAIRED:
+		snprintf(buf, len, "%u reply does not answer a %s command "
+			 "(awaiting %s): \"%s\"", ev->value,
+			 ftp_kind_name(ftp_reply_answers(ev->kind)),
+			 ftp_kind_name(ev->awaited),
+			 excerpt(ex, sizeof(ex), &ev->line));
+		break;
+	case ALG_R_FORMAT:
+		snprintf(buf, len, "%s: cannot write the new address (%s)", k,
+			 strerror((int)ev->value));
+		break;
+	case ALG_R_SPLIT_UNUSUAL:
+		snprintf(buf, len, "%s split across segments in an unusual "
+			 "form: passed unrewritten, no data port opened", k);
+		break;
+	case ALG_R_SPLIT_NOROOM:
+		snprintf(buf, len, "%s split across segments: too many "
+			 "unacknowledged rewrites; passed unrewritten", k);
+		break;
+	case ALG_R_TOO_MANY_REWRITES:
+	case ALG_R_NOMEM:
+	case ALG_R_OVERLAP:
+		snprintf(buf, len, "%s: %s; line passed unrewritten", k,
+			 ev->reason == ALG_R_TOO_MANY_REWRITES ?
+			 "too many unacknowledged rewrites" :
+			 ev->reason == ALG_R_NOMEM ? "out of memory" :
+			 "rewrite overlaps an earlier one");
+		break;
+	case ALG_R_HOLD_SEGMENTS:
+	case ALG_R_HOLD_TIMEOUT:
+		if (ev->reason == ALG_R_HOLD_TIMEOUT)
+			snprintf(a, sizeof(a), "line not completed within %u "
+				 "ms", ev->value);
+		snprintf(buf, len, "%s: \"%s\" passed unrewritten, no data "
+			 "port opened", ev->reason == ALG_R_HOLD_TIMEOUT ? a :
+			 evlog_reason_text(ev->reason),
+			 excerpt(ex, 96, &ev->line));
+		break;
+	case ALG_R_TABLE_FULL:
+		snprintf(buf, len, "session table full (%u): connection not "
+			 "tracked", ev->value);
+		break;
+	default:
+		snprintf(buf, len, "%s", alg_reason_name(ev->reason));
+		break;
+	}
+}
+
+static int fmt_note(const struct alg_event *ev, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	if (ev->reason != ALG_R_FOREIGN_ADDR) {
+		snprintf(buf, len, "%s", alg_reason_name(ev->reason));
+		return LOG_INFO;
+	}
+	snprintf(buf, len, "%s announced %s, which is not the server (%s): "
+		 "client sent to the server instead", ftp_kind_name(ev->kind),
+		 alg_addr_str(ev->family, &ev->ep.addr, a, sizeof(a)),
+		 alg_addr_str(ev->family, &ev->addr, b, sizeof(b)));
+	return LOG_INFO;
+}
+
+int evlog_format(const struct alg_event *ev, char *buf, size_t len)
+{
+	char why[EVLOG_LEN];
+
+	switch (ev->type) {
+	case ALG_EV_OPEN:
+		return fmt_open(ev, buf, len);
+	case ALG_EV_CLOSE:
+		snprintf(buf, len, "close (%s)", evlog_reason_text(ev->reason));
+		return LOG_INFO;
+	case ALG_EV_REWRITE:
+		return fmt_rewrite(ev, buf, len);
+	case ALG_EV_REFUSE:
+		fmt_refusal(ev, why, sizeof(why));
+		snprintf(buf, len, "refused: %s", why);
+		return LOG_NOTICE;
+	case ALG_EV_TLS:
+		snprintf(buf, len, "tls: AUTH accepted: control connection "
+			 "encrypted, inspection ends");
+		return LOG_INFO;
+	case ALG_EV_STOP:
+		snprintf(buf, len, "inspection stopped: %s: inspection of this "
+			 "session stops (nothing more is rewritten or opened)",
+			 evlog_reason_text(ev->reason));
+		return LOG_NOTICE;
+	case ALG_EV_NOTE:
+		return fmt_note(ev, buf, len);
+	case ALG_EV_EXPECT:
+	case ALG_EV_ADJUST:
+		break;
+	}
+	buf[0] = '\0';
+	return -1;
+}

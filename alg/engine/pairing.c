@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Each complete line, by direction: the client's commands are parsed and
+ * queued; the server's replies are parsed and paired with the command
+ * they answer (a 227/228/229 must answer a PASV/LPSV/EPSV when
+ * strict_pairing is set; a 234 must answer an AUTH). Multi-line replies
+ * count as one reply, and only their first endpoint line counts. What
+ * passes goes to policy.c.
+ */
+#include "engine_int.h"
+
+static void cmdq_push(struct alg_session *s, enum ftp_kind k)
+{
+	if (s->cmdq_len == ALG_CMDQ_LEN) {
+		/* more pipelined than we track: pairing is lost for good */
+		s->cmdq_lost = true;
+		return;
+	}
+	s->cmdq[(s->cmdq_head + s->cmdq_len++) % ALG_CMDQ_LEN] = k;
+}
+
+static enum ftp_kind cmdq_head(const struct alg_session *s)
+{
+	return s->cmdq_len ? s->cmdq[s->cmdq_head] : FTP_NONE;
+}
+
+static void cmdq_pop(struct alg_session *s)
+{
+	if (!s->cmdq_len)
+		return;
+	s->cmdq_head = (s->cmdq_head + 1) % ALG_CMDQ_LEN;
+	s->cmdq_len--;
+}
+
+static void refuse_line(struct line_ctx *c, enum alg_reason why,
+			const struct ftp_msg *m, const char *detail,
+			const char *line, size_t len)
+{
+	struct alg_event *ev = ev_new(c->r, c->s, ALG_EV_REFUSE, why, c->dir);
+
+	if (!ev)
+		return;
+	ev->kind = m->kind;
+	ev->value = (unsigned)m->code;
+	ev->detail = detail;
+	ev_line(&ev->line, line, len);
+}
+
+static int client_line(struct line_ctx *c, const char *line, size_t len,
+		       uint32_t line_seq)
+{
+	struct alg_session *s = c->s;
+	const char *why = "malformed";
+	struct ftp_msg m;
+
+	if (ftp_parse_command(line, len, &m, &why) < 0) {
+		refuse_line(c, ALG_R_MALFORMED, &m, why, line, len);
+		cmdq_push(s, FTP_CMD_OTHER);
+		return 0;
+	}
+	if (m.kind == FTP_NONE)
+		return 0;
+	cmdq_push(s, m.kind);
+	if (s->st[c->dir].tainted)
+		return 0;	/* given up on while split; already reported */
+	if (m.kind == FTP_CMD_PORT || m.kind == FTP_CMD_EPRT ||
+	    m.kind == FTP_CMD_LPRT)
+		policy_active(c, &m, line, len, line_seq);
+	return 0;
+}
+
+/* A 227/228/229 line: does it answer the command at the queue's head? */
+static void passive_reply(struct line_ctx *c, const struct ftp_msg *m,
+			  const char *line, size_t len, uint32_t line_seq)
+{
+	struct alg_session *s = c->s;
+	struct alg_event *ev;
+
+	s->ml_ep_done = true;
+	if (!c->t->pol.strict_pairing || s->cmdq_lost ||
+	    cmdq_head(s) == ftp_reply_answers(m->kind)) {
+		policy_passive(c, m, line, len, line_seq);
+		return;
+	}
+	ev = ev_new(c->r, s, ALG_EV_REFUSE, ALG_R_UNPAIRED, c->dir);
+	if (!ev)
+		return;
+	ev->kind = m->kind;
+	ev->value = (unsigned)m->code;
+	ev->awaited = cmdq_head(s);
+	ev_line(&ev->line, line, len);
+}
+
+static int server_line(struct line_ctx *c, const char *line, size_t len,
+		       uint32_t line_seq)
+{
+	struct alg_session *s = c->s;
+	const char *why = "malformed";
+	bool final, bad;
+	struct ftp_msg m;
+	int ret = 0;
+
+	bad = ftp_parse_reply(line, len, &m, &why) < 0;
+	if (!m.code)
+		return 0;		/* text inside a multi-line reply */
+	if (s->ml_code && m.code != s->ml_code)
+		return 0;		/* ditto, starting with digits */
+	if (!s->ml_code && m.sep == '-') {
+		s->ml_code = m.code;
+		s->ml_ep_done = false;
+	}
+	final = m.sep == ' ';
+
+	if (bad) {
+		refuse_line(c, ALG_R_MALFORMED, &m, why, line, len);
+	} else if (s->st[c->dir].tainted) {
+		/* given up on while split; already reported */
+	} else if ((m.kind == FTP_REPLY_227 || m.kind == FTP_REPLY_228 ||
+		    m.kind == FTP_REPLY_229) && !s->ml_ep_done) {
+		passive_reply(c, &m, line, len, line_seq);
+	} else if (m.kind == FTP_REPLY_234 && final &&
+		   cmdq_head(s) == ftp_reply_answers(m.kind)) {
+		s->tls = true;
+		ev_new(c->r, s, ALG_EV_TLS, ALG_R_AUTH_TLS, c->dir);
+		ret = LINE_STOP_TLS;
+	}
+	if (final) {
+		if (m.code >= 200)
+			cmdq_pop(s);
+		s->ml_code = 0;
+		s->ml_ep_done = false;
+	}
+	return ret;
+}
+
+/*
+ * A complete line from stream_scan(). A split address rendered early
+ * (rewrite.c) is closed first; a line whose first pieces already left
+ * unchanged is "frozen" that far.
+ */
+int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq)
+{
+	struct line_ctx *c = ctx;
+	struct alg_stream *st = &c->s->st[c->dir];
+	int ret;
+
+	c->s->cnt.lines[c->dir]++;
+	rewrite_split_finish(c->s, c->dir, line, len,
+			     st->line_cr ? '\r' : '\n');
+	c->rewritten = st->early == ALG_EARLY_REWROTE;
+	c->frozen = c->rewritten ? 0 : st->released;
+	if (c->rewritten)
+		rewrite_split_event(c, line, len);
+	if (c->dir == ALG_DIR_ORIG)
+		ret = client_line(c, line, len, seq);
+	else
+		ret = server_line(c, line, len, seq);
+	st->early = ALG_EARLY_NONE;
+	st->released = 0;
+	c->rewritten = false;
+	c->frozen = 0;
+	return ret;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Policy for an announced data endpoint, and the expectation it earns.
+ *
+ *   PORT/EPRT/LPRT   must name the client itself (its own or its public
+ *                    address): anything else is an FTP bounce.
+ *   227/228          any address: one that is not the server's public
+ *                    one is replaced by it (a misconfigured server, or
+ *                    one pointing the client elsewhere: the data
+ *                    connection goes to the server it reached).
+ *   229              port only.
+ *   every one        the session's address family; no data port below
+ *                    1024 unless allow_low_data_port.
+ */
+#include "engine_int.h"
+
+static struct alg_event *refuse(struct line_ctx *c, enum alg_reason why,
+				const struct ftp_msg *m)
+{
+	struct alg_event *ev = ev_new(c->r, c->s, ALG_EV_REFUSE, why, c->dir);
+
+	if (ev) {
+		ev->kind = m->kind;
+		ev->ep = m->ep;
+	}
+	return ev;
+}
+
+/* Common policy for an announced endpoint; false when refused. */
+static bool endpoint_allowed(struct line_ctx *c, const struct ftp_msg *m)
+{
+	if (m->ep.family != AF_UNSPEC && m->ep.family != c->s->tu.family) {
+		refuse(c, ALG_R_FAMILY, m);
+		return false;
+	}
+	if (m->ep.port < 1024 && !c->t->pol.allow_low_data_port) {
+		refuse(c, ALG_R_LOW_PORT, m);
+		return false;
+	}
+	return true;
+}
+
+/* Let peer connect to wire:port, which NAT sends on to target:port. */
+static void expect(struct line_ctx *c, enum ftp_kind via,
+		   const union alg_addr *peer, const union alg_addr *wire,
+		   const union alg_addr *target, uint16_t port)
+{
+	struct alg_session *s = c->s;
+	struct alg_event *ev;
+
+	ev = ev_new(c->r, s, ALG_EV_EXPECT, ALG_R_DATA_PORT, c->dir);
+	if (!ev)
+		return;		/* no room: no pinhole, nothing opened */
+	ev->kind = via;
+	ev->exp.family = s->tu.family;
+	ev->exp.peer = *peer;
+	ev->exp.wire.family = s->tu.family;
+	ev->exp.wire.addr = *wire;
+	ev->exp.wire.port = port;
+	ev->exp.target.family = s->tu.family;
+	ev->exp.target.addr = *target;
+	ev->exp.target.port = port;
+	ev->exp.via = via;
+	s->cnt.expects++;
+}
+
+/* PORT, EPRT, LPRT from the client. */
+void policy_active(struct line_ctx *c, const struct ftp_msg *m,
+		   const char *line, size_t len, uint32_t line_seq)
+{
+	struct alg_session *s = c->s;
+	const union alg_addr *pub = session_pub(s, ALG_DIR_ORIG);
+	int family = s->tu.family;
+	struct alg_endpoint nep;
+	struct alg_event *ev;
+
+	if (!endpoint_allowed(c, m))
+		return;
+	if (!alg_addr_eq(family, &m->ep.addr, &s->tu.caddr) &&
+	    !alg_addr_eq(family, &m->ep.addr, pub)) {
+		ev = refuse(c, ALG_R_BOUNCE, m);
+		if (ev)
+			ev->addr = s->tu.caddr;
+		return;
+	}
+	if (!c->rewritten && !alg_addr_eq(family, &m->ep.addr, pub)) {
+		nep = m->ep;
+		nep.addr = *pub;
+		if (rewrite_line(c, m, line, len, line_seq, &nep))
+			return;
+	}
+	/* the server connects to the public address; NAT sends it home */
+	expect(c, m->kind, &s->tu.saddr, pub, &s->tu.caddr, m->ep.port);
+}
+
+/* 227, 228, 229 from the server. */
+void policy_passive(struct line_ctx *c, const struct ftp_msg *m,
+		    const char *line, size_t len, uint32_t line_seq)
+{
+	struct alg_session *s = c->s;
+	const union alg_addr *pub = session_pub(s, ALG_DIR_REPLY);
+	int family = s->tu.family;
+	struct alg_endpoint nep;
+	struct alg_event *ev;
+
+	if (!endpoint_allowed(c, m))
+		return;
+	if (m->kind != FTP_REPLY_229 &&
+	    !alg_addr_eq(family, &m->ep.addr, pub)) {
+		if (!alg_addr_eq(family, &m->ep.addr, &s->tu.saddr)) {
+			ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_FOREIGN_ADDR,
+				    c->dir);
+			if (ev) {
+				ev->kind = m->kind;
+				ev->ep = m->ep;
+				ev->addr = s->tu.saddr;
+			}
+		}
+		nep = m->ep;
+		nep.addr = *pub;
+		if (!c->rewritten &&
+		    rewrite_line(c, m, line, len, line_seq, &nep))
+			return;
+	}
+	expect(c, m->kind, &s->tu.caddr, pub, &s->tu.saddr, m->ep.port);
+}
