@@ -39,6 +39,7 @@
 #include "ftp-alg/ct.h"
 #include "ftp-alg/ctl.h"
 #include "ftp-alg/engine.h"
+#include "ftp-alg/fw.h"
 #include "ftp-alg/log.h"
 #include "ftp-alg/nfq_io.h"
 #include "ftp-alg/packet.h"
@@ -94,7 +95,7 @@ struct daemon {
 	struct alg_table *tab;
 	struct nfq_io *q;
 	struct ct_ctx *ct;
-	struct pin_ctx *pin;
+	struct fw_sock *pin;
 	struct ctl_server *ctl;
 	bool native_queue;
 	uint64_t start_ms;
@@ -1209,7 +1210,7 @@ int main(int argc, char **argv)
 		d->cfg.queue = queue;
 	log_set_level(d->cfg.log_level);
 
-	d->pin = pin_open();
+	d->pin = fw_open();
 	if (!d->pin) {
 		log_fatal("cannot open nftables netlink socket: %s",
 			  strerror(errno));
@@ -1310,7 +1311,7 @@ int main(int argc, char **argv)
 	lib_free_all(d);
 	free(d->pins);
 	alg_table_free(d->tab);
-	pin_close(d->pin);
+	fw_close(d->pin);
 	return status;
 
 err_loop:
@@ -1329,6 +1330,6 @@ err_ct:
 err_tab:
 	alg_table_free(d->tab);
 err_pin:
-	pin_close(d->pin);
+	fw_close(d->pin);
 	return 1;
 }

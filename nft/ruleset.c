@@ -28,7 +28,7 @@
 #include <libnftnl/table.h>
 
 #include "ftp-alg/pin.h"
-#include "pin_int.h"
+#include "batch.h"
 
 /* ---- pin_check_table ------------------------------------------------- */
 
@@ -54,17 +54,12 @@ static const struct pin_set_shape pin_shapes[] = {
 	{ PIN_MAP4, "map dnat4", 12, 8, NFT_SET_MAP | NFT_SET_TIMEOUT },
 };
 
-union pin_msg {
-	struct nlmsghdr h;
-	char b[PIN_MSG_MAX];
-};
-
 /* list table inet ftp_alg */
-static int pin_get_table(struct pin_ctx *c)
+static int pin_get_table(struct fw_sock *fw)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	t = nftnl_table_alloc();
@@ -74,20 +69,20 @@ static int pin_get_table(struct pin_ctx *c)
 	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, PIN_TABLE) < 0)
 		goto err_table;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETTABLE, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	err = pin_request(c, nlh, NULL, NULL);
+	err = fw_request(fw, nlh, NULL, NULL);
 err_table:
 	nftnl_table_free(t);
 	return err;
 }
 
 /* list chain inet ftp_alg ctl_queue */
-static int pin_get_chain(struct pin_ctx *c, const char *name)
+static int pin_get_chain(struct fw_sock *fw, const char *name)
 {
 	struct nftnl_chain *ch;
 	struct nlmsghdr *nlh;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	ch = nftnl_chain_alloc();
@@ -98,9 +93,9 @@ static int pin_get_chain(struct pin_ctx *c, const char *name)
 	    nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name) < 0)
 		goto err_chain;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETCHAIN, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
-	err = pin_request(c, nlh, NULL, NULL);
+	err = fw_request(fw, nlh, NULL, NULL);
 err_chain:
 	nftnl_chain_free(ch);
 	return err;
@@ -137,12 +132,12 @@ static int pin_set_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* list set inet ftp_alg $name, then compare it with its shape */
-static int pin_get_set(struct pin_ctx *c, const struct pin_set_shape *sh)
+static int pin_get_set(struct fw_sock *fw, const struct pin_set_shape *sh)
 {
 	struct pin_set_seen seen = { .got = false };
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	s = nftnl_set_alloc();
@@ -153,9 +148,9 @@ static int pin_get_set(struct pin_ctx *c, const struct pin_set_shape *sh)
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, sh->name) < 0)
 		goto err_set;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSET, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_set_nlmsg_build_payload(nlh, s);
-	err = pin_request(c, nlh, pin_set_cb, &seen);
+	err = fw_request(fw, nlh, pin_set_cb, &seen);
 	if (err)
 		goto err_set;
 	if (!seen.got || seen.klen != sh->klen || seen.dlen != sh->dlen ||
@@ -166,7 +161,7 @@ err_set:
 	return err;
 }
 
-int pin_check_table(struct pin_ctx *c, const char **what)
+int pin_check_table(struct fw_sock *fw, const char **what)
 {
 	const char *dummy;
 	size_t i;
@@ -175,17 +170,17 @@ int pin_check_table(struct pin_ctx *c, const char **what)
 	if (!what)
 		what = &dummy;
 	*what = "table inet " PIN_TABLE;
-	err = pin_get_table(c);
+	err = pin_get_table(fw);
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(pin_shapes) / sizeof(pin_shapes[0]); i++) {
 		*what = pin_shapes[i].what;
-		err = pin_get_set(c, &pin_shapes[i]);
+		err = pin_get_set(fw, &pin_shapes[i]);
 		if (err)
 			return err;
 	}
 	*what = "chain " PIN_QUEUE_CHAIN;
-	err = pin_get_chain(c, PIN_QUEUE_CHAIN);
+	err = pin_get_chain(fw, PIN_QUEUE_CHAIN);
 	if (err)
 		return err;
 	*what = NULL;
@@ -320,7 +315,7 @@ int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
 {
 	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	r = pin_queue_rule();
@@ -343,7 +338,7 @@ int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
 				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
 				    seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = pin_msg_copy(buf, len, nlh);
+	err = batch_msg_copy(buf, len, nlh);
 err_rule:
 	nftnl_rule_free(r);
 	return err;
@@ -354,7 +349,7 @@ static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	r = pin_queue_rule();
@@ -363,7 +358,7 @@ static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELRULE, NFPROTO_INET,
 				    NLM_F_ACK, seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = pin_msg_copy(buf, len, nlh);
+	err = batch_msg_copy(buf, len, nlh);
 	nftnl_rule_free(r);
 	return err;
 }
@@ -373,63 +368,61 @@ static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
  * *no_expr: the flush went through but a rule was refused with ENOENT or
  * EOPNOTSUPP, as a kernel without the queue expression refuses it.
  */
-static int pin_queue_batch(struct pin_ctx *c, bool install, uint16_t num,
+static int pin_queue_batch(struct fw_sock *fw, bool install, uint16_t num,
 			   bool native, bool *no_expr)
 {
-	struct pin_batch b;
-	size_t room;
-	char *p;
+	union batch_msg m;
+	struct batch b;
 	int err, i;
 
 	*no_expr = false;
-	err = pin_batch_start(c, &b);
+	err = batch_begin(fw, &b);
 	if (err)
 		return err;
 	for (i = 0; i < (install ? 3 : 1); i++) {
-		err = -ENOMEM;
-		p = pin_batch_room(&b, &room);
-		if (!p)
-			goto err_free;
 		if (i == 0)
-			err = pin_build_queue_flush(p, room,
-						    pin_batch_seq(&b));
+			err = pin_build_queue_flush(m.b, sizeof(m),
+						    batch_seq(&b));
 		else
-			err = pin_build_queue_rule(p, room, pin_batch_seq(&b),
-						   i == 2, num, native);
+			err = pin_build_queue_rule(m.b, sizeof(m),
+						   batch_seq(&b), i == 2,
+						   num, native);
 		if (err < 0)
 			goto err_free;
-		pin_batch_push(&b, err);
+		err = batch_append(&b, &m.h);
+		if (err)
+			goto err_free;
 	}
-	err = pin_batch_run(&b);
+	err = batch_commit(&b);
 	if (install && b.err && b.err[0] == 0 &&
 	    (err == -ENOENT || err == -EOPNOTSUPP))
 		*no_expr = true;
 err_free:
-	pin_batch_free(&b);
+	batch_free(&b);
 	return err;
 }
 
-int pin_queue_install(struct pin_ctx *c, uint16_t queue_num, bool *native)
+int pin_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
 {
 	bool no_expr;
 	int err;
 
-	err = pin_queue_batch(c, true, queue_num, true, &no_expr);
+	err = pin_queue_batch(fw, true, queue_num, true, &no_expr);
 	if (!err) {
 		*native = true;
 		return 0;
 	}
 	if (!no_expr)
 		return err;
-	err = pin_queue_batch(c, true, queue_num, false, &no_expr);
+	err = pin_queue_batch(fw, true, queue_num, false, &no_expr);
 	if (!err)
 		*native = false;
 	return err;
 }
 
-int pin_queue_remove(struct pin_ctx *c)
+int pin_queue_remove(struct fw_sock *fw)
 {
 	bool no_expr;
 
-	return pin_queue_batch(c, false, 0, false, &no_expr);
+	return pin_queue_batch(fw, false, 0, false, &no_expr);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Pinholes, NAT mappings and queue rules in "table inet ftp_alg"
- * (deploy/ftp-alg.nft), through libnftnl over one netlink socket.
+ * (deploy/ftp-alg.nft), through libnftnl over the socket of fw.h.
  *
  * Messages are built by pin_build_*() into a caller's buffer so tests can
  * parse them back without a kernel; pin_*() send them and wait for the
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ftp-alg/addr.h"
+#include "ftp-alg/fw.h"
 
 #define PIN_TABLE	"ftp_alg"
 #define PIN_SET4	"pin4"
@@ -44,35 +45,29 @@ static inline bool pin_needs_nat(const struct pin_entry *e)
 	       !alg_addr_eq(e->family, &e->wire.addr, &e->target.addr);
 }
 
-struct pin_ctx;
-
-/* Open the netlink socket. NULL with errno on failure. */
-struct pin_ctx *pin_open(void);
-void pin_close(struct pin_ctx *c);
-
 /*
  * 0 when table inet ftp_alg exists with pin4, pin6, dnat4, ctl_ports and
  * chain ctl_queue; -ENOENT otherwise (*what names the missing object),
  * -EINVAL when a set has another type than deploy/ftp-alg.nft gives it
  * (*what names it too). what may be NULL.
  */
-int pin_check_table(struct pin_ctx *c, const char **what);
+int pin_check_table(struct fw_sock *fw, const char **what);
 
 /*
  * Add n entries (elements + mappings) in one batch: all or none. A
  * timeout_ms of 0 adds elements that never expire. -EAFNOSUPPORT for an
  * IPv6 entry that needs NAT (there is no IPv6 map).
  */
-int pin_add(struct pin_ctx *c, const struct pin_entry *e, unsigned n);
+int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
 /* Delete them (an already-gone element is not an error). */
-int pin_del(struct pin_ctx *c, const struct pin_entry *e, unsigned n);
+int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
 /*
  * Is e's pinhole element still in its set? 1 yes, 0 no (used by a data
  * connection, or expired), <0 error.
  */
-int pin_present(struct pin_ctx *c, const struct pin_entry *e);
+int pin_present(struct fw_sock *fw, const struct pin_entry *e);
 /* Flush pin4, pin6 and dnat4 (entries left by an earlier run). */
-int pin_sweep(struct pin_ctx *c);
+int pin_sweep(struct fw_sock *fw);
 
 /*
  * Call fn for each element of set (PIN_SET4, PIN_SET6 or PIN_MAP4), decoded
@@ -82,7 +77,7 @@ int pin_sweep(struct pin_ctx *c);
  */
 typedef int (*pin_dump_fn)(const struct pin_entry *e, uint32_t expires_ms,
 			   void *arg);
-int pin_dump(struct pin_ctx *c, const char *set, pin_dump_fn fn, void *arg);
+int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg);
 
 /*
  * Install the rules queueing control connections to queue_num in chain
@@ -94,9 +89,9 @@ int pin_dump(struct pin_ctx *c, const char *set, pin_dump_fn fn, void *arg);
  * which one was used. The two rules replace whatever ctl_queue held (an
  * earlier run's) in the same batch.
  */
-int pin_queue_install(struct pin_ctx *c, uint16_t queue_num, bool *native);
+int pin_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native);
 /* Flush chain ctl_queue. */
-int pin_queue_remove(struct pin_ctx *c);
+int pin_queue_remove(struct fw_sock *fw);
 
 /*
  * Message builders, exposed for tests: each appends one netlink message

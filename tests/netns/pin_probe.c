@@ -12,6 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "ftp-alg/fw.h"
 #include "ftp-alg/pin.h"
 
 static int failures;
@@ -118,7 +119,7 @@ static struct pin_entry as_pinhole(const struct pin_entry *e)
 	return p;
 }
 
-static void expect_dump(struct pin_ctx *c, const char *set,
+static void expect_dump(struct fw_sock *c, const char *set,
 			const struct pin_entry *want, unsigned n)
 {
 	struct seen s = { .want = want };
@@ -130,7 +131,7 @@ static void expect_dump(struct pin_ctx *c, const char *set,
 	      set, s.n, s.match, n, strerror(-err));
 }
 
-static int present(struct pin_ctx *c, const struct pin_entry *e, int want)
+static int present(struct fw_sock *c, const struct pin_entry *e, int want)
 {
 	int ret = pin_present(c, e);
 
@@ -139,7 +140,7 @@ static int present(struct pin_ctx *c, const struct pin_entry *e, int want)
 	return ret;
 }
 
-static void step_check(struct pin_ctx *c)
+static void step_check(struct fw_sock *c)
 {
 	const char *what = "unset";
 	int err = pin_check_table(c, &what);
@@ -149,7 +150,7 @@ static void step_check(struct pin_ctx *c)
 }
 
 /* pin_check_table must fail with want_err, naming want. */
-static void step_check_fails(struct pin_ctx *c, int want_err,
+static void step_check_fails(struct fw_sock *c, int want_err,
 			     const char *want)
 {
 	const char *what = NULL;
@@ -161,7 +162,7 @@ static void step_check_fails(struct pin_ctx *c, int want_err,
 	      want_err, want);
 }
 
-static void step_add(struct pin_ctx *c)
+static void step_add(struct fw_sock *c)
 {
 	struct pin_entry e[2], p4, p6;
 	int err;
@@ -184,7 +185,7 @@ static void step_add(struct pin_ctx *c)
 	expect_dump(c, PIN_SET4, &p4, 1);
 }
 
-static void step_del(struct pin_ctx *c)
+static void step_del(struct fw_sock *c)
 {
 	struct pin_entry e[2];
 	int err;
@@ -202,7 +203,7 @@ static void step_del(struct pin_ctx *c)
 	      strerror(-err));
 }
 
-static void step_present(struct pin_ctx *c, int want4, int want6)
+static void step_present(struct fw_sock *c, int want4, int want6)
 {
 	struct pin_entry e[2];
 
@@ -211,7 +212,7 @@ static void step_present(struct pin_ctx *c, int want4, int want6)
 	present(c, &e[1], want6);
 }
 
-static void step_sweep(struct pin_ctx *c)
+static void step_sweep(struct fw_sock *c)
 {
 	int err = pin_sweep(c);
 
@@ -222,7 +223,7 @@ static void step_sweep(struct pin_ctx *c)
 }
 
 /* n IPv4 entries with NAT in one batch: 2n messages, 2n acks. */
-static void step_add_many(struct pin_ctx *c, unsigned n)
+static void step_add_many(struct fw_sock *c, unsigned n)
 {
 	struct pin_entry *e = calloc(n, sizeof(*e));
 	struct seen s4 = { 0 }, m4 = { 0 };
@@ -249,7 +250,7 @@ static void step_add_many(struct pin_ctx *c, unsigned n)
 	free(e);
 }
 
-static void step_queue_install(struct pin_ctx *c)
+static void step_queue_install(struct fw_sock *c)
 {
 	bool native = true;
 	int err = pin_queue_install(c, 0, &native);
@@ -260,7 +261,7 @@ static void step_queue_install(struct pin_ctx *c)
 	printf("native=%d\n", native);
 }
 
-static void step_queue_remove(struct pin_ctx *c)
+static void step_queue_remove(struct fw_sock *c)
 {
 	int err = pin_queue_remove(c);
 
@@ -278,15 +279,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct pin_ctx *c;
+	struct fw_sock *c;
 	const char *cmd;
 
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
-	c = pin_open();
+	c = fw_open();
 	if (!c) {
-		perror("pin_open");
+		perror("fw_open");
 		return 1;
 	}
 	if (!strcmp(cmd, "check"))
@@ -311,6 +312,6 @@ int main(int argc, char **argv)
 		step_queue_remove(c);
 	else
 		usage();
-	pin_close(c);
+	fw_close(c);
 	return failures ? 1 : 0;
 }
