@@ -44,6 +44,7 @@
 #include "ftp-alg/nfq_io.h"
 #include "ftp-alg/packet.h"
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 
 #ifndef FTP_ALG_VERSION
 #define FTP_ALG_VERSION	"0.1.0"
@@ -1102,7 +1103,7 @@ static int shutdown_all(struct daemon *d)
 	int ret, fail = 0, i;
 	unsigned left;
 
-	ret = pin_queue_remove(d->pin);
+	ret = ruleset_queue_remove(d->pin);
 	if (ret) {
 		log_err("cannot remove queue rules: %s", strerror(-ret));
 		fail = 1;
@@ -1216,7 +1217,7 @@ int main(int argc, char **argv)
 			  strerror(errno));
 		return 1;
 	}
-	ret = pin_check_table(d->pin, &what);
+	ret = ruleset_check_table(d->pin, &what);
 	if (ret) {
 		if (what && strncmp(what, "table", 5))
 			log_fatal("table inet %s is incomplete: %s: %s; load "
@@ -1261,7 +1262,7 @@ int main(int argc, char **argv)
 		goto err_q;
 	}
 	/* leftovers of an earlier run: its queue rules and pinholes */
-	ret = pin_queue_remove(d->pin);
+	ret = ruleset_queue_remove(d->pin);
 	if (!ret)
 		ret = pin_sweep(d->pin);
 	if (ret) {
@@ -1269,7 +1270,7 @@ int main(int argc, char **argv)
 			  strerror(-ret));
 		goto err_ctl;
 	}
-	ret = pin_queue_install(d->pin, d->cfg.queue, &d->native_queue);
+	ret = ruleset_queue_install(d->pin, d->cfg.queue, &d->native_queue);
 	if (ret) {
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));
@@ -1320,7 +1321,7 @@ err_loop:
 	if (sfd >= 0)
 		close(sfd);
 err_rules:
-	pin_queue_remove(d->pin);
+	ruleset_queue_remove(d->pin);
 err_ctl:
 	ctl_close(d->ctl);
 err_q:

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Pinholes, NAT mappings and queue rules in "table inet ftp_alg"
- * (deploy/ftp-alg.nft), through libnftnl over the socket of fw.h.
+ * Pinholes and NAT mappings: elements of the sets and the map of "table
+ * inet ftp_alg" (deploy/ftp-alg.nft), through libnftnl over the socket
+ * of fw.h. The table's chains and queue rules are ruleset.h's.
  *
- * Messages are built by pin_build_*() into a caller's buffer so tests can
- * parse them back without a kernel; pin_*() send them and wait for the
- * kernel's answer (one batch per call, so a pinhole and its mapping
+ * Messages are built by pin_build_elem() into a caller's buffer so tests
+ * can parse them back without a kernel; pin_*() send them and wait for
+ * the kernel's answer (one batch per call, so a pinhole and its mapping
  * appear together, before the caller releases the announcing packet).
  */
 #ifndef FTP_ALG_PIN_H
@@ -21,8 +22,6 @@
 #define PIN_SET4	"pin4"
 #define PIN_SET6	"pin6"
 #define PIN_MAP4	"dnat4"
-#define PIN_CTL_PORTS	"ctl_ports"
-#define PIN_QUEUE_CHAIN	"ctl_queue"
 #define PIN_CT_MARK	0x00f70000u
 
 /*
@@ -44,14 +43,6 @@ static inline bool pin_needs_nat(const struct pin_entry *e)
 	return e->wire.port != e->target.port ||
 	       !alg_addr_eq(e->family, &e->wire.addr, &e->target.addr);
 }
-
-/*
- * 0 when table inet ftp_alg exists with pin4, pin6, dnat4, ctl_ports and
- * chain ctl_queue; -ENOENT otherwise (*what names the missing object),
- * -EINVAL when a set has another type than deploy/ftp-alg.nft gives it
- * (*what names it too). what may be NULL.
- */
-int pin_check_table(struct fw_sock *fw, const char **what);
 
 /*
  * Add n entries (elements + mappings) in one batch: all or none. A
@@ -80,35 +71,12 @@ typedef int (*pin_dump_fn)(const struct pin_entry *e, uint32_t expires_ms,
 int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg);
 
 /*
- * Install the rules queueing control connections to queue_num in chain
- * ctl_queue:
- *   meta l4proto tcp tcp dport @ctl_ports queue num N bypass
- *   meta l4proto tcp tcp sport @ctl_ports queue num N bypass
- * with the native queue expression, falling back to the xtables NFQUEUE
- * target (nft_compat) where the kernel has no nft_queue. *native says
- * which one was used. The two rules replace whatever ctl_queue held (an
- * earlier run's) in the same batch.
- */
-int pin_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native);
-/* Flush chain ctl_queue. */
-int pin_queue_remove(struct fw_sock *fw);
-
-/*
- * Message builders, exposed for tests: each appends one netlink message
- * for e (NFT_MSG_NEWSETELEM / DELSETELEM) to buf and returns its length,
- * or -ENOSPC.
+ * Message builder, exposed for tests: appends one netlink message for e
+ * (NFT_MSG_NEWSETELEM / DELSETELEM; NFT_MSG_GETSETELEM, the key alone, is
+ * accepted too) to buf and returns its length, or -ENOSPC. -EINVAL when
+ * set does not hold e's family. buf must be 4-byte aligned.
  */
 int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 		   const char *set, const struct pin_entry *e);
-/*
- * NFT_MSG_GETSETELEM (the key alone) is accepted too. -EINVAL when set
- * does not hold e's family. buf must be 4-byte aligned.
- *
- * One NFT_MSG_NEWRULE for chain ctl_queue: the dport rule, or with reply
- * the sport rule, ending in the native queue expression or (!native) the
- * xtables NFQUEUE target, revision 3, with NFQ_FLAG_BYPASS.
- */
-int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
-			 uint16_t queue_num, bool native);
 
 #endif

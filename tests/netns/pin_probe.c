@@ -14,6 +14,7 @@
 
 #include "ftp-alg/fw.h"
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 
 static int failures;
 
@@ -143,21 +144,21 @@ static int present(struct fw_sock *c, const struct pin_entry *e, int want)
 static void step_check(struct fw_sock *c)
 {
 	const char *what = "unset";
-	int err = pin_check_table(c, &what);
+	int err = ruleset_check_table(c, &what);
 
-	check(err == 0, "pin_check_table = %d (%s), what = %s", err,
+	check(err == 0, "ruleset_check_table = %d (%s), what = %s", err,
 	      strerror(-err), what ? what : "NULL");
 }
 
-/* pin_check_table must fail with want_err, naming want. */
+/* ruleset_check_table must fail with want_err, naming want. */
 static void step_check_fails(struct fw_sock *c, int want_err,
 			     const char *want)
 {
 	const char *what = NULL;
-	int err = pin_check_table(c, &what);
+	int err = ruleset_check_table(c, &what);
 
 	check(err == want_err && what && !strcmp(what, want),
-	      "pin_check_table = %d (%s), what = \"%s\"; want %d and "
+	      "ruleset_check_table = %d (%s), what = \"%s\"; want %d and "
 	      "\"%s\"", err, strerror(-err), what ? what : "NULL",
 	      want_err, want);
 }
@@ -253,9 +254,9 @@ static void step_add_many(struct fw_sock *c, unsigned n)
 static void step_queue_install(struct fw_sock *c)
 {
 	bool native = true;
-	int err = pin_queue_install(c, 0, &native);
+	int err = ruleset_queue_install(c, 0, &native);
 
-	check(err == 0, "pin_queue_install(0) = %d (%s), %s", err,
+	check(err == 0, "ruleset_queue_install(0) = %d (%s), %s", err,
 	      strerror(-err), native ? "native queue expression" :
 	      "xtables NFQUEUE target");
 	printf("native=%d\n", native);
@@ -263,9 +264,9 @@ static void step_queue_install(struct fw_sock *c)
 
 static void step_queue_remove(struct fw_sock *c)
 {
-	int err = pin_queue_remove(c);
+	int err = ruleset_queue_remove(c);
 
-	check(err == 0, "pin_queue_remove = %d (%s)", err, strerror(-err));
+	check(err == 0, "ruleset_queue_remove = %d (%s)", err, strerror(-err));
 }
 
 static void usage(void)
