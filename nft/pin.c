@@ -59,15 +59,20 @@ static const char *pin_set_of(const struct pin_entry *e)
 }
 
 /*
- * IPv6 has no NAT map: such an entry would open a pinhole that no
- * translation leads to.
+ * Every entry valid, before anything is sent: 0 or the first error. IPv6
+ * has no NAT map: such an entry would open a pinhole that no translation
+ * leads to.
  */
-static int pin_entry_ok(const struct pin_entry *e)
+static int pin_entries_ok(const struct pin_entry *e, unsigned n)
 {
-	if (e->family != AF_INET && e->family != AF_INET6)
-		return -EAFNOSUPPORT;
-	if (e->family == AF_INET6 && pin_needs_nat(e))
-		return -EAFNOSUPPORT;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].family != AF_INET && e[i].family != AF_INET6)
+			return -EAFNOSUPPORT;
+		if (e[i].family == AF_INET6 && pin_needs_nat(&e[i]))
+			return -EAFNOSUPPORT;
+	}
 	return 0;
 }
 
@@ -95,38 +100,54 @@ static bool pin_elem_fields(const char *set, const struct pin_entry *e,
 	return true;
 }
 
+/* The netlink flags of an element message of type; 0: not one we send. */
+static uint16_t pin_elem_flags(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_NEWSETELEM:
+		/* no NLM_F_EXCL: adding an existing pinhole is no error */
+		return NLM_F_CREATE | NLM_F_ACK;
+	case NFT_MSG_DELSETELEM:
+	case NFT_MSG_GETSETELEM:
+		return NLM_F_ACK;
+	default:
+		return 0;
+	}
+}
+
+/* An nftnl_set naming set $name of table inet ftp_alg; NULL on ENOMEM. */
+static struct nftnl_set *pin_set_alloc(const char *name)
+{
+	struct nftnl_set *s;
+
+	s = nftnl_set_alloc();
+	if (!s)
+		return NULL;
+	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, name) < 0) {
+		nftnl_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 		   const char *set, const struct pin_entry *e)
 {
-	union batch_msg m;
 	struct pin_data key, data;
 	struct nftnl_set_elem *el;
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
+	union batch_msg m;
 	uint16_t flags;
 	int ret = -ENOMEM;
 
-	switch (type) {
-	case NFT_MSG_NEWSETELEM:
-		/* no NLM_F_EXCL: adding an existing pinhole is no error */
-		flags = NLM_F_CREATE | NLM_F_ACK;
-		break;
-	case NFT_MSG_DELSETELEM:
-	case NFT_MSG_GETSETELEM:
-		flags = NLM_F_ACK;
-		break;
-	default:
+	flags = pin_elem_flags(type);
+	if (!flags || !pin_elem_fields(set, e, &key, &data))
 		return -EINVAL;
-	}
-	if (!pin_elem_fields(set, e, &key, &data))
-		return -EINVAL;
-
-	s = nftnl_set_alloc();
+	s = pin_set_alloc(set);
 	if (!s)
 		return -ENOMEM;
-	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, set) < 0)
-		goto err_set;
 	el = nftnl_set_elem_alloc();
 	if (!el)
 		goto err_set;
@@ -160,23 +181,19 @@ err_set:
 static int pin_build_flush(char *buf, size_t len, uint32_t seq,
 			   const char *set)
 {
-	union batch_msg m;
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
-	int ret = -ENOMEM;
+	union batch_msg m;
+	int ret;
 
-	s = nftnl_set_alloc();
+	s = pin_set_alloc(set);
 	if (!s)
 		return -ENOMEM;
-	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, set) < 0)
-		goto err_set;
 	/* DELSETELEM without a list of elements flushes the set */
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELSETELEM, NFPROTO_INET,
 				    NLM_F_ACK, seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	ret = batch_msg_copy(buf, len, nlh);
-err_set:
 	nftnl_set_free(s);
 	return ret;
 }
@@ -192,20 +209,6 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 	if (len < 0)
 		return len;
 	return batch_append(b, &m.h);
-}
-
-/* Every entry valid, before anything is sent: 0 or the first error. */
-static int pin_entries_ok(const struct pin_entry *e, unsigned n)
-{
-	unsigned i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		err = pin_entry_ok(&e[i]);
-		if (err)
-			return err;
-	}
-	return 0;
 }
 
 int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
@@ -238,6 +241,51 @@ err_free:
 }
 
 /*
+ * pin_del's message k deletes the pinhole of e[k / 2], or (k odd) its
+ * mapping. Append one for every k not gone yet; idx[i] is the k of the
+ * batch's message i.
+ */
+static int pin_del_fill(struct batch *b, const struct pin_entry *e,
+			unsigned n, const bool *gone, unsigned *idx)
+{
+	unsigned k;
+	int err = 0;
+
+	for (k = 0; k < 2 * n && !err; k++) {
+		if (gone[k])
+			continue;
+		idx[b->n] = k;
+		/* delete element inet ftp_alg pin4|dnat4 { key } */
+		err = pin_batch_elem(b, NFT_MSG_DELSETELEM,
+				     k & 1 ? PIN_MAP4 : pin_set_of(&e[k / 2]),
+				     &e[k / 2]);
+	}
+	return err;
+}
+
+/*
+ * After a batch refused with ENOENT: mark what the kernel reported
+ * missing as gone. 0 if it named any, -ENOENT if none, or the first other
+ * error it gave a message.
+ */
+static int pin_del_missing(const struct batch *b, const unsigned *idx,
+			   bool *gone)
+{
+	bool progress = false;
+	unsigned i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->err[i] == -ENOENT) {
+			gone[idx[i]] = true;
+			progress = true;
+		} else if (b->err[i] < 0) {
+			return b->err[i];
+		}
+	}
+	return progress ? 0 : -ENOENT;
+}
+
+/*
  * One missing element fails (and so aborts) the whole batch: a pinhole
  * is usually gone, consumed by its data connection, while its mapping
  * stays. So drop what the kernel reports as missing and send the rest
@@ -246,52 +294,33 @@ err_free:
 int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
 	struct batch b = { .buf = NULL };
-	unsigned k, i, *idx;
-	bool *gone, progress;
+	unsigned k, *idx;
+	bool *gone;
 	int err;
 
 	err = pin_entries_ok(e, n);
 	if (err || !n)
 		return err;
-	/* message k: the pinhole of e[k / 2], or (k odd) its mapping */
 	gone = calloc(2 * (size_t)n, sizeof(*gone));
 	idx = calloc(2 * (size_t)n, sizeof(*idx));
 	err = -ENOMEM;
 	if (!gone || !idx)
 		goto err_free;
+	/* a pinhole without NAT has no mapping to delete */
 	for (k = 1; k < 2 * n; k += 2)
 		gone[k] = !pin_needs_nat(&e[k / 2]);
 
 	for (;;) {
 		err = batch_begin(fw, &b);
-		if (err)
-			goto err_free;
-		for (k = 0; k < 2 * n && !err; k++) {
-			if (gone[k])
-				continue;
-			idx[b.n] = k;
-			/* delete element inet ftp_alg pin4|dnat4 { key } */
-			err = pin_batch_elem(&b, NFT_MSG_DELSETELEM,
-					     k & 1 ? PIN_MAP4 :
-						     pin_set_of(&e[k / 2]),
-					     &e[k / 2]);
-		}
+		if (!err)
+			err = pin_del_fill(&b, e, n, gone, idx);
 		if (err || !b.n)
 			break;
 		err = batch_commit(&b);
 		if (err != -ENOENT)
 			break;
-		progress = false;
-		for (i = 0; i < b.n; i++) {
-			if (b.err[i] == -ENOENT) {
-				gone[idx[i]] = true;
-				progress = true;
-			} else if (b.err[i] < 0) {
-				err = b.err[i];
-				goto err_free;
-			}
-		}
-		if (!progress)
+		err = pin_del_missing(&b, idx, gone);
+		if (err)
 			break;
 		batch_free(&b);
 	}
@@ -307,7 +336,7 @@ int pin_present(struct fw_sock *fw, const struct pin_entry *e)
 	union batch_msg m;
 	int err;
 
-	err = pin_entry_ok(e);
+	err = pin_entries_ok(e, 1);
 	if (err)
 		return err;
 	/* get element inet ftp_alg pin4 { $peer . $addr . $port } */
@@ -351,7 +380,6 @@ err_free:
 /* ---- dump ------------------------------------------------------------ */
 
 struct pin_dump_state {
-	const char *set;
 	int family;
 	bool map;
 	pin_dump_fn fn;
@@ -447,10 +475,10 @@ out:
 
 int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 {
-	union batch_msg m;
-	struct pin_dump_state st = { .set = set, .fn = fn, .arg = arg };
+	struct pin_dump_state st = { .fn = fn, .arg = arg };
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
+	union batch_msg m;
 	int err;
 
 	if (!strcmp(set, PIN_SET4) || !strcmp(set, PIN_MAP4))
@@ -461,13 +489,9 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 		return -EINVAL;
 	st.map = !strcmp(set, PIN_MAP4);
 
-	s = nftnl_set_alloc();
+	s = pin_set_alloc(set);
 	if (!s)
 		return -ENOMEM;
-	err = -ENOMEM;
-	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, set) < 0)
-		goto err_set;
 	/* list set inet ftp_alg $set */
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSETELEM, NFPROTO_INET,
 				    NLM_F_DUMP, fw_next_seq(fw));
@@ -475,7 +499,6 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 	err = fw_request(fw, nlh, pin_dump_cb, &st);
 	if (st.err)
 		err = st.err;
-err_set:
 	nftnl_set_free(s);
 	return err;
 }
