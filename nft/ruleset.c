@@ -28,21 +28,22 @@
 #include <libnftnl/table.h>
 
 #include "ftp-alg/pin.h"
-#include "pin_int.h"
+#include "ftp-alg/ruleset.h"
+#include "batch.h"
 
-/* ---- pin_check_table ------------------------------------------------- */
+/* ---- ruleset_check_table --------------------------------------------- */
 
 /* The shape each set has in deploy/ftp-alg.nft. */
-struct pin_set_shape {
+struct ruleset_set_shape {
 	const char *name;
 	const char *what;
 	uint32_t klen, dlen;
 	uint32_t flags;		/* NFT_SET_* that must be set */
 };
 
-static const struct pin_set_shape pin_shapes[] = {
+static const struct ruleset_set_shape ruleset_shapes[] = {
 	/* set ctl_ports { type inet_service; } */
-	{ PIN_CTL_PORTS, "set ctl_ports", 2, 0, 0 },
+	{ RULESET_CTL_PORTS, "set ctl_ports", 2, 0, 0 },
 	/* set pin4 { type ipv4_addr . ipv4_addr . inet_service;
 	 *	      flags dynamic,timeout; } */
 	{ PIN_SET4, "set pin4", 12, 0, NFT_SET_TIMEOUT },
@@ -54,17 +55,12 @@ static const struct pin_set_shape pin_shapes[] = {
 	{ PIN_MAP4, "map dnat4", 12, 8, NFT_SET_MAP | NFT_SET_TIMEOUT },
 };
 
-union pin_msg {
-	struct nlmsghdr h;
-	char b[PIN_MSG_MAX];
-};
-
 /* list table inet ftp_alg */
-static int pin_get_table(struct pin_ctx *c)
+static int ruleset_get_table(struct fw_sock *fw)
 {
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	t = nftnl_table_alloc();
@@ -74,20 +70,20 @@ static int pin_get_table(struct pin_ctx *c)
 	if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, PIN_TABLE) < 0)
 		goto err_table;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETTABLE, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	err = pin_request(c, nlh, NULL, NULL);
+	err = fw_request(fw, nlh, NULL, NULL);
 err_table:
 	nftnl_table_free(t);
 	return err;
 }
 
 /* list chain inet ftp_alg ctl_queue */
-static int pin_get_chain(struct pin_ctx *c, const char *name)
+static int ruleset_get_chain(struct fw_sock *fw, const char *name)
 {
 	struct nftnl_chain *ch;
 	struct nlmsghdr *nlh;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	ch = nftnl_chain_alloc();
@@ -98,22 +94,22 @@ static int pin_get_chain(struct pin_ctx *c, const char *name)
 	    nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name) < 0)
 		goto err_chain;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETCHAIN, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
-	err = pin_request(c, nlh, NULL, NULL);
+	err = fw_request(fw, nlh, NULL, NULL);
 err_chain:
 	nftnl_chain_free(ch);
 	return err;
 }
 
-struct pin_set_seen {
+struct ruleset_set_seen {
 	bool got;
 	uint32_t klen, dlen, flags;
 };
 
-static int pin_set_cb(const struct nlmsghdr *nlh, void *arg)
+static int ruleset_set_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct pin_set_seen *seen = arg;
+	struct ruleset_set_seen *seen = arg;
 	struct nftnl_set *s;
 
 	s = nftnl_set_alloc();
@@ -137,12 +133,13 @@ static int pin_set_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* list set inet ftp_alg $name, then compare it with its shape */
-static int pin_get_set(struct pin_ctx *c, const struct pin_set_shape *sh)
+static int ruleset_get_set(struct fw_sock *fw,
+			   const struct ruleset_set_shape *sh)
 {
-	struct pin_set_seen seen = { .got = false };
+	struct ruleset_set_seen seen = { .got = false };
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
 	s = nftnl_set_alloc();
@@ -153,9 +150,9 @@ static int pin_get_set(struct pin_ctx *c, const struct pin_set_shape *sh)
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, sh->name) < 0)
 		goto err_set;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSET, NFPROTO_INET,
-				    NLM_F_ACK, pin_next_seq(c));
+				    NLM_F_ACK, fw_next_seq(fw));
 	nftnl_set_nlmsg_build_payload(nlh, s);
-	err = pin_request(c, nlh, pin_set_cb, &seen);
+	err = fw_request(fw, nlh, ruleset_set_cb, &seen);
 	if (err)
 		goto err_set;
 	if (!seen.got || seen.klen != sh->klen || seen.dlen != sh->dlen ||
@@ -166,8 +163,9 @@ err_set:
 	return err;
 }
 
-int pin_check_table(struct pin_ctx *c, const char **what)
+int ruleset_check_table(struct fw_sock *fw, const char **what)
 {
+	const size_t n = sizeof(ruleset_shapes) / sizeof(*ruleset_shapes);
 	const char *dummy;
 	size_t i;
 	int err;
@@ -175,17 +173,17 @@ int pin_check_table(struct pin_ctx *c, const char **what)
 	if (!what)
 		what = &dummy;
 	*what = "table inet " PIN_TABLE;
-	err = pin_get_table(c);
+	err = ruleset_get_table(fw);
 	if (err)
 		return err;
-	for (i = 0; i < sizeof(pin_shapes) / sizeof(pin_shapes[0]); i++) {
-		*what = pin_shapes[i].what;
-		err = pin_get_set(c, &pin_shapes[i]);
+	for (i = 0; i < n; i++) {
+		*what = ruleset_shapes[i].what;
+		err = ruleset_get_set(fw, &ruleset_shapes[i]);
 		if (err)
 			return err;
 	}
-	*what = "chain " PIN_QUEUE_CHAIN;
-	err = pin_get_chain(c, PIN_QUEUE_CHAIN);
+	*what = "chain " RULESET_QUEUE_CHAIN;
+	err = ruleset_get_chain(fw, RULESET_QUEUE_CHAIN);
 	if (err)
 		return err;
 	*what = NULL;
@@ -195,7 +193,7 @@ int pin_check_table(struct pin_ctx *c, const char **what)
 /* ---- queue rules ----------------------------------------------------- */
 
 /* A new expression, already owned by r; NULL on ENOMEM. */
-static struct nftnl_expr *pin_expr(struct nftnl_rule *r, const char *name)
+static struct nftnl_expr *ruleset_expr(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e;
 
@@ -206,19 +204,19 @@ static struct nftnl_expr *pin_expr(struct nftnl_rule *r, const char *name)
 }
 
 /* meta l4proto tcp */
-static int pin_expr_l4proto_tcp(struct nftnl_rule *r)
+static int ruleset_expr_l4proto_tcp(struct nftnl_rule *r)
 {
 	uint8_t proto = IPPROTO_TCP;
 	struct nftnl_expr *e;
 
 	/* meta load l4proto => reg 1 */
-	e = pin_expr(r, "meta");
+	e = ruleset_expr(r, "meta");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 	/* cmp eq reg 1 0x06 */
-	e = pin_expr(r, "cmp");
+	e = ruleset_expr(r, "cmp");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
@@ -229,14 +227,14 @@ static int pin_expr_l4proto_tcp(struct nftnl_rule *r)
 }
 
 /* tcp dport @ctl_ports, or tcp sport @ctl_ports */
-static int pin_expr_port_lookup(struct nftnl_rule *r, bool reply)
+static int ruleset_expr_port_lookup(struct nftnl_rule *r, bool reply)
 {
 	uint32_t off = reply ? offsetof(struct tcphdr, source) :
 			       offsetof(struct tcphdr, dest);
 	struct nftnl_expr *e;
 
 	/* payload load 2b @ transport header + off => reg 1 */
-	e = pin_expr(r, "payload");
+	e = ruleset_expr(r, "payload");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
@@ -245,21 +243,21 @@ static int pin_expr_port_lookup(struct nftnl_rule *r, bool reply)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(uint16_t));
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 	/* lookup reg 1 set ctl_ports: a named set, found by its name */
-	e = pin_expr(r, "lookup");
+	e = ruleset_expr(r, "lookup");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, PIN_CTL_PORTS) < 0)
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, RULESET_CTL_PORTS) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
 /* queue num N bypass, with nft_queue */
-static int pin_expr_queue(struct nftnl_rule *r, uint16_t num)
+static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num)
 {
 	struct nftnl_expr *e;
 
-	e = pin_expr(r, "queue");
+	e = ruleset_expr(r, "queue");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
@@ -272,13 +270,13 @@ static int pin_expr_queue(struct nftnl_rule *r, uint16_t num)
  * queue num N bypass, as iptables-nft writes it: -j NFQUEUE --queue-num N
  * --queue-bypass. xt_check_target() wants the info padded to XT_ALIGN.
  */
-static int pin_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
+static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
 {
 	size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
 	struct xt_NFQ_info_v3 *info;
 	struct nftnl_expr *e;
 
-	e = pin_expr(r, "target");
+	e = ruleset_expr(r, "target");
 	if (!e)
 		return -ENOMEM;
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE") < 0)
@@ -300,7 +298,7 @@ static int pin_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
 }
 
 /* A rule of chain ctl_queue, without expressions yet. */
-static struct nftnl_rule *pin_queue_rule(void)
+static struct nftnl_rule *ruleset_queue_rule(void)
 {
 	struct nftnl_rule *r;
 
@@ -308,22 +306,22 @@ static struct nftnl_rule *pin_queue_rule(void)
 	if (!r)
 		return NULL;
 	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, PIN_QUEUE_CHAIN) < 0) {
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, RULESET_QUEUE_CHAIN) < 0) {
 		nftnl_rule_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
-			 uint16_t queue_num, bool native)
+int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
+			     uint16_t queue_num, bool native)
 {
 	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
-	r = pin_queue_rule();
+	r = ruleset_queue_rule();
 	if (!r)
 		return -ENOMEM;
 	/*
@@ -331,39 +329,39 @@ int pin_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
 	 *	tcp dport @ctl_ports queue num N bypass
 	 * (reply: tcp sport @ctl_ports)
 	 */
-	err = pin_expr_l4proto_tcp(r);
+	err = ruleset_expr_l4proto_tcp(r);
 	if (!err)
-		err = pin_expr_port_lookup(r, reply);
+		err = ruleset_expr_port_lookup(r, reply);
 	if (!err)
-		err = native ? pin_expr_queue(r, queue_num) :
-			       pin_expr_nfqueue(r, queue_num);
+		err = native ? ruleset_expr_queue(r, queue_num) :
+			       ruleset_expr_nfqueue(r, queue_num);
 	if (err)
 		goto err_rule;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
 				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
 				    seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = pin_msg_copy(buf, len, nlh);
+	err = batch_msg_copy(buf, len, nlh);
 err_rule:
 	nftnl_rule_free(r);
 	return err;
 }
 
 /* flush chain inet ftp_alg ctl_queue: DELRULE without a handle */
-static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
+static int ruleset_build_queue_flush(char *buf, size_t len, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union pin_msg m;
+	union batch_msg m;
 	int err;
 
-	r = pin_queue_rule();
+	r = ruleset_queue_rule();
 	if (!r)
 		return -ENOMEM;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELRULE, NFPROTO_INET,
 				    NLM_F_ACK, seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = pin_msg_copy(buf, len, nlh);
+	err = batch_msg_copy(buf, len, nlh);
 	nftnl_rule_free(r);
 	return err;
 }
@@ -373,63 +371,66 @@ static int pin_build_queue_flush(char *buf, size_t len, uint32_t seq)
  * *no_expr: the flush went through but a rule was refused with ENOENT or
  * EOPNOTSUPP, as a kernel without the queue expression refuses it.
  */
-static int pin_queue_batch(struct pin_ctx *c, bool install, uint16_t num,
-			   bool native, bool *no_expr)
+static int ruleset_queue_batch(struct fw_sock *fw, bool install,
+			       uint16_t num, bool native, bool *no_expr)
 {
-	struct pin_batch b;
-	size_t room;
-	char *p;
+	union batch_msg m;
+	struct batch b;
 	int err, i;
 
 	*no_expr = false;
-	err = pin_batch_start(c, &b);
+	err = batch_begin(fw, &b);
 	if (err)
 		return err;
+	/*
+	 * flush chain inet ftp_alg ctl_queue
+	 * (install) add rule inet ftp_alg ctl_queue ... tcp dport ... queue
+	 * (install) add rule inet ftp_alg ctl_queue ... tcp sport ... queue
+	 */
 	for (i = 0; i < (install ? 3 : 1); i++) {
-		err = -ENOMEM;
-		p = pin_batch_room(&b, &room);
-		if (!p)
-			goto err_free;
 		if (i == 0)
-			err = pin_build_queue_flush(p, room,
-						    pin_batch_seq(&b));
+			err = ruleset_build_queue_flush(m.b, sizeof(m),
+							batch_seq(&b));
 		else
-			err = pin_build_queue_rule(p, room, pin_batch_seq(&b),
-						   i == 2, num, native);
+			err = ruleset_build_queue_rule(m.b, sizeof(m),
+						       batch_seq(&b), i == 2,
+						       num, native);
 		if (err < 0)
 			goto err_free;
-		pin_batch_push(&b, err);
+		err = batch_append(&b, &m.h);
+		if (err)
+			goto err_free;
 	}
-	err = pin_batch_run(&b);
+	err = batch_commit(&b);
 	if (install && b.err && b.err[0] == 0 &&
 	    (err == -ENOENT || err == -EOPNOTSUPP))
 		*no_expr = true;
 err_free:
-	pin_batch_free(&b);
+	batch_free(&b);
 	return err;
 }
 
-int pin_queue_install(struct pin_ctx *c, uint16_t queue_num, bool *native)
+int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
 {
 	bool no_expr;
 	int err;
 
-	err = pin_queue_batch(c, true, queue_num, true, &no_expr);
+	err = ruleset_queue_batch(fw, true, queue_num, true, &no_expr);
 	if (!err) {
 		*native = true;
 		return 0;
 	}
 	if (!no_expr)
 		return err;
-	err = pin_queue_batch(c, true, queue_num, false, &no_expr);
+	err = ruleset_queue_batch(fw, true, queue_num, false, &no_expr);
 	if (!err)
 		*native = false;
 	return err;
 }
 
-int pin_queue_remove(struct pin_ctx *c)
+int ruleset_queue_remove(struct fw_sock *fw)
 {
 	bool no_expr;
 
-	return pin_queue_batch(c, false, 0, false, &no_expr);
+	return ruleset_queue_batch(fw, false, 0, false, &no_expr);
 }

@@ -39,10 +39,12 @@
 #include "ftp-alg/ct.h"
 #include "ftp-alg/ctl.h"
 #include "ftp-alg/engine.h"
+#include "ftp-alg/fw.h"
 #include "ftp-alg/log.h"
 #include "ftp-alg/nfq_io.h"
 #include "ftp-alg/packet.h"
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 #include "evlog.h"
 
 #ifndef FTP_ALG_VERSION
@@ -95,7 +97,7 @@ struct daemon {
 	struct alg_table *tab;
 	struct nfq_io *q;
 	struct ct_ctx *ct;
-	struct pin_ctx *pin;
+	struct fw_sock *pin;
 	struct ctl_server *ctl;
 	bool native_queue;
 	uint64_t start_ms;
@@ -1079,7 +1081,7 @@ static int shutdown_all(struct daemon *d)
 	int ret, fail = 0, i;
 	unsigned left;
 
-	ret = pin_queue_remove(d->pin);
+	ret = ruleset_queue_remove(d->pin);
 	if (ret) {
 		log_err("cannot remove queue rules: %s", strerror(-ret));
 		fail = 1;
@@ -1187,13 +1189,13 @@ int main(int argc, char **argv)
 		d->cfg.queue = queue;
 	log_set_level(d->cfg.log_level);
 
-	d->pin = pin_open();
+	d->pin = fw_open();
 	if (!d->pin) {
 		log_fatal("cannot open nftables netlink socket: %s",
 			  strerror(errno));
 		return 1;
 	}
-	ret = pin_check_table(d->pin, &what);
+	ret = ruleset_check_table(d->pin, &what);
 	if (ret) {
 		if (what && strncmp(what, "table", 5))
 			log_fatal("table inet %s is incomplete: %s: %s; load "
@@ -1238,7 +1240,7 @@ int main(int argc, char **argv)
 		goto err_q;
 	}
 	/* leftovers of an earlier run: its queue rules and pinholes */
-	ret = pin_queue_remove(d->pin);
+	ret = ruleset_queue_remove(d->pin);
 	if (!ret)
 		ret = pin_sweep(d->pin);
 	if (ret) {
@@ -1246,7 +1248,7 @@ int main(int argc, char **argv)
 			  strerror(-ret));
 		goto err_ctl;
 	}
-	ret = pin_queue_install(d->pin, d->cfg.queue, &d->native_queue);
+	ret = ruleset_queue_install(d->pin, d->cfg.queue, &d->native_queue);
 	if (ret) {
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));
@@ -1288,7 +1290,7 @@ int main(int argc, char **argv)
 	lib_free_all(d);
 	free(d->pins);
 	alg_table_free(d->tab);
-	pin_close(d->pin);
+	fw_close(d->pin);
 	return status;
 
 err_loop:
@@ -1297,7 +1299,7 @@ err_loop:
 	if (sfd >= 0)
 		close(sfd);
 err_rules:
-	pin_queue_remove(d->pin);
+	ruleset_queue_remove(d->pin);
 err_ctl:
 	ctl_close(d->ctl);
 err_q:
@@ -1307,6 +1309,6 @@ err_ct:
 err_tab:
 	alg_table_free(d->tab);
 err_pin:
-	pin_close(d->pin);
+	fw_close(d->pin);
 	return 1;
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "ftp-alg/fw.h"
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 
 static int failures;
 
@@ -118,7 +120,7 @@ static struct pin_entry as_pinhole(const struct pin_entry *e)
 	return p;
 }
 
-static void expect_dump(struct pin_ctx *c, const char *set,
+static void expect_dump(struct fw_sock *c, const char *set,
 			const struct pin_entry *want, unsigned n)
 {
 	struct seen s = { .want = want };
@@ -130,7 +132,7 @@ static void expect_dump(struct pin_ctx *c, const char *set,
 	      set, s.n, s.match, n, strerror(-err));
 }
 
-static int present(struct pin_ctx *c, const struct pin_entry *e, int want)
+static int present(struct fw_sock *c, const struct pin_entry *e, int want)
 {
 	int ret = pin_present(c, e);
 
@@ -139,29 +141,29 @@ static int present(struct pin_ctx *c, const struct pin_entry *e, int want)
 	return ret;
 }
 
-static void step_check(struct pin_ctx *c)
+static void step_check(struct fw_sock *c)
 {
 	const char *what = "unset";
-	int err = pin_check_table(c, &what);
+	int err = ruleset_check_table(c, &what);
 
-	check(err == 0, "pin_check_table = %d (%s), what = %s", err,
+	check(err == 0, "ruleset_check_table = %d (%s), what = %s", err,
 	      strerror(-err), what ? what : "NULL");
 }
 
-/* pin_check_table must fail with want_err, naming want. */
-static void step_check_fails(struct pin_ctx *c, int want_err,
+/* ruleset_check_table must fail with want_err, naming want. */
+static void step_check_fails(struct fw_sock *c, int want_err,
 			     const char *want)
 {
 	const char *what = NULL;
-	int err = pin_check_table(c, &what);
+	int err = ruleset_check_table(c, &what);
 
 	check(err == want_err && what && !strcmp(what, want),
-	      "pin_check_table = %d (%s), what = \"%s\"; want %d and "
+	      "ruleset_check_table = %d (%s), what = \"%s\"; want %d and "
 	      "\"%s\"", err, strerror(-err), what ? what : "NULL",
 	      want_err, want);
 }
 
-static void step_add(struct pin_ctx *c)
+static void step_add(struct fw_sock *c)
 {
 	struct pin_entry e[2], p4, p6;
 	int err;
@@ -184,7 +186,7 @@ static void step_add(struct pin_ctx *c)
 	expect_dump(c, PIN_SET4, &p4, 1);
 }
 
-static void step_del(struct pin_ctx *c)
+static void step_del(struct fw_sock *c)
 {
 	struct pin_entry e[2];
 	int err;
@@ -202,7 +204,7 @@ static void step_del(struct pin_ctx *c)
 	      strerror(-err));
 }
 
-static void step_present(struct pin_ctx *c, int want4, int want6)
+static void step_present(struct fw_sock *c, int want4, int want6)
 {
 	struct pin_entry e[2];
 
@@ -211,7 +213,7 @@ static void step_present(struct pin_ctx *c, int want4, int want6)
 	present(c, &e[1], want6);
 }
 
-static void step_sweep(struct pin_ctx *c)
+static void step_sweep(struct fw_sock *c)
 {
 	int err = pin_sweep(c);
 
@@ -222,7 +224,7 @@ static void step_sweep(struct pin_ctx *c)
 }
 
 /* n IPv4 entries with NAT in one batch: 2n messages, 2n acks. */
-static void step_add_many(struct pin_ctx *c, unsigned n)
+static void step_add_many(struct fw_sock *c, unsigned n)
 {
 	struct pin_entry *e = calloc(n, sizeof(*e));
 	struct seen s4 = { 0 }, m4 = { 0 };
@@ -249,22 +251,22 @@ static void step_add_many(struct pin_ctx *c, unsigned n)
 	free(e);
 }
 
-static void step_queue_install(struct pin_ctx *c)
+static void step_queue_install(struct fw_sock *c)
 {
 	bool native = true;
-	int err = pin_queue_install(c, 0, &native);
+	int err = ruleset_queue_install(c, 0, &native);
 
-	check(err == 0, "pin_queue_install(0) = %d (%s), %s", err,
+	check(err == 0, "ruleset_queue_install(0) = %d (%s), %s", err,
 	      strerror(-err), native ? "native queue expression" :
 	      "xtables NFQUEUE target");
 	printf("native=%d\n", native);
 }
 
-static void step_queue_remove(struct pin_ctx *c)
+static void step_queue_remove(struct fw_sock *c)
 {
-	int err = pin_queue_remove(c);
+	int err = ruleset_queue_remove(c);
 
-	check(err == 0, "pin_queue_remove = %d (%s)", err, strerror(-err));
+	check(err == 0, "ruleset_queue_remove = %d (%s)", err, strerror(-err));
 }
 
 static void usage(void)
@@ -278,15 +280,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct pin_ctx *c;
+	struct fw_sock *c;
 	const char *cmd;
 
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
-	c = pin_open();
+	c = fw_open();
 	if (!c) {
-		perror("pin_open");
+		perror("fw_open");
 		return 1;
 	}
 	if (!strcmp(cmd, "check"))
@@ -311,6 +313,6 @@ int main(int argc, char **argv)
 		step_queue_remove(c);
 	else
 		usage();
-	pin_close(c);
+	fw_close(c);
 	return failures ? 1 : 0;
 }

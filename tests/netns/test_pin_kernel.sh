@@ -3,7 +3,7 @@
 #
 # nft/pin.c and nft/ruleset.c against the real kernel, in a network
 # namespace this script makes and deletes itself: pinholes, NAT mappings,
-# queue rules and pin_check_table, each step done by pin_probe and looked
+# queue rules and ruleset_check_table, each step done by pin_probe and looked
 # at with nft.
 #
 # usage: test_pin_kernel.sh PIN_PROBE [FTP_ALG_NFT]
@@ -123,7 +123,7 @@ expect_queue_rules() {
 	fi
 }
 
-echo "== pin_check_table before the ruleset is loaded"
+echo "== ruleset_check_table before the ruleset is loaded"
 step check-missing "table inet ftp_alg"
 
 echo "== load deploy/ftp-alg.nft"
@@ -164,7 +164,7 @@ step add-many 2000
 step sweep
 expect_all_empty
 
-echo "== pin_queue_install"
+echo "== ruleset_queue_install"
 out=$(in_ns "$probe" queue-install)
 rc=$?
 echo "-- pin_probe queue-install"
@@ -191,11 +191,11 @@ load
 expect_queue_rules 2
 step check
 
-echo "== pin_queue_remove"
+echo "== ruleset_queue_remove"
 step queue-remove
 expect_queue_rules 0
 
-echo "== pin_check_table with objects missing or of another type"
+echo "== ruleset_check_table with objects missing or of another type"
 in_ns nft delete chain inet ftp_alg ctl_queue
 step check-missing "chain ctl_queue"
 load

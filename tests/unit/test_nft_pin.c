@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The nftables messages of nft/pin.c and nft/ruleset.c, without a kernel:
- * build each with pin_build_*(), parse it back with libnftnl, compare field
- * by field against bytes written out by hand.
+ * build each with pin_build_elem() or ruleset_build_queue_rule(), parse it
+ * back with libnftnl, compare field by field against bytes written out by
+ * hand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include <libnftnl/set.h>
 
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 #include "testutil.h"
 
 #define SEQ		0x01020304u
@@ -265,7 +267,7 @@ static void test_elem_rejects_wrong_set_or_type(void **state)
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
 					SEQ, PIN_MAP4, &e6), -EINVAL);
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
-					SEQ, PIN_CTL_PORTS, &e4), -EINVAL);
+					SEQ, RULESET_CTL_PORTS, &e4), -EINVAL);
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSET,
 					SEQ, PIN_SET4, &e4), -EINVAL);
 }
@@ -283,7 +285,7 @@ static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
 	union msgbuf m;
 	int len;
 
-	len = pin_build_queue_rule(m.b, sizeof(m), SEQ, reply, num, native);
+	len = ruleset_build_queue_rule(m.b, sizeof(m), SEQ, reply, num, native);
 	assert_true(len > 0);
 	expect_header(&m.h, len, NFT_MSG_NEWRULE,
 		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
@@ -296,7 +298,7 @@ static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
 	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
 			    PIN_TABLE);
 	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
-			    PIN_QUEUE_CHAIN);
+			    RULESET_QUEUE_CHAIN);
 
 	it = nftnl_expr_iter_create(r);
 	assert_non_null(it);
@@ -347,7 +349,7 @@ static void expect_match(struct nftnl_expr *ex[], uint32_t port_off)
 	/* a lookup of a named set: by name, from the register just loaded */
 	expect_expr(ex[3], "lookup");
 	assert_string_equal(nftnl_expr_get_str(ex[3], NFTNL_EXPR_LOOKUP_SET),
-			    PIN_CTL_PORTS);
+			    RULESET_CTL_PORTS);
 	assert_int_equal(nftnl_expr_get_u32(ex[3], NFTNL_EXPR_LOOKUP_SREG),
 			 NFT_REG_1);
 	assert_false(nftnl_expr_is_set(ex[3], NFTNL_EXPR_LOOKUP_DREG));
@@ -467,9 +469,9 @@ static int build_some(char *buf, size_t len, int which)
 		return pin_build_elem(buf, len, NFT_MSG_DELSETELEM, SEQ,
 				      PIN_MAP4, &e4);
 	case 4:
-		return pin_build_queue_rule(buf, len, SEQ, false, 0, true);
+		return ruleset_build_queue_rule(buf, len, SEQ, false, 0, true);
 	default:
-		return pin_build_queue_rule(buf, len, SEQ, true, 0, false);
+		return ruleset_build_queue_rule(buf, len, SEQ, true, 0, false);
 	}
 }
 
@@ -497,8 +499,8 @@ static void test_messages_append_into_one_stream(void **state)
 			     SEQ, PIN_MAP4, &e);
 	assert_true(ret > 0 && ret % 4 == 0);
 	len += ret;
-	ret = pin_build_queue_rule(m.b + len, sizeof(m) - len, SEQ, false, 0,
-				   false);
+	ret = ruleset_build_queue_rule(m.b + len, sizeof(m) - len, SEQ,
+				       false, 0, false);
 	assert_true(ret > 0 && ret % 4 == 0);
 	len += ret;
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The objects of deploy/ftp-alg.nft seen from the daemon: check that
+ * table inet ftp_alg holds them, and install or remove the rules queueing
+ * control connections in chain ctl_queue.
+ *
+ * ruleset_build_queue_rule() builds a message into a caller's buffer so
+ * tests can parse it back without a kernel; the others send their
+ * messages over fw and wait for the kernel's answer.
+ */
+#ifndef FTP_ALG_RULESET_H
+#define FTP_ALG_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ftp-alg/fw.h"
+
+#define RULESET_CTL_PORTS	"ctl_ports"
+#define RULESET_QUEUE_CHAIN	"ctl_queue"
+/* The names they had in pin.h. */
+#define PIN_CTL_PORTS		RULESET_CTL_PORTS
+#define PIN_QUEUE_CHAIN		RULESET_QUEUE_CHAIN
+
+/*
+ * 0 when table inet ftp_alg exists with pin4, pin6, dnat4, ctl_ports and
+ * chain ctl_queue; -ENOENT otherwise (*what names the missing object),
+ * -EINVAL when a set has another type than deploy/ftp-alg.nft gives it
+ * (*what names it too). what may be NULL.
+ */
+int ruleset_check_table(struct fw_sock *fw, const char **what);
+
+/*
+ * Install the rules queueing control connections to queue_num in chain
+ * ctl_queue:
+ *   meta l4proto tcp tcp dport @ctl_ports queue num N bypass
+ *   meta l4proto tcp tcp sport @ctl_ports queue num N bypass
+ * with the native queue expression, falling back to the xtables NFQUEUE
+ * target (nft_compat) where the kernel has no nft_queue. *native says
+ * which one was used. The two rules replace whatever ctl_queue held (an
+ * earlier run's) in the same batch.
+ */
+int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num,
+			  bool *native);
+/* Flush chain ctl_queue. */
+int ruleset_queue_remove(struct fw_sock *fw);
+
+/*
+ * Message builder, exposed for tests: appends one NFT_MSG_NEWRULE for
+ * chain ctl_queue to buf and returns its length, or -ENOSPC. The dport
+ * rule, or with reply the sport rule, ending in the native queue
+ * expression or (!native) the xtables NFQUEUE target, revision 3, with
+ * NFQ_FLAG_BYPASS.
+ */
+int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
+			     uint16_t queue_num, bool native);
+
+#endif
