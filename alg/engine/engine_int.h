@@ -145,6 +145,7 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 struct alg_held *held_new(uint32_t id, struct pkt *p, uint64_t now);
 int held_own(struct alg_held *h, size_t need);
 void held_free(struct alg_held *h);
+void held_free_list(struct alg_held *h);
 void stream_hold(struct alg_stream *st, struct alg_held *h);
 void stream_unhold(struct alg_stream *st, struct alg_held *h);
 void hold_drain(struct alg_table *t, struct alg_session *s,

@@ -63,6 +63,17 @@ void held_free(struct alg_held *h)
 	free(h);
 }
 
+/* Free a whole list linked through next. */
+void held_free_list(struct alg_held *h)
+{
+	struct alg_held *n;
+
+	for (; h; h = n) {
+		n = h->next;
+		held_free(h);
+	}
+}
+
 /* Insert sorted by seq; equal seqs keep arrival order. */
 void stream_hold(struct alg_stream *st, struct alg_held *h)
 {

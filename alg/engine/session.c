@@ -336,11 +336,6 @@ void alg_session_info(const struct alg_session *s,
 
 void table_gc(struct alg_table *t)
 {
-	struct alg_held *h, *n;
-
-	for (h = t->graveyard; h; h = n) {
-		n = h->next;
-		held_free(h);
-	}
+	held_free_list(t->graveyard);
 	t->graveyard = NULL;
 }

@@ -25,12 +25,7 @@ int stream_init(struct alg_stream *st, unsigned max_line)
 
 void stream_free(struct alg_stream *st)
 {
-	struct alg_held *h, *n;
-
-	for (h = st->held; h; h = n) {
-		n = h->next;
-		held_free(h);
-	}
+	held_free_list(st->held);
 	st->held = NULL;
 	st->nheld = 0;
 	st->held_bytes = 0;
