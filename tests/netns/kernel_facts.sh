@@ -303,8 +303,9 @@ in_ns nft add element inet kf dnat4 \
 in_ns nft add element inet kf pin4 \
 	'{ 127.0.0.1 . 127.0.0.1 . 9022 timeout 1m }' 2>/dev/null
 # Destroy events. With net.netfilter.nf_conntrack_events=2 (the default)
-# an entry gets events only if a listener existed when it was created:
-# make one entry before the listener starts and one after.
+# an entry gets events only if a ctnetlink event listener existed when it
+# was created; the kernel keeps that flag for the whole host, not per
+# namespace. Make one entry before our listener starts and one after.
 nlp udp-probe 9200 >/dev/null
 # ip netns exec execs timeout, so $! is timeout, which passes a kill on to
 # conntrack; stdbuf makes conntrack write each event as it comes.
@@ -387,7 +388,7 @@ fi
 if [ $old_del = 0 ]; then
 	old_ev="not checked (no entry to delete)"
 elif grep -q 'DESTROY.*dport=9200' "$tmp/events"; then
-	old_ev="seen"
+	old_ev="seen (another event listener ran somewhere on the host)"
 else
 	old_ev="none"
 fi
