@@ -168,7 +168,7 @@ enum alg_ev_type {
 	/*
 	 * Once per session, before the first packet whose length or
 	 * sequence numbers we change leaves: conntrack must stop checking
-	 * the peers' windows against what it saw (KERNEL-FACTS.md).
+	 * the peers' windows against what it saw (docs/kernel-facts.md).
 	 */
 	ALG_EV_ADJUST,
 };
