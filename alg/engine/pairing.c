@@ -156,6 +156,7 @@ int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq)
 	else
 		ret = server_line(c, line, len, seq);
 	st->early = ALG_EARLY_NONE;
+	st->adj.keep_last = false;
 	st->released = 0;
 	c->rewritten = false;
 	c->frozen = 0;

@@ -257,6 +257,7 @@ void rewrite_split_update(struct line_ctx *c)
 		}
 		/* the old length is unknown yet: it may well differ */
 		ev_adjust(c->r, s, c->dir);
+		st->adj.keep_last = true;	/* until the line ends */
 		st->early = ALG_EARLY_OPEN;
 		st->early_kind = kind;
 		st->early_start = (uint16_t)start;
@@ -287,6 +288,8 @@ void rewrite_split_finish(struct alg_session *s, enum alg_dir dir,
 				 (uint16_t)(end - st->early_start),
 				 end < n ? (unsigned char)l[end] : next) ?
 		    ALG_EARLY_REWROTE : ALG_EARLY_NEVER;
+	if (st->early == ALG_EARLY_NEVER)
+		st->adj.keep_last = false;	/* it changed nothing: gone */
 }
 
 /* The rewrite of a complete line already rendered piece by piece. */

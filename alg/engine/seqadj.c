@@ -15,6 +15,7 @@
 void seqadj_init(struct seqadj *a)
 {
 	a->base = 0;
+	a->keep_last = false;
 	a->n = 0;
 	a->cap = 0;
 	a->c = NULL;
@@ -227,7 +228,7 @@ size_t seqadj_render(const struct seqadj *a, uint32_t seq, const uint8_t *in,
 
 void seqadj_acked(struct seqadj *a, uint32_t orig_ack)
 {
-	unsigned k = 0;
+	unsigned k = 0, n = a->n - (a->keep_last && a->n);
 
 	/*
 	 * Fold only when the list is getting full: a late retransmission of
@@ -236,7 +237,7 @@ void seqadj_acked(struct seqadj *a, uint32_t orig_ack)
 	 */
 	if (a->n < SEQADJ_MAX / 2)
 		return;
-	while (k < a->n && !seq_after(corr_end(&a->c[k]), orig_ack)) {
+	while (k < n && !seq_after(corr_end(&a->c[k]), orig_ack)) {
 		a->base += (int32_t)a->c[k].new_len - a->c[k].old_len;
 		k++;
 	}

@@ -54,6 +54,11 @@ struct seqadj {
 	 */
 	int32_t base;
 	unsigned n, cap;
+	/*
+	 * Keep the last correction even once acknowledged: a split line
+	 * still reads its own correction when the line completes.
+	 */
+	bool keep_last;
 	struct seqadj_corr *c;	/* grows on demand up to SEQADJ_MAX */
 };
 
@@ -103,7 +108,10 @@ int32_t seqadj_delta(const struct seqadj *a, uint32_t seq, uint32_t len);
  */
 size_t seqadj_render(const struct seqadj *a, uint32_t seq, const uint8_t *in,
 		     size_t len, uint8_t *out);
-/* The peer acknowledged everything before orig_ack: fold old entries. */
+/*
+ * The peer acknowledged everything before orig_ack: fold old entries
+ * (never the last one while keep_last is set).
+ */
 void seqadj_acked(struct seqadj *a, uint32_t orig_ack);
 
 #endif

@@ -383,6 +383,35 @@ static void test_split_port_pieces_retransmitted_identically(void **state)
 	w_free(w);
 }
 
+/*
+ * A split PORT whose address the server acknowledged before the line
+ * ended, while enough older rewrites wait unacknowledged that the list
+ * folds acknowledged corrections: the split's own correction must stay
+ * until its line is complete (its rewrite event reads it).
+ */
+static void test_split_field_acked_before_line_end_keeps_its_rewrite(
+	void **state)
+{
+	struct world *w = w_masq();
+	const struct alg_event *ev;
+	unsigned i;
+
+	for (i = 0; i < 40; i++)
+		w_line(w, C, "PORT 10,0,1,2,4,1\r\n");
+	w_line(w, C, "PORT 10,0,1,2,");
+	/* the server acknowledges everything so far: the list folds */
+	w_send_x(w, S, w_sent_len(w, S), NULL, 0, TCPF_ACK, NULL, 0);
+	w_line(w, C, "4,2\r\n");
+	assert_int_equal(w_count(w, ALG_EV_REWRITE), 41);
+	ev = w_ev(w, ALG_EV_REWRITE, 40);
+	assert_int_equal(ev->reason, ALG_R_REWRITE_SPLIT);
+	assert_int_equal(ev->line_new.len, strlen("PORT 203,0,113,1,4,2"));
+	assert_memory_equal(ev->line_new.b, "PORT 203,0,113,1,4,2",
+			    ev->line_new.len);
+	assert_non_null(strstr(w_out(w, C), "PORT 203,0,113,1,4,2\r\n"));
+	w_free(w);
+}
+
 static void test_split_227_in_odd_form_is_refused_not_corrupted(void **state)
 {
 	struct world *w = w_dnat();
@@ -931,6 +960,8 @@ int main(void)
 		cmocka_unit_test(test_split_port_to_third_party_is_neutralized),
 		cmocka_unit_test(test_split_line_ending_inside_address_stays_whole),
 		cmocka_unit_test(test_split_port_pieces_retransmitted_identically),
+		cmocka_unit_test(
+			test_split_field_acked_before_line_end_keeps_its_rewrite),
 		cmocka_unit_test(test_split_227_in_odd_form_is_refused_not_corrupted),
 		cmocka_unit_test(test_non_candidate_partial_line_is_not_held),
 		cmocka_unit_test(test_out_of_order_halves_give_same_line),
