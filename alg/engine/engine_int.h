@@ -125,6 +125,10 @@ struct line_ctx {
 #define LINE_STOP_TLS	1
 
 /* session.c */
+#define ALG_SID_SEQ_MASK	((1ull << 48) - 1)	/* below the worker id */
+struct alg_session *session_alloc(const struct alg_table *t);
+void session_discard(struct alg_session *s);
+int session_insert(struct alg_table *t, struct alg_session *s);
 void session_free(struct alg_table *t, struct alg_session *s);
 /* The side's address as the other side sees it (after NAT). */
 const union alg_addr *session_pub(const struct alg_session *s,

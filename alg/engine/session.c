@@ -185,34 +185,49 @@ void session_free(struct alg_table *t, struct alg_session *s)
 		t->all = s->lnext;
 	if (s->lnext)
 		s->lnext->lprev = s->lprev;
-	stream_free(&s->st[0]);
-	stream_free(&s->st[1]);
 	t->count--;
-	free(s);
+	session_discard(s);
 }
 
-static struct alg_session *session_new(struct alg_table *t,
-				       const struct alg_tuple *tu,
-				       uint64_t now)
+/* A session with its line buffers, in no table yet. */
+struct alg_session *session_alloc(const struct alg_table *t)
 {
 	struct alg_session *s = calloc(1, sizeof(*s));
-	unsigned b;
 
 	if (!s)
 		return NULL;
 	if (stream_init(&s->st[0], t->pol.max_line) ||
 	    stream_init(&s->st[1], t->pol.max_line)) {
-		stream_free(&s->st[0]);
-		stream_free(&s->st[1]);
-		free(s);
+		session_discard(s);
 		return NULL;
 	}
-	s->id = ((uint64_t)t->worker << 48) | t->next_id++;
-	s->tu = *tu;
-	s->state = ALG_S_SYN;
-	s->inspect = true;
-	s->created_ms = s->last_ms = now;
+	return s;
+}
 
+/* Free a session that is in no table. */
+void session_discard(struct alg_session *s)
+{
+	stream_free(&s->st[0]);
+	stream_free(&s->st[1]);
+	free(s);
+}
+
+/*
+ * Link s (its tuple and id set) into t: -EEXIST when its tuple is
+ * tracked already, -ENOSPC when the table is full. New ids stay above
+ * every id this worker has handed out, imported ones included.
+ */
+int session_insert(struct alg_table *t, struct alg_session *s)
+{
+	unsigned b;
+
+	if (alg_find(t, &s->tu))
+		return -EEXIST;
+	if (t->count >= t->pol.max_sessions)
+		return -ENOSPC;
+	if (s->id >> 48 == t->worker &&
+	    (s->id & ALG_SID_SEQ_MASK) >= t->next_id)
+		t->next_id = (s->id & ALG_SID_SEQ_MASK) + 1;
 	b = tuple_hash(t, &s->tu);
 	s->hnext = t->buckets[b];
 	t->buckets[b] = s;
@@ -221,6 +236,26 @@ static struct alg_session *session_new(struct alg_table *t,
 		t->all->lprev = s;
 	t->all = s;
 	t->count++;
+	return 0;
+}
+
+static struct alg_session *session_new(struct alg_table *t,
+				       const struct alg_tuple *tu,
+				       uint64_t now)
+{
+	struct alg_session *s = session_alloc(t);
+
+	if (!s)
+		return NULL;
+	s->id = ((uint64_t)t->worker << 48) | t->next_id++;
+	s->tu = *tu;
+	s->state = ALG_S_SYN;
+	s->inspect = true;
+	s->created_ms = s->last_ms = now;
+	if (session_insert(t, s)) {
+		session_discard(s);
+		return NULL;
+	}
 	return s;
 }
 

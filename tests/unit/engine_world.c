@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "engine_world.h"
+#include "ftp-alg/state.h"
 #include "testutil.h"
 
 static uint32_t sent_len[2];
@@ -164,6 +165,22 @@ struct world *w_masq(void)
 {
 	return w_new(AF_INET, "10.0.1.2", "198.51.100.10", "203.0.113.1",
 		     NULL, 1000, 5000, NULL);
+}
+
+int w_restart(struct world *w, const struct alg_policy *pol)
+{
+	static uint8_t rec[ALG_STATE_MAX];
+	struct alg_session *s = NULL;
+	int n, ret;
+
+	n = alg_state_export(w->s, w->now, rec, sizeof(rec));
+	assert_true(n > 0);
+	alg_table_free(w->t);
+	w->t = alg_table_new(pol ? pol : &w->pol, 1);
+	assert_non_null(w->t);
+	ret = alg_state_import(w->t, rec, (size_t)n, w->now, &s);
+	w->s = ret ? NULL : s;
+	return ret;
 }
 
 void w_free(struct world *w)

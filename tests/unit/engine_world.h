@@ -83,6 +83,13 @@ unsigned w_count(const struct world *w, enum alg_ev_type t);
 const struct alg_event *w_ev(const struct world *w, enum alg_ev_type t,
 			     unsigned n);
 
+/*
+ * A restart: the session's state exported, the table freed, a new table
+ * (policy pol, or the world's) and the state imported into it. Returns
+ * what alg_state_import() returned.
+ */
+int w_restart(struct world *w, const struct alg_policy *pol);
+
 /* The original bytes sent so far in dir (for the next offset). */
 uint32_t w_sent_len(const struct world *w, int dir);
 
