@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "ftp-alg/ftp.h"
+#include "ftp_char.h"
 
 /* Verbs are 3 or 4 letters in practice; longer words are not commands. */
 #define FTP_VERB_MAX	8
@@ -72,36 +73,6 @@ static const struct {
 	{ "AUTH", FTP_CMD_AUTH },
 	{ "CCC",  FTP_CMD_CCC },
 };
-
-/*
- * Character classes by hand: <ctype.h> depends on the locale and is
- * undefined for negative chars, and lines carry arbitrary bytes.
- */
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static char to_upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* RFC 2428: the EPRT/EPSV delimiter is printable ASCII other than space. */
-static bool is_delim(char c)
-{
-	return (unsigned char)c >= 33 && (unsigned char)c <= 126;
-}
 
 static int fail(const char **why, const char *reason)
 {
