@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * FTP control-line grammar: pure functions over one complete line.
+ * FTP control-line grammar: pure functions over one complete line, and a
+ * recognizer for the start of a line still arriving (ftp_partial_*).
  *
  * A "line" is passed WITHOUT its terminator (the caller strips "\r\n" or a
  * bare "\n"; a trailing '\r' left in place is also tolerated). Nothing here
@@ -95,5 +96,61 @@ int ftp_format_field(const struct ftp_msg *m, const struct alg_endpoint *ep,
  * 229, AUTH for 234; FTP_NONE for any other kind.
  */
 enum ftp_kind ftp_reply_answers(enum ftp_kind reply);
+
+/*
+ * A line split across TCP segments: the engine releases the pieces of a
+ * PORT, EPRT or 227 line as they arrive and renders the new address in
+ * place of the old one, so it must know where the address starts before
+ * the line is complete. These functions look at the prefix l[0..n) the
+ * engine has so far (never a '\n'; a '\r' may be in it). They decide
+ * from the prefix alone, more simply than the parser: a form they do not
+ * know is NEVER, and the parser has the last word on the complete line.
+ */
+enum ftp_partial_state {
+	FTP_PARTIAL_MORE,	/* cannot tell yet */
+	/* an address we render as it arrives starts at f->start */
+	FTP_PARTIAL_FOUND,
+	/* not such a line: stays so for every longer prefix */
+	FTP_PARTIAL_NEVER,
+};
+
+struct ftp_partial {
+	enum ftp_kind kind;	/* FTP_CMD_PORT, FTP_CMD_EPRT, FTP_REPLY_227 */
+	size_t start;		/* offset of the address's first byte */
+	char delim;		/* EPRT delimiter */
+};
+
+/*
+ * Where does the address of the partial line l[0..n) start? client: the
+ * line comes from the client (PORT "h1,..." and EPRT "<d>af<d>addr" are
+ * looked for), else from the server (227). family is the session's,
+ * AF_INET or AF_INET6: an EPRT must carry its number, PORT and 227 need
+ * AF_INET. ml_code is the code of the server's open multi-line reply, or
+ * 0: a 227 line inside another reply is NEVER.
+ *
+ * Once FOUND or NEVER, every longer prefix gives the same answer and the
+ * same *f. *f is filled on FOUND and zeroed otherwise.
+ */
+enum ftp_partial_state ftp_partial_find(bool client, int family, int ml_code,
+					const char *l, size_t n,
+					struct ftp_partial *f);
+
+/*
+ * Where the address at f->start ends in l[0..n): the 4th comma (PORT/227),
+ * the delimiter (EPRT), or the first byte that cannot belong to it; n when
+ * it has not ended yet. f comes from a FOUND ftp_partial_find() on a
+ * prefix of l; family is the one passed to it.
+ */
+size_t ftp_partial_end(const struct ftp_partial *f, int family, const char *l,
+		       size_t n);
+
+/*
+ * Must an incomplete line l[0..n) be held until complete (LPRT from the
+ * client, 228 from the server)? Their fields carry lengths that make
+ * rendering them as they arrive costly, and they are rare. True when l
+ * starts like "LPRT" (any case) or "228", cut anywhere, and the byte
+ * after the verb or code, if any, is ' ', '\r' or, for 228, '-'.
+ */
+bool ftp_partial_must_hold(bool client, const char *l, size_t n);
 
 #endif
