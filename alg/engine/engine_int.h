@@ -175,7 +175,6 @@ void rewrite_split_update(struct line_ctx *c);
 void rewrite_split_finish(struct alg_session *s, enum alg_dir dir,
 			  const char *l, size_t n, int next);
 void rewrite_split_event(struct line_ctx *c, const char *line, size_t len);
-bool rewrite_must_hold(enum alg_dir dir, const char *l, size_t n);
 
 /* render.c */
 struct alg_out *out_add(struct alg_result *r, uint32_t id);

@@ -23,7 +23,8 @@ static bool starts_nocase(const char *l, const char *word)
 
 /*
  * "PORT h1,..." or "EPRT <d>af<d>addr...": the verb and one space, more
- * spaces, and for EPRT the delimiter and the session's family number.
+ * blanks (spaces or tabs, as the parser allows), and for EPRT the
+ * delimiter and the session's family number.
  * Sets *i to where the address would start.
  */
 static enum ftp_partial_state find_command(int family, const char *l,
@@ -40,7 +41,7 @@ static enum ftp_partial_state find_command(int family, const char *l,
 		f->kind = FTP_CMD_EPRT;
 	else
 		return FTP_PARTIAL_NEVER;
-	for (k = 5; k < n && l[k] == ' '; k++)
+	for (k = 5; k < n && is_blank(l[k]); k++)
 		;
 	if (f->kind == FTP_CMD_EPRT) {
 		if (k + 3 > n)

@@ -135,7 +135,8 @@ static bool scan_held(struct alg_table *t, struct alg_session *s,
 		}
 		rewrite_split_update(&lc);
 		st->pending = st->llen && !st->tainted &&
-			      rewrite_must_hold(dir, st->line, st->llen);
+			      ftp_partial_must_hold(dir == ALG_DIR_ORIG,
+						    st->line, st->llen);
 		/* the partial line leaves now, as it is, unless held or
 		 * rendered early: nothing may rewrite it afterwards */
 		if (st->llen && !st->pending && st->early != ALG_EARLY_OPEN &&

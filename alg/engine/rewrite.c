@@ -26,11 +26,9 @@
  * refused split line then already carries the client's (or server's) own
  * public address, which opens nothing, and no pinhole is added.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <arpa/inet.h>
 
 #include "engine_int.h"
@@ -111,25 +109,6 @@ int rewrite_line(struct line_ctx *c, const struct ftp_msg *m,
 	return 0;
 }
 
-/*
- * Must the packets of this incomplete line be held until it is complete?
- * Only for LPRT and 228, whose address we do not render early (rare
- * commands; their fields carry lengths that make early rendering costly).
- */
-bool rewrite_must_hold(enum alg_dir dir, const char *l, size_t n)
-{
-	const char *want = dir == ALG_DIR_ORIG ? "LPRT" : "228";
-	size_t wl = strlen(want), m = n < wl ? n : wl, k;
-
-	for (k = 0; k < m; k++)
-		if (toupper((unsigned char)l[k]) != want[k])
-			return false;
-	if (n <= wl)
-		return true;
-	return l[wl] == ' ' || l[wl] == '\r' ||
-	       (dir == ALG_DIR_REPLY && l[wl] == '-');
-}
-
 /* ---- early rendering of a split address ---- */
 
 /* The address as it is written in a field of this kind. */
@@ -144,88 +123,17 @@ static int addr_text(enum ftp_kind kind, int family, const union alg_addr *a,
 	return snprintf(out, cap, "%u,%u,%u,%u", b[0], b[1], b[2], b[3]);
 }
 
-/* Can ch belong to the address of an early field? */
-static bool early_addr_char(const struct alg_stream *st, int family, char ch)
+/* Where the address being rendered early ends in l[0..n), or n. */
+static size_t early_end(const struct alg_stream *st, int family,
+			const char *l, size_t n)
 {
-	if (st->early_kind != FTP_CMD_EPRT)
-		return isdigit((unsigned char)ch) || ch == ',';
-	if (family == AF_INET)
-		return isdigit((unsigned char)ch) || ch == '.';
-	return isxdigit((unsigned char)ch) || ch == ':' || ch == '.';
-}
+	const struct ftp_partial f = {
+		.kind = st->early_kind,
+		.start = st->early_start,
+		.delim = st->early_delim,
+	};
 
-/* Offset where the address starting at early_start ends, or n if not yet. */
-static size_t early_field_end(const struct alg_stream *st, int family,
-			      const char *l, size_t n)
-{
-	unsigned commas = 0;
-	size_t i;
-
-	for (i = st->early_start; i < n; i++) {
-		if (st->early_kind == FTP_CMD_EPRT && l[i] == st->early_delim)
-			return i;
-		if (!early_addr_char(st, family, l[i]))
-			return i;	/* malformed: the parser refuses it */
-		if (l[i] == ',' && ++commas == 4)
-			return i;
-	}
-	return n;
-}
-
-/*
- * Where does the address of the partial line l[0..n) start? Returns the
- * kind (FTP_NONE: not known yet) and the offset; marks the stream NEVER
- * when the line cannot be one we render early.
- */
-static enum ftp_kind early_find(struct alg_session *s, enum alg_dir dir,
-				const char *l, size_t n, size_t *start)
-{
-	struct alg_stream *st = &s->st[dir];
-	enum ftp_kind kind;
-	size_t i;
-
-	if (dir == ALG_DIR_ORIG) {
-		if (n < 5)
-			return FTP_NONE;
-		if (!strncasecmp(l, "PORT ", 5))
-			kind = FTP_CMD_PORT;
-		else if (!strncasecmp(l, "EPRT ", 5))
-			kind = FTP_CMD_EPRT;
-		else
-			goto never;
-		for (i = 5; i < n && l[i] == ' '; i++)
-			;
-		if (kind == FTP_CMD_EPRT) {
-			if (i + 3 > n)
-				return FTP_NONE;
-			st->early_delim = l[i];
-			if (l[i] < 33 || l[i] > 126 || l[i + 2] != l[i] ||
-			    l[i + 1] != (s->tu.family == AF_INET ? '1' : '2'))
-				goto never;
-			i += 3;
-		}
-	} else {
-		if (n < 4)
-			return FTP_NONE;
-		if (strncmp(l, "227", 3) || (l[3] != ' ' && l[3] != '-') ||
-		    (s->ml_code && s->ml_code != 227))
-			goto never;
-		kind = FTP_REPLY_227;
-		for (i = 4; i < n && !isdigit((unsigned char)l[i]); i++)
-			;
-		if (i < n && l[i - 1] != '(' && l[i - 1] != '=' &&
-		    l[i - 1] != ' ')
-			goto never;	/* an odd form: the parser decides */
-	}
-	if (i >= n)
-		return FTP_NONE;
-	if (kind != FTP_CMD_EPRT && s->tu.family != AF_INET)
-		goto never;
-	*start = i;
-	return kind;
-never:
-	st->early = ALG_EARLY_NEVER;
-	return FTP_NONE;
+	return ftp_partial_end(&f, family, l, n);
 }
 
 /* After a scan: open, extend or close the early correction of the
@@ -235,23 +143,29 @@ void rewrite_split_update(struct line_ctx *c)
 	struct alg_session *s = c->s;
 	struct alg_stream *st = &s->st[c->dir];
 	char text[INET6_ADDRSTRLEN];
-	enum ftp_kind kind;
-	size_t start = 0;
+	struct ftp_partial f;
 	int n;
 
 	if (!st->llen || st->early >= ALG_EARLY_REWROTE || st->tainted)
 		return;
 	if (st->early == ALG_EARLY_NONE) {
-		kind = early_find(s, c->dir, st->line, st->llen, &start);
-		if (kind == FTP_NONE)
+		switch (ftp_partial_find(c->dir == ALG_DIR_ORIG, s->tu.family,
+					 s->ml_code, st->line, st->llen, &f)) {
+		case FTP_PARTIAL_MORE:
 			return;
-		n = addr_text(kind, s->tu.family, session_pub(s, c->dir),
+		case FTP_PARTIAL_NEVER:
+			st->early = ALG_EARLY_NEVER;
+			return;
+		case FTP_PARTIAL_FOUND:
+			break;
+		}
+		n = addr_text(f.kind, s->tu.family, session_pub(s, c->dir),
 			      text, sizeof(text));
 		if (n < 0 || seqadj_open(&st->adj, st->line_seq +
-					 (uint32_t)start,
+					 (uint32_t)f.start,
 					 (const uint8_t *)text,
 					 (uint16_t)n)) {
-			refuse(c, ALG_R_SPLIT_NOROOM, kind);
+			refuse(c, ALG_R_SPLIT_NOROOM, f.kind);
 			st->early = ALG_EARLY_NEVER;
 			return;
 		}
@@ -259,10 +173,11 @@ void rewrite_split_update(struct line_ctx *c)
 		ev_adjust(c->r, s, c->dir);
 		st->adj.keep_last = true;	/* until the line ends */
 		st->early = ALG_EARLY_OPEN;
-		st->early_kind = kind;
-		st->early_start = (uint16_t)start;
+		st->early_kind = f.kind;
+		st->early_start = (uint16_t)f.start;
+		st->early_delim = f.delim;
 	}
-	if (early_field_end(st, s->tu.family, st->line, st->llen) < st->llen)
+	if (early_end(st, s->tu.family, st->line, st->llen) < st->llen)
 		rewrite_split_finish(s, c->dir, st->line, st->llen, -1);
 	else
 		seqadj_open_seen(&st->adj,
@@ -282,7 +197,7 @@ void rewrite_split_finish(struct alg_session *s, enum alg_dir dir,
 
 	if (st->early != ALG_EARLY_OPEN)
 		return;
-	end = early_field_end(st, s->tu.family, l, n);
+	end = early_end(st, s->tu.family, l, n);
 	st->early = seqadj_close(&st->adj, (const uint8_t *)l +
 				 st->early_start,
 				 (uint16_t)(end - st->early_start),

@@ -412,6 +412,19 @@ static void test_split_field_acked_before_line_end_keeps_its_rewrite(
 	w_free(w);
 }
 
+/* A blank after the verb may be a tab: the split line is still rendered. */
+static void test_split_port_after_tab_is_rewritten(void **state)
+{
+	struct world *w = w_masq();
+
+	w_line(w, C, "PORT \t10,0");
+	w_line(w, C, ",1,2,4,1\r\n");
+	assert_string_equal(w_out(w, C), "PORT \t203,0,113,1,4,1\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
+	assert_int_equal(w_count(w, ALG_EV_REFUSE), 0);
+	w_free(w);
+}
+
 static void test_split_227_in_odd_form_is_refused_not_corrupted(void **state)
 {
 	struct world *w = w_dnat();
@@ -962,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_split_port_pieces_retransmitted_identically),
 		cmocka_unit_test(
 			test_split_field_acked_before_line_end_keeps_its_rewrite),
+		cmocka_unit_test(test_split_port_after_tab_is_rewritten),
 		cmocka_unit_test(test_split_227_in_odd_form_is_refused_not_corrupted),
 		cmocka_unit_test(test_non_candidate_partial_line_is_not_held),
 		cmocka_unit_test(test_out_of_order_halves_give_same_line),
