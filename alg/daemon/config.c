@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <syslog.h>
 
-#include "ftp-alg/config.h"
+#include "config.h"
 
 
 static const char *const level_names[] = {

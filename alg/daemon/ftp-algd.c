@@ -35,13 +35,13 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 
-#include "ftp-alg/config.h"
-#include "ftp-alg/ct.h"
-#include "ftp-alg/ctl.h"
+#include "config.h"
+#include "conntrack.h"
+#include "ctl.h"
 #include "ftp-alg/engine.h"
 #include "ftp-alg/fw.h"
-#include "ftp-alg/log.h"
-#include "ftp-alg/nfq_io.h"
+#include "log.h"
+#include "queue.h"
 #include "ftp-alg/packet.h"
 #include "ftp-alg/pin.h"
 #include "ftp-alg/ruleset.h"
@@ -95,7 +95,7 @@ struct daemon {
 	struct alg_config cfg;
 	const char *ctl_path;
 	struct alg_table *tab;
-	struct nfq_io *q;
+	struct queue *q;
 	struct ct_ctx *ct;
 	struct fw_sock *pin;
 	struct ctl_server *ctl;
@@ -476,7 +476,7 @@ static void send_verdict(struct daemon *d, uint32_t id, int verdict,
 	unsigned missed;
 	int ret;
 
-	ret = nfq_io_verdict(d->q, id, verdict, data, len);
+	ret = queue_verdict(d->q, id, verdict, data, len);
 	if (!ret)
 		return;
 	d->st.verdict_fail++;
@@ -709,7 +709,7 @@ static const char *queue_kind(const struct daemon *d)
 
 static void status_text(struct daemon *d, struct ctl_buf *o, uint64_t now)
 {
-	const struct nfq_io_stats *qs = nfq_io_stats(d->q);
+	const struct queue_stats *qs = queue_stats(d->q);
 
 	ctl_printf(o, "ftp-algd %s running\n", FTP_ALG_VERSION);
 	ctl_printf(o, "uptime:        %" PRIu64 "s\n",
@@ -742,7 +742,7 @@ static void status_text(struct daemon *d, struct ctl_buf *o, uint64_t now)
 
 static void status_json(struct daemon *d, struct ctl_buf *o, uint64_t now)
 {
-	const struct nfq_io_stats *qs = nfq_io_stats(d->q);
+	const struct queue_stats *qs = queue_stats(d->q);
 
 	ctl_printf(o, "{\"running\":true,\"version\":");
 	ctl_json_str(o, FTP_ALG_VERSION);
@@ -1038,7 +1038,7 @@ static int run(struct daemon *d, int ep, int sfd)
 		for (i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case TAG_NFQ:
-				ret = nfq_io_read(d->q, NFQ_BATCH, on_packet,
+				ret = queue_read(d->q, NFQ_BATCH, on_packet,
 						  d);
 				if (ret < 0) {
 					log_err("queue socket: %s",
@@ -1087,7 +1087,7 @@ static int shutdown_all(struct daemon *d)
 		fail = 1;
 	}
 	for (i = 0; i < 16; i++)
-		if (nfq_io_read(d->q, NFQ_BATCH, on_packet, d) <= 0)
+		if (queue_read(d->q, NFQ_BATCH, on_packet, d) <= 0)
 			break;
 	/* every held packet gets its verdict; the result may fill up */
 	do {
@@ -1222,9 +1222,9 @@ int main(int argc, char **argv)
 	 * Claim the queue and the control socket before touching the
 	 * table: a second ftp-algd stops here (EBUSY, EADDRINUSE) without
 	 * wiping the first one's rules and pinholes. Packets that rules
-	 * left by a crashed run queue meanwhile are passed (see nfq_io.c).
+	 * left by a crashed run queue meanwhile are passed (see queue.c).
 	 */
-	d->q = nfq_io_open(d->cfg.queue);
+	d->q = queue_open(d->cfg.queue);
 	if (!d->q) {
 		log_fatal("cannot bind NFQUEUE %u: %s%s", d->cfg.queue,
 			  strerror(errno),
@@ -1257,7 +1257,7 @@ int main(int argc, char **argv)
 	sfd = signals_open();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || ep < 0 ||
-	    epoll_add(ep, nfq_io_fd(d->q), TAG_NFQ) < 0 ||
+	    epoll_add(ep, queue_fd(d->q), TAG_NFQ) < 0 ||
 	    epoll_add(ep, ct_events_fd(d->ct), TAG_CT) < 0 ||
 	    epoll_add(ep, ctl_fd(d->ctl), TAG_CTL) < 0 ||
 	    epoll_add(ep, sfd, TAG_SIG) < 0) {
@@ -1285,7 +1285,7 @@ int main(int argc, char **argv)
 	close(ep);
 	close(sfd);
 	ctl_close(d->ctl);
-	nfq_io_close(d->q);
+	queue_close(d->q);
 	ct_close(d->ct);
 	lib_free_all(d);
 	free(d->pins);
@@ -1303,7 +1303,7 @@ err_rules:
 err_ctl:
 	ctl_close(d->ctl);
 err_q:
-	nfq_io_close(d->q);
+	queue_close(d->q);
 err_ct:
 	ct_close(d->ct);
 err_tab:

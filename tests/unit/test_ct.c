@@ -2,7 +2,7 @@
 /*
  * ctnetlink messages without a kernel: build CT_GET / CT_NEW(be-liberal)
  * and parse them back with libmnl; parse destroy events captured from a
- * real kernel. ct.c is included directly (it is not part of alg_engine).
+ * real kernel. conntrack.c is included directly (it is not part of alg_engine).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "../../alg/daemon/ct.c"
+#include "../../alg/daemon/conntrack.c"
 #include "testutil.h"
 
 #define SEQ	0x12345678u
