@@ -2,7 +2,7 @@
 /*
  * The configuration file: good files set what they say, every broken one
  * is refused with "FILE:LINE: what is wrong" and changes nothing.
- * The parser is included directly (it is not part of alg_engine).
+ * Links alg_daemon (config.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../../alg/daemon/config.c"
+#include "config.h"
 
 #define NAME	"test.conf"
 
