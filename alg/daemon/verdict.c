@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 
-#include "conntrack.h"
 #include "daemon.h"
 #include "evlog.h"
 #include "queue.h"
@@ -91,50 +90,17 @@ bool result_has_verdict(const struct alg_result *r, uint32_t id)
 	return false;
 }
 
-/*
- * Addresses and ports of a packet pkt_parse() refused, when the headers
- * we need are there (IPv6: only without extension headers).
- */
-static bool raw_tuple(const uint8_t *b, size_t len, struct ct_tuple *t)
-{
-	size_t l4;
-
-	memset(t, 0, sizeof(*t));
-	if (len < 20)
-		return false;
-	if (b[0] >> 4 == 4) {
-		l4 = (size_t)(b[0] & 15) * 4;
-		if (l4 < 20 || b[9] != IPPROTO_TCP || len < l4 + 4)
-			return false;
-		t->family = AF_INET;
-		memcpy(&t->src, b + 12, 4);
-		memcpy(&t->dst, b + 16, 4);
-	} else if (b[0] >> 4 == 6) {
-		l4 = 40;
-		if (b[6] != IPPROTO_TCP || len < l4 + 4)
-			return false;
-		t->family = AF_INET6;
-		memcpy(&t->src, b + 8, 16);
-		memcpy(&t->dst, b + 24, 16);
-	} else {
-		return false;
-	}
-	t->sport = (uint16_t)(b[l4] << 8 | b[l4 + 1]);
-	t->dport = (uint16_t)(b[l4 + 2] << 8 | b[l4 + 3]);
-	return true;
-}
-
 /* The tracked session a refused packet belongs to, in either direction. */
 static struct alg_session *malformed_session(struct daemon *d,
-					     const struct ct_tuple *t)
+					     const struct pkt *p)
 {
 	struct alg_tuple tu = {
-		.family = t->family, .caddr = t->src, .cport = t->sport,
-		.saddr = t->dst, .sport = t->dport,
+		.family = p->family, .caddr = p->saddr, .cport = p->sport,
+		.saddr = p->daddr, .sport = p->dport,
 	};
 	struct alg_tuple rtu = {
-		.family = t->family, .caddr = t->dst, .cport = t->dport,
-		.saddr = t->src, .sport = t->sport,
+		.family = p->family, .caddr = p->daddr, .cport = p->dport,
+		.saddr = p->saddr, .sport = p->sport,
 	};
 	struct alg_session *s = alg_find(d->tab, &tu);
 
@@ -157,14 +123,15 @@ void verdict_malformed(struct daemon *d, uint32_t id, const uint8_t *data,
 	char src[EVLOG_EP_LEN] = "?", dst[EVLOG_EP_LEN] = "?";
 	char more[48] = "";
 	struct alg_session *s = NULL;
-	struct ct_tuple t;
 	unsigned missed;
+	struct pkt p;
 
 	d->st.malformed++;
-	if (raw_tuple(data, len, &t)) {
-		s = malformed_session(d, &t);
-		evlog_ep(t.family, &t.src, t.sport, src, sizeof(src));
-		evlog_ep(t.family, &t.dst, t.dport, dst, sizeof(dst));
+	/* where the addresses and ports are there, whose packet it is */
+	if (pkt_parse_ports(&p, data, len) == PKT_OK) {
+		s = malformed_session(d, &p);
+		evlog_ep(p.family, &p.saddr, p.sport, src, sizeof(src));
+		evlog_ep(p.family, &p.daddr, p.dport, dst, sizeof(dst));
 	}
 	if (log_rl_ok(&d->rl_malformed, now, &missed)) {
 		if (missed)
