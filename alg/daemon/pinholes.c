@@ -13,13 +13,6 @@
 #include "daemon.h"
 
 #define PINHOLE_BATCH	64	/* elements per removal batch */
-/*
- * A pinhole that vanished this close to its timeout is reported as
- * expired, not used: we look once a second and the kernel's garbage
- * collection runs on its own schedule.
- */
-#define PIN_SLACK_MS	1000
-#define PIN_GC_GRACE_MS	5000	/* may outlive its timeout by this */
 
 const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 {
@@ -123,25 +116,59 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 }
 
 /*
- * Was the pinhole used? Its element leaves the set when a data connection
- * consumes it, or when it times out.
+ * An element leaves its set when a data connection consumes it (pin_fwd
+ * deletes it) or when the kernel's garbage collection finds it timed out.
  */
-static const char *pin_fate(struct daemon *d, const struct pinhole *p,
-			    uint64_t now, bool *gone)
+enum pinhole_fate pinhole_fate(int present, uint64_t age_ms,
+			       uint64_t timeout_ms, bool closing)
 {
-	int ret = pin_present(d->fw, &p->e);
+	if (present == 0)
+		return age_ms + PINHOLE_SLACK_MS < timeout_ms ? PINHOLE_USED
+							      : PINHOLE_EXPIRED;
+	if (present > 0 && age_ms >= timeout_ms + PINHOLE_GC_GRACE_MS)
+		return PINHOLE_EXPIRED;
+	return closing ? PINHOLE_REMOVED : PINHOLE_KEEP;
+}
 
-	*gone = ret == 0;
-	if (ret)
-		return ret > 0 ? "removed" : "removed (state unknown)";
-	return now - p->added_ms + PIN_SLACK_MS < p->e.timeout_ms ?
-	       "used" : "expired";
+const char *pinhole_fate_name(enum pinhole_fate f)
+{
+	switch (f) {
+	case PINHOLE_USED:
+		return "used";
+	case PINHOLE_EXPIRED:
+		return "expired";
+	case PINHOLE_REMOVED:
+		return "removed";
+	case PINHOLE_KEEP:
+		break;
+	}
+	return "kept";
+}
+
+/* Ask the kernel, decide, count. */
+static enum pinhole_fate pinholes_judge(struct daemon *d,
+					const struct pinhole *p, uint64_t now,
+					bool closing, bool *unknown)
+{
+	int present = pin_present(d->fw, &p->e);
+	enum pinhole_fate f;
+
+	f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
+			 closing);
+	*unknown = present < 0;
+	if (f == PINHOLE_USED)
+		d->st.pin_used++;
+	else if (f == PINHOLE_EXPIRED)
+		d->st.pin_expired++;
+	else if (f == PINHOLE_REMOVED)
+		d->st.pin_removed++;
+	return f;
 }
 
 /* Delete batch[0..n) and log each with its fate. */
 static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
-			   const uint64_t *sids, const char *const *fate,
-			   unsigned n)
+			   const uint64_t *sids, const enum pinhole_fate *fate,
+			   const bool *unknown, unsigned n)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned k;
@@ -157,7 +184,9 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 				 strerror(-ret));
 			continue;
 		}
-		log_sess(LOG_INFO, sids[k], "pinhole %s %s", fate[k],
+		log_sess(LOG_INFO, sids[k], "pinhole %s%s %s",
+			 pinhole_fate_name(fate[k]),
+			 unknown[k] ? " (state unknown)" : "",
 			 pinhole_str(&batch[k], buf, sizeof(buf)));
 	}
 	return ret;
@@ -171,12 +200,12 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 {
 	struct pin_entry batch[PINHOLE_BATCH];
-	const char *fate[PINHOLE_BATCH];
+	enum pinhole_fate fate[PINHOLE_BATCH];
+	bool unknown[PINHOLE_BATCH];
 	uint64_t sids[PINHOLE_BATCH];
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
 	int ret, fail = 0;
-	bool gone;
 
 	while (i < ps->n) {
 		n = 0;
@@ -186,20 +215,15 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 				i++;
 				continue;
 			}
-			fate[n] = pin_fate(d, &ps->v[i], now, &gone);
-			if (gone && !strcmp(fate[n], "used"))
-				d->st.pin_used++;
-			else if (gone)
-				d->st.pin_expired++;
-			else
-				d->st.pin_removed++;
+			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
+						 &unknown[n]);
 			sids[n] = ps->v[i].sid;
 			batch[n++] = ps->v[i].e;
 			pinholes_forget(ps, i);
 		}
 		if (!n)
 			break;
-		ret = pinholes_delete(d, batch, sids, fate, n);
+		ret = pinholes_delete(d, batch, sids, fate, unknown, n);
 		if (ret)
 			fail = ret;
 	}
@@ -207,38 +231,29 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 }
 
 /*
- * Once a second: a pinhole element that left its set before its timeout
- * was consumed by its data connection (pin_fwd deletes it): "used". We
- * then delete its dnat4 mapping too, no longer needed once conntrack has
- * the connection. One that outlived its timeout: "expired".
+ * Once a second: a pinhole used by its data connection goes, and with it
+ * its dnat4 mapping, no longer needed once conntrack has the connection;
+ * so does one that expired.
  */
 void pinholes_check(struct daemon *d, uint64_t now)
 {
 	struct pinholes *ps = &d->pins;
 	char buf[PINHOLE_STR_LEN];
+	enum pinhole_fate fate;
 	struct pinhole *p;
-	uint64_t age;
 	unsigned i = 0;
-	bool used;
-	int ret;
+	bool unknown;
 
 	while (i < ps->n) {
 		p = &ps->v[i];
-		age = now - p->added_ms;
-		ret = pin_present(d->fw, &p->e);
-		if (ret < 0 || (ret > 0 && age < p->e.timeout_ms +
-						  PIN_GC_GRACE_MS)) {
+		fate = pinholes_judge(d, p, now, false, &unknown);
+		if (fate == PINHOLE_KEEP) {
 			i++;
 			continue;
 		}
-		used = !ret && age + PIN_SLACK_MS < p->e.timeout_ms;
 		pin_del(d->fw, &p->e, 1);
-		if (used)
-			d->st.pin_used++;
-		else
-			d->st.pin_expired++;
 		log_sess(LOG_INFO, p->sid, "pinhole %s %s",
-			 used ? "used" : "expired",
+			 pinhole_fate_name(fate),
 			 pinhole_str(&p->e, buf, sizeof(buf)));
 		pinholes_forget(ps, i);
 	}
