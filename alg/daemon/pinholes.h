@@ -15,7 +15,7 @@
 #include "ftp-alg/pin.h"
 #include "evlog.h"
 
-#define PINHOLE_CHECK_MS	1000	/* how often pinholes_check() runs */
+#define PINHOLE_CHECK_MS	1000	/* pinholes_check() this often */
 #define PINHOLE_MAX		65535	/* the size of sets pin4/pin6 */
 /*
  * A pinhole that vanished this close to its timeout is reported as

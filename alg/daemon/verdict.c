@@ -39,7 +39,7 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 		liberal_mark(d, ev->sid, s);
 		break;
 	default:
-		break;		/* EXPECT: done by pinholes_add(), logged there */
+		break;	/* EXPECT: done by pinholes_add(), logged there */
 	}
 }
 

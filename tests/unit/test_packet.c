@@ -1281,7 +1281,7 @@ static void test_ports_of_fragments_and_other_protocols(void **state)
 	struct pkt p;
 	size_t len = tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
 
-	put16(buf + 6, 0x2000);		/* MF: the first fragment has them */
+	put16(buf + 6, 0x2000);		/* MF: the first has them */
 	ports_ok(buf, len, 40000, 21);
 	put16(buf + 6, 0x0001);		/* a later one has none */
 	assert_int_equal(pkt_parse_ports(&p, buf, len), PKT_ERR_FRAGMENT);
