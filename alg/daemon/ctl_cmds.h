@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The answers to ftp-algctl's requests (see ctl_request()).
+ * ftp-algctl's requests, answered from the daemon's state.
  */
 #ifndef FTP_ALG_CTL_CMDS_H
 #define FTP_ALG_CTL_CMDS_H
