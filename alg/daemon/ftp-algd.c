@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "conntrack.h"
 #include "ctl.h"
@@ -161,14 +162,47 @@ static int check_table(struct daemon *d)
 	return ret;
 }
 
+/* A session hash nobody outside can predict: no chains to flood. */
+static int seed_hash(struct alg_policy *pol)
+{
+	ssize_t n;
+
+	do
+		n = getrandom(&pol->hash_seed, sizeof(pol->hash_seed), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(pol->hash_seed))
+		return 0;
+	if (n >= 0)
+		errno = EIO;
+	log_fatal("cannot seed the session hash: getrandom: %s",
+		  strerror(errno));
+	return -errno;
+}
+
+/* The configuration keeps accepting values the engine clamps: say so. */
+static void warn_clamped(const struct alg_policy *asked,
+			 const struct alg_policy *used)
+{
+	struct config_clamp c[8];
+	unsigned i, n;
+
+	n = config_clamped(asked, used, c, 8);
+	for (i = 0; i < n && i < 8; i++)
+		log_warn("policy %s %u is beyond what the engine supports: "
+			 "using %u", c[i].name, c[i].asked, c[i].used);
+}
+
 static int open_engine(struct daemon *d)
 {
+	if (seed_hash(&d->cfg.pol))
+		return -EIO;
 	d->tab = alg_table_new(&d->cfg.pol, 0);
 	if (!d->tab) {
 		log_fatal("cannot create the session table: %s",
 			  strerror(errno ? errno : ENOMEM));
 		return -ENOMEM;
 	}
+	warn_clamped(&d->cfg.pol, alg_table_policy(d->tab));
 	return 0;
 }
 
@@ -262,7 +296,8 @@ static void log_started(struct daemon *d)
 				 : "xt NFQUEUE via nft_compat: no nft_queue",
 		 ports, d->cfg.pinhole_timeout_s, d->cfg.pol.max_sessions,
 		 d->ctl_path);
-	if (strcmp(ports, "21"))
+	if (d->cfg.pol.ctl_ports[0] != ALG_CTL_PORT_DEFAULT ||
+	    d->cfg.pol.ctl_ports[1])
 		log_info("set inet %s %s must list the same ports (%s)",
 			 PIN_TABLE, PIN_CTL_PORTS, ports);
 }
