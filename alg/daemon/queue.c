@@ -80,6 +80,32 @@ static int queue_config(struct queue *q, struct nlmsghdr *nlh)
 	}
 }
 
+static int queue_bind(struct queue *q)
+{
+	struct nlmsghdr *nlh;
+
+	/*
+	 * Bind, whole packets, a bounded queue and fail-closed, in one
+	 * message so the queue never exists with other settings:
+	 *  - copy range 0xffff: the engine rewrites payload, it needs it all;
+	 *  - maxlen bounds kernel memory if we stall;
+	 *  - FAIL_OPEN off: a packet accepted unmodified behind our back
+	 *    would carry unadjusted seq/ack numbers into a stream whose
+	 *    offsets we shifted, corrupting it; dropped, TCP resends it;
+	 *  - GSO off: the kernel segments and completes checksums
+	 *    (CHECKSUM_PARTIAL) before queueing, so what we see is what
+	 *    goes on the wire and the incremental checksum updates hold.
+	 */
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, q->num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, QUEUE_COPY);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, QUEUE_MAXLEN);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
+			 htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
+	return queue_config(q, nlh);
+}
+
 struct queue *queue_open(uint16_t num)
 {
 	int rcvbuf = QUEUE_RCVBUF;
@@ -106,26 +132,7 @@ struct queue *queue_open(uint16_t num)
 		       sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 
-	/*
-	 * Bind, whole packets, a bounded queue and fail-closed, in one
-	 * message so the queue never exists with other settings:
-	 *  - copy range 0xffff: the engine rewrites payload, it needs it all;
-	 *  - maxlen bounds kernel memory if we stall;
-	 *  - FAIL_OPEN off: a packet accepted unmodified behind our back
-	 *    would carry unadjusted seq/ack numbers into a stream whose
-	 *    offsets we shifted, corrupting it; dropped, TCP resends it;
-	 *  - GSO off: the kernel segments and completes checksums
-	 *    (CHECKSUM_PARTIAL) before queueing, so what we see is what
-	 *    goes on the wire and the incremental checksum updates hold.
-	 */
-	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, num);
-	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
-	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, QUEUE_COPY);
-	nfq_nlmsg_cfg_put_qmaxlen(nlh, QUEUE_MAXLEN);
-	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(0));
-	mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
-			 htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
-	err = -queue_config(q, nlh);
+	err = -queue_bind(q);
 	if (err)
 		goto err_close;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
