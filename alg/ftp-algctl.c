@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "ftp-alg/ctl.h"
+#include "ftp-alg/ctl_proto.h"
 
 #define ALGCTL_TIMEOUT_MS	5000
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include <strings.h>
 #include <syslog.h>
 
-#include "ftp-alg/config.h"
+#include "config.h"
 
 
 static const char *const level_names[] = {
@@ -49,12 +50,55 @@ void config_default(struct alg_config *c)
 	c->queue = 0;
 	c->pinhole_timeout_s = CONFIG_PINHOLE_TIMEOUT;
 	c->log_level = LOG_INFO;
+	/* the engine's defaults, control port ALG_CTL_PORT_DEFAULT too */
 	alg_policy_default(&c->pol);
-	/* the engine's default ports, or plain FTP if it has none */
-	if (!c->pol.ctl_ports[0]) {
-		c->pol.ctl_ports[0] = 21;
-		c->pol.ctl_ports[1] = 0;
+}
+
+#define POLICY_VALUE(m)	{ #m, offsetof(struct alg_policy, m) }
+
+/* The policy's limits, which the engine may clamp (alg_table_new()). */
+static const struct {
+	const char *name;
+	size_t off;
+} policy_values[] = {
+	POLICY_VALUE(max_line),
+	POLICY_VALUE(hold_ms),
+	POLICY_VALUE(max_hold_pkts),
+	POLICY_VALUE(max_hold_bytes),
+	POLICY_VALUE(idle_timeout_ms),
+	POLICY_VALUE(linger_ms),
+	POLICY_VALUE(max_sessions),
+};
+
+static unsigned policy_value(const struct alg_policy *pol, size_t off)
+{
+	unsigned v;
+
+	memcpy(&v, (const char *)pol + off, sizeof(v));
+	return v;
+}
+
+unsigned config_clamped(const struct alg_policy *asked,
+			const struct alg_policy *used,
+			struct config_clamp *out, unsigned max)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < sizeof(policy_values) / sizeof(policy_values[0]);
+	     i++) {
+		size_t off = policy_values[i].off;
+
+		if (policy_value(asked, off) == policy_value(used, off))
+			continue;
+		if (n < max)
+			out[n] = (struct config_clamp){
+				.name = policy_values[i].name,
+				.asked = policy_value(asked, off),
+				.used = policy_value(used, off),
+			};
+		n++;
 	}
+	return n;
 }
 
 static void why_set(char *why, size_t len, const char *fmt, ...)

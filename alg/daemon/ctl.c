@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "ftp-alg/ctl.h"
+#include "ctl.h"
 
 #define CTL_LISTEN_TAG	UINT32_MAX
 #define CTL_BACKLOG	16

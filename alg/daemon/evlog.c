@@ -86,11 +86,58 @@ static int fmt_rewrite(const struct alg_event *ev, char *buf, size_t len)
 	return LOG_INFO;
 }
 
+/* Refused for the endpoint a line announced. */
+static void fmt_refused_endpoint(const struct alg_event *ev, char *buf,
+				 size_t len)
+{
+	const char *k = ftp_kind_name(ev->kind);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	if (ev->reason == ALG_R_BOUNCE)
+		snprintf(buf, len, "%s to %s, not the client's address %s: "
+			 "third-party data connection refused", k,
+			 alg_addr_str(ev->family, &ev->ep.addr, a, sizeof(a)),
+			 alg_addr_str(ev->family, &ev->addr, b, sizeof(b)));
+	else if (ev->reason == ALG_R_LOW_PORT)
+		snprintf(buf, len, "%s data port %u is below 1024 (bounce "
+			 "defence)", k, ev->ep.port);
+	else
+		snprintf(buf, len, "%s announces an IPv%d address on an IPv%d "
+			 "control connection", k,
+			 ev->ep.family == AF_INET ? 4 : 6,
+			 ev->family == AF_INET ? 4 : 6);
+}
+
+/* Refused because the rewrite could not be done. */
+static void fmt_refused_rewrite(const struct alg_event *ev, char *buf,
+				size_t len)
+{
+	const char *k = ftp_kind_name(ev->kind);
+
+	switch (ev->reason) {
+	case ALG_R_SPLIT_UNUSUAL:
+		snprintf(buf, len, "%s split across segments in an unusual "
+			 "form: passed unrewritten, no data port opened", k);
+		break;
+	case ALG_R_SPLIT_NOROOM:
+		snprintf(buf, len, "%s split across segments: too many "
+			 "unacknowledged rewrites; passed unrewritten", k);
+		break;
+	default:
+		snprintf(buf, len, "%s: %s; line passed unrewritten", k,
+			 ev->reason == ALG_R_TOO_MANY_REWRITES ?
+			 "too many unacknowledged rewrites" :
+			 ev->reason == ALG_R_NOMEM ? "out of memory" :
+			 "rewrite overlaps an earlier one");
+		break;
+	}
+}
+
 /* The refusals: what was refused and why, one sentence each. */
 static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
 {
 	const char *k = ftp_kind_name(ev->kind);
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ex[160];
+	char a[INET6_ADDRSTRLEN], ex[160];
 
 	switch (ev->reason) {
 	case ALG_R_MALFORMED:
@@ -98,20 +145,9 @@ static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
 			 "malformed", excerpt(ex, sizeof(ex), &ev->line));
 		break;
 	case ALG_R_BOUNCE:
-		snprintf(buf, len, "%s to %s, not the client's address %s: "
-			 "third-party data connection refused", k,
-			 alg_addr_str(ev->family, &ev->ep.addr, a, sizeof(a)),
-			 alg_addr_str(ev->family, &ev->addr, b, sizeof(b)));
-		break;
 	case ALG_R_LOW_PORT:
-		snprintf(buf, len, "%s data port %u is below 1024 (bounce "
-			 "defence)", k, ev->ep.port);
-		break;
 	case ALG_R_FAMILY:
-		snprintf(buf, len, "%s announces an IPv%d address on an IPv%d "
-			 "control connection", k,
-			 ev->ep.family == AF_INET ? 4 : 6,
-			 ev->family == AF_INET ? 4 : 6);
+		fmt_refused_endpoint(ev, buf, len);
 		break;
 	case ALG_R_UNPAIRED:
 		snprintf(buf, len, "%u reply does not answer a %s command "
@@ -125,21 +161,11 @@ static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
 			 strerror((int)ev->value));
 		break;
 	case ALG_R_SPLIT_UNUSUAL:
-		snprintf(buf, len, "%s split across segments in an unusual "
-			 "form: passed unrewritten, no data port opened", k);
-		break;
 	case ALG_R_SPLIT_NOROOM:
-		snprintf(buf, len, "%s split across segments: too many "
-			 "unacknowledged rewrites; passed unrewritten", k);
-		break;
 	case ALG_R_TOO_MANY_REWRITES:
 	case ALG_R_NOMEM:
 	case ALG_R_OVERLAP:
-		snprintf(buf, len, "%s: %s; line passed unrewritten", k,
-			 ev->reason == ALG_R_TOO_MANY_REWRITES ?
-			 "too many unacknowledged rewrites" :
-			 ev->reason == ALG_R_NOMEM ? "out of memory" :
-			 "rewrite overlaps an earlier one");
+		fmt_refused_rewrite(ev, buf, len);
 		break;
 	case ALG_R_HOLD_SEGMENTS:
 	case ALG_R_HOLD_TIMEOUT:

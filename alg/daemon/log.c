@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ftp-alg/log.h"
+#include "log.h"
 
 #define LOG_LINE_MAX	1024
 

@@ -97,10 +97,16 @@ static void put16(uint8_t *b, uint16_t v)
 	b[1] = v & 0xff;
 }
 
-/* Returns the IP length in *end; l4off is the IPv4 header length. */
-static int pkt_parse_ip4(struct pkt *p, size_t len, size_t *end)
+/*
+ * The IP header(s) of d[0..len): family, addresses, l4off (where TCP
+ * starts) and in *end the IP length. whole: the packet must be one we may
+ * inspect, with lengths that agree with the buffer and not a fragment;
+ * otherwise only the headers in front of TCP must be there (*end = len).
+ */
+static int pkt_parse_ip4(struct pkt *p, const uint8_t *d, size_t len,
+			 bool whole, size_t *end)
 {
-	const uint8_t *d = p->data;
+	uint16_t frag;
 	size_t ihl, tot;
 
 	if (len < IP4_HLEN)
@@ -108,11 +114,15 @@ static int pkt_parse_ip4(struct pkt *p, size_t len, size_t *end)
 	ihl = (size_t)(d[0] & 0x0f) * 4;
 	if (ihl < IP4_HLEN || ihl > len)
 		return PKT_ERR_IHL;
-	tot = get16(d + IP4_TOTLEN);
+	tot = whole ? get16(d + IP4_TOTLEN) : len;
 	if (tot < ihl || tot > len)
 		return PKT_ERR_IP_LEN;
-	/* conntrack reassembles before NFQUEUE; a fragment here is not ours */
-	if (get16(d + IP4_FRAG) & (IP4_MF | IP4_OFFMASK))
+	/*
+	 * conntrack reassembles before NFQUEUE; a fragment here is not ours.
+	 * Only a first fragment has the ports.
+	 */
+	frag = get16(d + IP4_FRAG);
+	if (frag & (whole ? IP4_MF | IP4_OFFMASK : IP4_OFFMASK))
 		return PKT_ERR_FRAGMENT;
 	if (d[IP4_PROTO] != IPPROTO_TCP)
 		return PKT_ERR_NOT_TCP;
@@ -125,9 +135,9 @@ static int pkt_parse_ip4(struct pkt *p, size_t len, size_t *end)
 	return PKT_OK;
 }
 
-static int pkt_parse_ip6(struct pkt *p, size_t len, size_t *end)
+static int pkt_parse_ip6(struct pkt *p, const uint8_t *d, size_t len,
+			 bool whole, size_t *end)
 {
-	const uint8_t *d = p->data;
 	size_t off = IP6_HLEN, last;
 	unsigned n;
 	uint8_t nh;
@@ -138,7 +148,7 @@ static int pkt_parse_ip6(struct pkt *p, size_t len, size_t *end)
 	 * A zero payload length announces a jumbogram; it has no room for
 	 * the Jumbo option, let alone TCP, and ends up rejected below.
 	 */
-	last = IP6_HLEN + (size_t)get16(d + IP6_PLEN);
+	last = whole ? IP6_HLEN + (size_t)get16(d + IP6_PLEN) : len;
 	if (last > len)
 		return PKT_ERR_IP_LEN;
 
@@ -248,6 +258,21 @@ static int pkt_parse_tcp(struct pkt *p, size_t end)
 	return pkt_parse_tcp_opts(p, p->l4off + TCP_HLEN, p->payoff);
 }
 
+static int pkt_parse_ip(struct pkt *p, const uint8_t *data, size_t len,
+			bool whole, size_t *end)
+{
+	if (!len)
+		return PKT_ERR_EMPTY;
+	switch (data[0] >> 4) {
+	case 4:
+		return pkt_parse_ip4(p, data, len, whole, end);
+	case 6:
+		return pkt_parse_ip6(p, data, len, whole, end);
+	default:
+		return PKT_ERR_VERSION;
+	}
+}
+
 int pkt_parse(struct pkt *p, uint8_t *data, size_t len)
 {
 	size_t end = 0;
@@ -255,25 +280,29 @@ int pkt_parse(struct pkt *p, uint8_t *data, size_t len)
 
 	memset(p, 0, sizeof(*p));
 	p->data = data;
-	if (!len)
-		return PKT_ERR_EMPTY;
-
-	switch (data[0] >> 4) {
-	case 4:
-		err = pkt_parse_ip4(p, len, &end);
-		break;
-	case 6:
-		err = pkt_parse_ip6(p, len, &end);
-		break;
-	default:
-		return PKT_ERR_VERSION;
-	}
+	err = pkt_parse_ip(p, data, len, true, &end);
 	if (err)
 		return err;
 	err = pkt_parse_tcp(p, end);
 	if (err)
 		return err;
 	p->len = end;
+	return PKT_OK;
+}
+
+int pkt_parse_ports(struct pkt *p, const uint8_t *data, size_t len)
+{
+	size_t end = 0;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = pkt_parse_ip(p, data, len, false, &end);
+	if (err)
+		return err;
+	if (end - p->l4off < 4)
+		return PKT_ERR_TCP_TRUNC;
+	p->sport = get16(data + p->l4off + TCPH_SPORT);
+	p->dport = get16(data + p->l4off + TCPH_DPORT);
 	return PKT_OK;
 }
 

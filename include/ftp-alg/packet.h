@@ -63,6 +63,16 @@ struct pkt {
  */
 int pkt_parse(struct pkt *p, uint8_t *data, size_t len);
 
+/*
+ * Only the addresses and ports of a packet pkt_parse() may refuse (bad
+ * lengths, TCP header or options): family, saddr, daddr, l4off, sport
+ * and dport are set when the IP headers and the first 4 bytes of TCP are
+ * inside data[0..len); everything else is zero. IP length fields are not
+ * checked; a non-first IPv4 fragment or an IPv6 fragment header has no
+ * ports (PKT_ERR_FRAGMENT). PKT_OK or a PKT_ERR_* code.
+ */
+int pkt_parse_ports(struct pkt *p, const uint8_t *data, size_t len);
+
 static inline const uint8_t *pkt_payload(const struct pkt *p)
 {
 	return p->data + p->payoff;

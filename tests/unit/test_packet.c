@@ -1175,9 +1175,134 @@ static void test_checksums_are_checked_against_content(void **state)
 	assert_false(pkt_csum_ok(&p));
 }
 
+/* pkt_parse_ports() gives 0 and these ports, or fails the test. */
+static void ports_ok_at(const uint8_t *buf, size_t len, uint16_t sport,
+			uint16_t dport, int line)
+{
+	struct pkt p;
+	int ret = pkt_parse_ports(&p, buf, len);
+
+	if (ret != PKT_OK)
+		fail_msg("line %d: pkt_parse_ports: %s", line,
+			 pkt_strerror(ret));
+	if (p.sport != sport || p.dport != dport)
+		fail_msg("line %d: ports %u -> %u, expected %u -> %u", line,
+			 p.sport, p.dport, sport, dport);
+	assert_null(p.data);
+	assert_int_equal(p.paylen, 0);
+}
+#define ports_ok(buf, len, sport, dport) \
+	ports_ok_at(buf, len, sport, dport, __LINE__)
+
+static void test_ports_agree_with_full_parse_on_good_packets(void **state)
+{
+	uint8_t buf[CAP];
+	struct pkt full, ports;
+	size_t len;
+
+	len = tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
+	parse_ok(&full, buf, len);
+	assert_int_equal(pkt_parse_ports(&ports, buf, len), PKT_OK);
+	assert_int_equal(ports.family, AF_INET);
+	assert_memory_equal(&ports.saddr, &full.saddr, sizeof(full.saddr));
+	assert_memory_equal(&ports.daddr, &full.daddr, sizeof(full.daddr));
+	assert_int_equal(ports.l4off, full.l4off);
+	assert_int_equal(ports.sport, full.sport);
+	assert_int_equal(ports.dport, full.dport);
+
+	len = tu_build(&tcp6, cmd, strlen(cmd), buf, CAP);
+	parse_ok(&full, buf, len);
+	assert_int_equal(pkt_parse_ports(&ports, buf, len), PKT_OK);
+	assert_int_equal(ports.family, AF_INET6);
+	assert_memory_equal(&ports.saddr, &full.saddr, sizeof(full.saddr));
+	assert_memory_equal(&ports.daddr, &full.daddr, sizeof(full.daddr));
+	assert_int_equal(ports.sport, 50000);
+	assert_int_equal(ports.dport, 21);
+}
+
+static void test_ports_survive_bad_tcp_headers_and_options(void **state)
+{
+	static const uint8_t opt[4] = { 2, 1, 0, 0 };
+	uint8_t buf[CAP];
+	size_t len = build_with_opts(buf, opt, 4);
+
+	expect_err(buf, len, PKT_ERR_TCP_OPT);
+	ports_ok(buf, len, 40000, 21);
+	len = tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
+	buf[20 + 12] = 0x40;		/* data offset 4 */
+	expect_err(buf, len, PKT_ERR_TCP_DOFF);
+	ports_ok(buf, len, 40000, 21);
+}
+
+static void test_ports_ignore_ip_length_fields(void **state)
+{
+	uint8_t buf[CAP];
+	size_t len = tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
+
+	put16(buf + 2, (uint16_t)(len + 100));
+	expect_err(buf, len, PKT_ERR_IP_LEN);
+	ports_ok(buf, len, 40000, 21);
+	len = tu_build(&tcp6, cmd, strlen(cmd), buf, CAP);
+	put16(buf + 4, 0xffff);
+	expect_err(buf, len, PKT_ERR_IP_LEN);
+	ports_ok(buf, len, 50000, 21);
+}
+
+static void test_ports_need_four_bytes_of_tcp(void **state)
+{
+	uint8_t buf[CAP];
+	struct pkt p;
+
+	tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
+	assert_int_equal(pkt_parse_ports(&p, buf, 23), PKT_ERR_TCP_TRUNC);
+	ports_ok(buf, 24, 40000, 21);
+	tu_build(&tcp6, cmd, strlen(cmd), buf, CAP);
+	assert_int_equal(pkt_parse_ports(&p, buf, 43), PKT_ERR_TCP_TRUNC);
+	ports_ok(buf, 44, 50000, 21);
+	assert_int_equal(pkt_parse_ports(&p, buf, 39), PKT_ERR_IP_TRUNC);
+	assert_int_equal(pkt_parse_ports(&p, buf, 0), PKT_ERR_EMPTY);
+}
+
+static void test_ports_follow_the_ipv6_extension_chain(void **state)
+{
+	struct tu_tcp t = tcp6;
+	uint8_t buf[CAP];
+
+	t.ip6_hbh = true;
+	tu_build(&t, cmd, strlen(cmd), buf, CAP);
+	/* cut inside the TCP header: no full parse, but the ports are in */
+	expect_err(buf, 48 + 10, PKT_ERR_IP_LEN);
+	ports_ok(buf, 48 + 10, 50000, 21);
+}
+
+static void test_ports_of_fragments_and_other_protocols(void **state)
+{
+	uint8_t buf[CAP];
+	struct pkt p;
+	size_t len = tu_build(&tcp4, cmd, strlen(cmd), buf, CAP);
+
+	put16(buf + 6, 0x2000);		/* MF: the first has them */
+	ports_ok(buf, len, 40000, 21);
+	put16(buf + 6, 0x0001);		/* a later one has none */
+	assert_int_equal(pkt_parse_ports(&p, buf, len), PKT_ERR_FRAGMENT);
+	put16(buf + 6, 0);
+	buf[9] = IPPROTO_UDP;
+	assert_int_equal(pkt_parse_ports(&p, buf, len), PKT_ERR_NOT_TCP);
+	buf[0] = 0x55;
+	assert_int_equal(pkt_parse_ports(&p, buf, len), PKT_ERR_VERSION);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			test_ports_agree_with_full_parse_on_good_packets),
+		cmocka_unit_test(
+			test_ports_survive_bad_tcp_headers_and_options),
+		cmocka_unit_test(test_ports_ignore_ip_length_fields),
+		cmocka_unit_test(test_ports_need_four_bytes_of_tcp),
+		cmocka_unit_test(test_ports_follow_the_ipv6_extension_chain),
+		cmocka_unit_test(test_ports_of_fragments_and_other_protocols),
 		cmocka_unit_test(test_ipv4_fields_are_parsed_in_host_order),
 		cmocka_unit_test(test_ipv6_fields_are_parsed_in_host_order),
 		cmocka_unit_test(test_parsed_addresses_print_as_built),

@@ -10,7 +10,9 @@
  *                       (1..3600), default 60
  *   max_sessions        tracked control connections (1..1000000)
  *   hold_ms             how long a split line may be held (1..60000)
- *   max_line            longest control line inspected (64..65535)
+ *   max_line            longest control line inspected (64..65535; the
+ *                       engine inspects at most ALG_MAX_LINE_LIMIT and
+ *                       says so at start)
  *   idle_timeout        seconds without a packet before a session is
  *                       forgotten (1..864000)
  *   control_ports       comma list of server ports (at most 8), default 21;
@@ -44,6 +46,21 @@ int config_load(struct alg_config *c, const char *path, char *err,
 /* The same from an open stream; name is used in error messages. */
 int config_parse(struct alg_config *c, FILE *f, const char *name,
 		 char *err, size_t errlen);
+
+/*
+ * The policy values the engine would not take as they are (max_line
+ * beyond ALG_MAX_LINE_LIMIT, ...): asked is what the configuration says,
+ * used what alg_table_policy() reports. Returns how many differ; the
+ * first max of them are written to out.
+ */
+struct config_clamp {
+	const char *name;	/* the struct alg_policy member */
+	unsigned asked, used;
+};
+
+unsigned config_clamped(const struct alg_policy *asked,
+			const struct alg_policy *used,
+			struct config_clamp *out, unsigned max);
 
 /* "error" ... "debug" <-> LOG_ERR ... LOG_DEBUG; -1 if unknown. */
 int config_log_level(const char *name);

@@ -2,7 +2,7 @@
 /*
  * The configuration file: good files set what they say, every broken one
  * is refused with "FILE:LINE: what is wrong" and changes nothing.
- * The parser is included directly (it is not part of alg_engine).
+ * Links alg_daemon (config.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../../alg/daemon/config.c"
+#include "config.h"
 
 #define NAME	"test.conf"
 
@@ -306,6 +306,44 @@ static void test_log_level_names_round_trip(void **state)
 	assert_string_equal(config_log_level_name(99), "?");
 }
 
+static void test_values_the_engine_clamps_are_reported(void **state)
+{
+	struct config_clamp cl[4];
+	struct alg_table *tab;
+	struct alg_config c;
+	unsigned n;
+
+	/* accepted by the file (scripts set it), beyond the engine */
+	expect_ok(&c, "max_line = 65535\nmax_sessions = 9\n", __LINE__);
+	tab = alg_table_new(&c.pol, 0);
+	assert_non_null(tab);
+	n = config_clamped(&c.pol, alg_table_policy(tab), cl, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(cl[0].name, "max_line");
+	assert_int_equal(cl[0].asked, 65535);
+	assert_int_equal(cl[0].used, ALG_MAX_LINE_LIMIT);
+	alg_table_free(tab);
+
+	expect_ok(&c, "max_line = 8192\n", __LINE__);
+	tab = alg_table_new(&c.pol, 0);
+	assert_non_null(tab);
+	assert_int_equal(config_clamped(&c.pol, alg_table_policy(tab), cl, 4),
+			 0);
+	alg_table_free(tab);
+}
+
+static void test_default_control_port_is_the_engines(void **state)
+{
+	struct alg_policy pol;
+	struct alg_config c;
+
+	alg_policy_default(&pol);
+	config_default(&c);
+	assert_int_equal(c.pol.ctl_ports[0], ALG_CTL_PORT_DEFAULT);
+	assert_memory_equal(c.pol.ctl_ports, pol.ctl_ports,
+			    sizeof(pol.ctl_ports));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_nul_byte_is_refused),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_log_level_names_round_trip),
+		cmocka_unit_test(test_values_the_engine_clamps_are_reported),
+		cmocka_unit_test(test_default_control_port_is_the_engines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,18 +4,18 @@
  * receive packets, send verdicts (with a replacement packet when the
  * engine rewrote one), unbind.
  */
-#ifndef FTP_ALG_NFQ_IO_H
-#define FTP_ALG_NFQ_IO_H
+#ifndef FTP_ALG_QUEUE_H
+#define FTP_ALG_QUEUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define NFQ_IO_MAXLEN	4096	/* packets the kernel queues for us */
+#define QUEUE_MAXLEN	4096	/* packets the kernel queues for us */
 
-struct nfq_io;
+struct queue;
 
-struct nfq_io_stats {
+struct queue_stats {
 	uint64_t packets;	/* packet messages received */
 	uint64_t enobufs;	/* times the kernel could not deliver one */
 	uint64_t verdicts;
@@ -24,32 +24,32 @@ struct nfq_io_stats {
 };
 
 /* Bind queue num. NULL with errno (EBUSY: someone else has it). */
-struct nfq_io *nfq_io_open(uint16_t num);
+struct queue *queue_open(uint16_t num);
 /* Unbind and close. */
-void nfq_io_close(struct nfq_io *q);
-int nfq_io_fd(const struct nfq_io *q);
-const struct nfq_io_stats *nfq_io_stats(const struct nfq_io *q);
+void queue_close(struct queue *q);
+int queue_fd(const struct queue *q);
+const struct queue_stats *queue_stats(const struct queue *q);
 
 /*
  * A queued packet: data[0..len) starts at the IP header and points into
  * the receive buffer (valid during the callback only). truncated: the
  * kernel gave us less than the whole packet; it must not be rewritten.
  */
-typedef void (*nfq_io_cb)(uint32_t id, const uint8_t *data, size_t len,
-			  bool truncated, void *arg);
+typedef void (*queue_cb)(uint32_t id, const uint8_t *data, size_t len,
+			 bool truncated, void *arg);
 
 /*
  * Receive up to max packets without blocking, calling cb for each.
  * Returns how many were handled, or -errno on a socket error (ENOBUFS is
  * counted, not returned).
  */
-int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg);
+int queue_read(struct queue *q, unsigned max, queue_cb cb, void *arg);
 
 /*
  * Verdict NF_ACCEPT or NF_DROP for packet id; data/len (not NULL) replaces
  * the packet. 0 or -errno.
  */
-int nfq_io_verdict(struct nfq_io *q, uint32_t id, int verdict,
-		   const uint8_t *data, size_t len);
+int queue_verdict(struct queue *q, uint32_t id, int verdict,
+		  const uint8_t *data, size_t len);
 
 #endif

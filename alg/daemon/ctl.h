@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The control socket of ftp-algd (AF_UNIX, stream): a client sends one
- * request line ("status", "sessions json", ...), gets one response and
- * the connection is closed. Everything is non-blocking and every client
- * has a deadline, so a stuck ftp-algctl never stalls the data path.
+ * The server side of the control socket (protocol: ftp-alg/ctl_proto.h).
+ * Everything is non-blocking and every client has a deadline, so a stuck
+ * ftp-algctl never stalls the data path.
  */
 #ifndef FTP_ALG_CTL_H
 #define FTP_ALG_CTL_H
@@ -12,9 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_SOCKET_DEFAULT	"/run/ftp-alg/ctl.sock"
-#define CTL_REQ_MAX		256		/* request line */
-#define CTL_RESP_MAX		(8u << 20)	/* response */
+#include "ftp-alg/ctl_proto.h"
+
 #define CTL_MAX_CLIENTS		8
 #define CTL_TIMEOUT_MS		2000	/* request + response */
 

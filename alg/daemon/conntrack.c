@@ -22,7 +22,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
-#include "ftp-alg/ct.h"
+#include "conntrack.h"
 
 /*
  * The query socket blocks (the data path waits for the answer, which the

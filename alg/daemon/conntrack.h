@@ -8,8 +8,8 @@
  * Message builders and the parser are exposed so tests can build a
  * message and parse it back without a kernel.
  */
-#ifndef FTP_ALG_CT_H
-#define FTP_ALG_CT_H
+#ifndef FTP_ALG_CONNTRACK_H
+#define FTP_ALG_CONNTRACK_H
 
 #include <stdbool.h>
 #include <stddef.h>

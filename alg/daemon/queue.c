@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * NFQUEUE I/O with libnetfilter_queue's libmnl-based helpers: one
- * netlink socket per queue, packets in, verdicts out.
+ * NFQUEUE with libnetfilter_queue's libmnl-based helpers: one netlink
+ * socket per queue, packets in, verdicts out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,33 +14,33 @@
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "ftp-alg/nfq_io.h"
+#include "queue.h"
 
-#define NFQ_IO_COPY	0xffff
+#define QUEUE_COPY	0xffff
 /* a whole packet plus the netlink and nfqueue headers around it */
-#define NFQ_IO_BUF_LEN	(NFQ_IO_COPY + 8192)
+#define QUEUE_BUF_LEN	(QUEUE_COPY + 8192)
 /*
  * Receive buffer: when the kernel cannot append a packet message to it,
  * that packet is dropped (we are not fail-open), so it must hold a burst:
- * up to NFQ_IO_MAXLEN queued packets while we wait on an nftables
+ * up to QUEUE_MAXLEN queued packets while we wait on an nftables
  * round-trip for a pinhole. Netlink charges each message its skb
  * truesize, ~2 KiB even for a 60-byte ACK, so the default (~200 KiB,
  * about a hundred packets) is far too small. SO_RCVBUFFORCE because the
  * default rmem_max would cap SO_RCVBUF.
  */
-#define NFQ_IO_RCVBUF	(NFQ_IO_MAXLEN * 2048)
+#define QUEUE_RCVBUF	(QUEUE_MAXLEN * 2048)
 
-struct nfq_io {
+struct queue {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint16_t num;
-	struct nfq_io_stats st;
+	struct queue_stats st;
 	/* netlink headers are read in place: keep them aligned */
-	char rbuf[NFQ_IO_BUF_LEN] __attribute__((aligned(8)));
-	char sbuf[NFQ_IO_BUF_LEN] __attribute__((aligned(8)));
+	char rbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
+	char sbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
 };
 
-static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh);
+static void queue_pass(struct queue *q, const struct nlmsghdr *nlh);
 
 /*
  * Send one config message and wait for the kernel's ACK. Rules left by
@@ -49,7 +49,7 @@ static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh);
  * so there is nothing to adjust; "bypass" let them through a moment
  * ago), never left waiting for a verdict that would not come.
  */
-static int nfq_io_config(struct nfq_io *q, struct nlmsghdr *nlh)
+static int queue_config(struct queue *q, struct nlmsghdr *nlh)
 {
 	const struct nlmsghdr *m;
 	ssize_t n;
@@ -69,7 +69,7 @@ static int nfq_io_config(struct nfq_io *q, struct nlmsghdr *nlh)
 			const struct nlmsgerr *e;
 
 			if (m->nlmsg_type != NLMSG_ERROR) {
-				nfq_io_pass(q, m);
+				queue_pass(q, m);
 				continue;
 			}
 			if (m->nlmsg_seq != 1)
@@ -80,11 +80,37 @@ static int nfq_io_config(struct nfq_io *q, struct nlmsghdr *nlh)
 	}
 }
 
-struct nfq_io *nfq_io_open(uint16_t num)
+static int queue_bind(struct queue *q)
 {
-	int rcvbuf = NFQ_IO_RCVBUF;
 	struct nlmsghdr *nlh;
-	struct nfq_io *q;
+
+	/*
+	 * Bind, whole packets, a bounded queue and fail-closed, in one
+	 * message so the queue never exists with other settings:
+	 *  - copy range 0xffff: the engine rewrites payload, it needs it all;
+	 *  - maxlen bounds kernel memory if we stall;
+	 *  - FAIL_OPEN off: a packet accepted unmodified behind our back
+	 *    would carry unadjusted seq/ack numbers into a stream whose
+	 *    offsets we shifted, corrupting it; dropped, TCP resends it;
+	 *  - GSO off: the kernel segments and completes checksums
+	 *    (CHECKSUM_PARTIAL) before queueing, so what we see is what
+	 *    goes on the wire and the incremental checksum updates hold.
+	 */
+	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, q->num);
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, QUEUE_COPY);
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, QUEUE_MAXLEN);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
+			 htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
+	return queue_config(q, nlh);
+}
+
+struct queue *queue_open(uint16_t num)
+{
+	int rcvbuf = QUEUE_RCVBUF;
+	struct nlmsghdr *nlh;
+	struct queue *q;
 	int err, fd;
 
 	q = calloc(1, sizeof(*q));
@@ -106,26 +132,7 @@ struct nfq_io *nfq_io_open(uint16_t num)
 		       sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 
-	/*
-	 * Bind, whole packets, a bounded queue and fail-closed, in one
-	 * message so the queue never exists with other settings:
-	 *  - copy range 0xffff: the engine rewrites payload, it needs it all;
-	 *  - maxlen bounds kernel memory if we stall;
-	 *  - FAIL_OPEN off: a packet accepted unmodified behind our back
-	 *    would carry unadjusted seq/ack numbers into a stream whose
-	 *    offsets we shifted, corrupting it; dropped, TCP resends it;
-	 *  - GSO off: the kernel segments and completes checksums
-	 *    (CHECKSUM_PARTIAL) before queueing, so what we see is what
-	 *    goes on the wire and the incremental checksum updates hold.
-	 */
-	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_CONFIG, num);
-	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
-	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, NFQ_IO_COPY);
-	nfq_nlmsg_cfg_put_qmaxlen(nlh, NFQ_IO_MAXLEN);
-	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(0));
-	mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
-			 htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
-	err = -nfq_io_config(q, nlh);
+	err = -queue_bind(q);
 	if (err)
 		goto err_close;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
@@ -146,7 +153,7 @@ err_free:
 	return NULL;
 }
 
-void nfq_io_close(struct nfq_io *q)
+void queue_close(struct queue *q)
 {
 	struct nlmsghdr *nlh;
 
@@ -164,18 +171,18 @@ void nfq_io_close(struct nfq_io *q)
 	free(q);
 }
 
-int nfq_io_fd(const struct nfq_io *q)
+int queue_fd(const struct queue *q)
 {
 	return mnl_socket_get_fd(q->nl);
 }
 
-const struct nfq_io_stats *nfq_io_stats(const struct nfq_io *q)
+const struct queue_stats *queue_stats(const struct queue *q)
 {
 	return &q->st;
 }
 
-static void nfq_io_packet(struct nfq_io *q, const struct nlmsghdr *nlh,
-			  nfq_io_cb cb, void *arg)
+static void queue_packet(struct queue *q, const struct nlmsghdr *nlh,
+			 queue_cb cb, void *arg)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
 	struct nfqnl_msg_packet_hdr *ph;
@@ -204,7 +211,7 @@ static void nfq_io_packet(struct nfq_io *q, const struct nlmsghdr *nlh,
 	cb(ntohl(ph->packet_id), data, len, truncated, arg);
 }
 
-static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh)
+static void queue_pass(struct queue *q, const struct nlmsghdr *nlh)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
 	struct nfqnl_msg_packet_hdr *ph;
@@ -221,7 +228,7 @@ static void nfq_io_pass(struct nfq_io *q, const struct nlmsghdr *nlh)
 	mnl_socket_sendto(q->nl, v, v->nlmsg_len);
 }
 
-int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg)
+int queue_read(struct queue *q, unsigned max, queue_cb cb, void *arg)
 {
 	const struct nlmsghdr *nlh;
 	unsigned count = 0;
@@ -259,7 +266,7 @@ int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg)
 			}
 			if (nlh->nlmsg_type ==
 			    ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
-				nfq_io_packet(q, nlh, cb, arg);
+				queue_packet(q, nlh, cb, arg);
 				count++;
 			}
 		}
@@ -267,12 +274,12 @@ int nfq_io_read(struct nfq_io *q, unsigned max, nfq_io_cb cb, void *arg)
 	return (int)count;
 }
 
-int nfq_io_verdict(struct nfq_io *q, uint32_t id, int verdict,
-		   const uint8_t *data, size_t len)
+int queue_verdict(struct queue *q, uint32_t id, int verdict,
+		  const uint8_t *data, size_t len)
 {
 	struct nlmsghdr *nlh;
 
-	if (data && len > NFQ_IO_COPY)
+	if (data && len > QUEUE_COPY)
 		return -EMSGSIZE;
 	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_VERDICT, q->num);
 	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);

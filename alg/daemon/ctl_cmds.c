@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ftp-algctl's requests: "status", "sessions", "pinholes", each optionally
+ * followed by "json". The answer is "ok\n" and the text or JSON document
+ * (ctl_answers.c), or a single line "error: ...".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conntrack.h"
+#include "ctl_answers.h"
+#include "ctl_cmds.h"
+#include "daemon.h"
+#include "queue.h"
+
+static void status_snapshot(const struct daemon *d, uint64_t now,
+			    struct ctl_status *st)
+{
+	const struct queue_stats *qs = queue_stats(d->q);
+
+	*st = (struct ctl_status){
+		.running = true,
+		.version = FTP_ALG_VERSION,
+		.uptime_s = (now - d->start_ms) / 1000,
+		.queue = d->cfg.queue,
+		.native_queue = d->native_queue,
+		.packets = qs->packets,
+		.last_pkt_s = d->last_pkt_ms ? (now - d->last_pkt_ms) / 1000
+					     : 0,
+		.sessions = alg_table_count(d->tab),
+		.max_sessions = d->cfg.pol.max_sessions,
+		.pinholes = d->pins.n,
+		.enobufs = qs->enobufs,
+		.ct_enobufs = ct_events_enobufs(d->ct),
+		.malformed = d->st.malformed,
+		.untracked = d->st.untracked,
+		.verdict_errors = qs->verdict_err + d->st.verdict_fail,
+		.pin_added = d->st.pin_added,
+		.pin_used = d->st.pin_used,
+		.pin_expired = d->st.pin_expired,
+		.pin_removed = d->st.pin_removed,
+		.pin_failed = d->st.pin_fail,
+		.nat_queries = d->st.nat_queries,
+		.nat_failed = d->st.nat_fail,
+		.liberal = d->st.liberal,
+		.liberal_failed = d->st.liberal_fail,
+		.events_lost = d->st.ev_lost,
+	};
+}
+
+static void cmd_status(struct daemon *d, struct ctl_buf *o, uint64_t now,
+		       bool json)
+{
+	struct ctl_status st;
+
+	status_snapshot(d, now, &st);
+	ctl_render_status(o, &st, json);
+}
+
+struct session_walk {
+	struct ctl_list list;
+	uint64_t now;
+};
+
+static int session_cb(const struct alg_session *s, void *arg)
+{
+	struct session_walk *w = arg;
+	struct alg_session_info si;
+
+	alg_session_info(s, &si);
+	ctl_list_session(&w->list, &si, w->now);
+	return 0;
+}
+
+static void cmd_sessions(struct daemon *d, struct ctl_buf *o, uint64_t now,
+			 bool json)
+{
+	struct session_walk w = { .now = now };
+
+	ctl_list_begin(&w.list, o, "sessions", json);
+	alg_table_walk(d->tab, session_cb, &w);
+	ctl_list_end(&w.list);
+}
+
+static void cmd_pinholes(struct daemon *d, struct ctl_buf *o, uint64_t now,
+			 bool json)
+{
+	struct ctl_list l;
+	unsigned i;
+
+	ctl_list_begin(&l, o, "pinholes", json);
+	for (i = 0; i < d->pins.n; i++)
+		ctl_list_pinhole(&l, &d->pins.v[i], now);
+	ctl_list_end(&l);
+}
+
+static const struct ctl_cmd {
+	const char *name;
+	void (*run)(struct daemon *d, struct ctl_buf *o, uint64_t now,
+		    bool json);
+} ctl_cmds[] = {
+	{ "status", cmd_status },
+	{ "sessions", cmd_sessions },
+	{ "pinholes", cmd_pinholes },
+};
+
+static const struct ctl_cmd *ctl_cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (!strcmp(name, ctl_cmds[i].name))
+			return &ctl_cmds[i];
+	return NULL;
+}
+
+void ctl_request(const char *req, struct ctl_buf *o, void *arg)
+{
+	char cmd[16] = "", opt[16] = "", extra[2] = "";
+	const struct ctl_cmd *c;
+	bool json;
+
+	if (sscanf(req, "%15s %15s %1s", cmd, opt, extra) > 2 ||
+	    strlen(req) > 32) {
+		ctl_printf(o, "error: bad request (want: status|sessions|"
+			   "pinholes [json])\n");
+		return;
+	}
+	json = !strcmp(opt, "json");
+	if (opt[0] && !json) {
+		ctl_printf(o, "error: unknown option '%s'\n", opt);
+		return;
+	}
+	c = ctl_cmd_find(cmd);
+	if (!c) {
+		ctl_printf(o, "error: unknown request '%s'\n", cmd);
+		return;
+	}
+	/* "ok" first: an empty list is then an answer, not a lost one */
+	ctl_printf(o, "ok\n");
+	c->run(arg, o, now_ms(), json);
+	if (o->full) {
+		/* a cut JSON document is no document: say so instead */
+		ctl_buf_reset(o);
+		ctl_printf(o, "error: response larger than %u bytes\n",
+			   CTL_RESP_MAX);
+	}
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ftp-algd's shared state and the rooms that work on it. A queued packet
+ * goes, file by file:
+ *
+ *   queue.c      NFQUEUE: packets in, verdicts out
+ *   inspect.c    parse, find the session, run the engine
+ *   nat.c        once per session: its NAT, from conntrack.c
+ *   pinholes.c   EXPECT events: pinholes in nftables, before any verdict
+ *   liberal.c    REWRITE/ADJUST: conntrack stops checking its windows
+ *   verdict.c    the result applied: pinholes, events, then verdicts
+ *
+ * loop.c waits on the queue, conntrack events, the control socket
+ * (ctl.c, ctl_cmds.c) and signals, and runs the timers.
+ */
+#ifndef FTP_ALG_DAEMON_H
+#define FTP_ALG_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ftp-alg/engine.h"
+#include "config.h"
+#include "log.h"
+#include "pinholes.h"
+
+#ifndef FTP_ALG_VERSION
+#define FTP_ALG_VERSION	"0.1.0"
+#endif
+
+/* the largest IP packet and room for the engine to grow it in place */
+#define PKT_BUF_LEN	(65535 + 4096)
+#define LIBERAL_BUCKETS	256
+
+struct queue;
+struct ct_ctx;
+struct ct_tuple;
+struct fw_sock;
+struct ctl_server;
+struct liberal_node;
+
+struct daemon_stats {
+	uint64_t malformed;
+	uint64_t untracked;	/* not a control connection: passed */
+	uint64_t nat_queries, nat_fail;
+	uint64_t liberal, liberal_fail;
+	uint64_t pin_added, pin_used, pin_expired, pin_removed, pin_fail;
+	uint64_t ev_lost;
+	uint64_t verdict_fail;
+	uint64_t ct_destroyed;	/* destroy events that closed a session */
+};
+
+struct daemon {
+	struct alg_config cfg;
+	const char *ctl_path;
+	struct alg_table *tab;
+	struct queue *q;
+	struct ct_ctx *ct;
+	struct fw_sock *fw;
+	struct ctl_server *ctl;
+	int ep, sfd;			/* epoll set, signalfd */
+	bool native_queue;
+	bool started;			/* the loop ran */
+	uint64_t start_ms;
+	uint64_t last_pkt_ms;
+	uint64_t next_tick_ms;
+	uint64_t next_pin_ms;
+	struct pinholes pins;
+	/* sessions whose conntrack entry we already made liberal */
+	struct liberal_node *liberal[LIBERAL_BUCKETS];
+	struct daemon_stats st;
+	struct log_rl rl_malformed;
+	struct log_rl rl_verdict;
+	struct alg_result res;
+	uint8_t buf[PKT_BUF_LEN] __attribute__((aligned(8)));
+};
+
+/* loop.c */
+uint64_t now_ms(void);
+int loop_open(struct daemon *d);
+int loop_run(struct daemon *d);
+void loop_close(struct daemon *d);
+int loop_finish(struct daemon *d);
+
+/* inspect.c: a queue_cb */
+void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
+		    bool truncated, void *arg);
+
+/* nat.c */
+void session_ct_tuple(const struct alg_session *s, struct ct_tuple *t);
+void nat_learn(struct daemon *d, struct alg_session *s);
+
+/* liberal.c */
+void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s);
+void liberal_forget(struct daemon *d, uint64_t sid);
+void liberal_free(struct daemon *d);
+
+/* verdict.c */
+void results_apply(struct daemon *d, struct alg_result *r,
+		   struct alg_session *s);
+bool result_has_verdict(const struct alg_result *r, uint32_t id);
+void verdict_send(struct daemon *d, uint32_t id, int verdict,
+		  const uint8_t *data, size_t len);
+void verdict_malformed(struct daemon *d, uint32_t id, const uint8_t *data,
+		       size_t len, int err, uint64_t now);
+
+#endif

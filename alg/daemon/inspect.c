@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A queued packet through the engine: our copy of it, parsed; its session
+ * found (or created); the session's NAT learnt once; the engine's result
+ * applied (verdict.c). Nothing leaves before its pinholes exist: the peer
+ * must never race the hole.
+ */
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+
+#include "daemon.h"
+
+/* Track p; false when it is not ours (passed, unless r already says). */
+static bool inspect_track(struct daemon *d, uint32_t id, const struct pkt *p,
+			  uint64_t now, struct alg_session **s,
+			  enum alg_dir *dir)
+{
+	int ret;
+
+	alg_result_reset(&d->res);
+	ret = alg_track(d->tab, p, now, s, dir, &d->res);
+	results_apply(d, &d->res, ret ? NULL : *s);
+	if (!ret)
+		return true;
+	/* not a control connection, or the table is full */
+	d->st.untracked++;
+	if (!result_has_verdict(&d->res, id))
+		verdict_send(d, id, NF_ACCEPT, NULL, 0);
+	return false;
+}
+
+void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
+		    bool truncated, void *arg)
+{
+	struct daemon *d = arg;
+	struct alg_session *s = NULL;
+	uint64_t now = now_ms();
+	enum alg_dir dir;
+	struct pkt p;
+	int ret;
+
+	d->last_pkt_ms = now;
+	if (!data || truncated || len > 65535) {
+		/* cannot happen with copy range 0xffff; never rewrite it */
+		verdict_malformed(d, id, data ? data : d->buf,
+				  data ? len : 0, PKT_ERR_IP_LEN, now);
+		return;
+	}
+	/* our copy: the engine may rewrite it in place and grow it */
+	memcpy(d->buf, data, len);
+	ret = pkt_parse(&p, d->buf, len);
+	if (ret != PKT_OK) {
+		verdict_malformed(d, id, d->buf, len, ret, now);
+		return;
+	}
+	if (!inspect_track(d, id, &p, now, &s, &dir))
+		return;
+	if (!alg_session_nat_known(s) && p.paylen)
+		nat_learn(d, s);
+
+	alg_result_reset(&d->res);
+	alg_process(d->tab, s, dir, &p, id, now, &d->res);
+	results_apply(d, &d->res, s);
+	/* held: the engine's timer must run by the time the hold expires */
+	if (!result_has_verdict(&d->res, id) &&
+	    d->next_tick_ms > now + d->cfg.pol.hold_ms)
+		d->next_tick_ms = now + d->cfg.pol.hold_ms;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The pinholes we opened, and what became of each: added in one batch per
+ * engine result, before its verdicts; checked once a second; removed with
+ * their session. Every change is logged with the session id and counted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "daemon.h"
+
+#define PINHOLE_BATCH	64	/* elements per removal batch */
+
+const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
+{
+	char peer[INET6_ADDRSTRLEN], wire[EVLOG_EP_LEN];
+	char target[EVLOG_EP_LEN];
+
+	alg_addr_str(e->family, &e->peer, peer, sizeof(peer));
+	evlog_ep(e->wire.family, &e->wire.addr, e->wire.port, wire,
+		 sizeof(wire));
+	evlog_ep(e->target.family, &e->target.addr, e->target.port, target,
+		 sizeof(target));
+	snprintf(buf, len, "%s -> %s => %s", peer, wire, target);
+	return buf;
+}
+
+static void pinholes_forget(struct pinholes *ps, unsigned i)
+{
+	ps->v[i] = ps->v[--ps->n];
+}
+
+static bool pinholes_reserve(struct pinholes *ps, unsigned n)
+{
+	struct pinhole *p;
+	unsigned cap;
+
+	if (ps->n + n <= ps->cap)
+		return true;
+	cap = ps->cap ? ps->cap * 2 : 64;
+	while (cap < ps->n + n)
+		cap *= 2;
+	p = realloc(ps->v, cap * sizeof(*p));
+	if (!p)
+		return false;
+	ps->v = p;
+	ps->cap = cap;
+	return true;
+}
+
+/* The EXPECT events of r as entries; refused ones are logged. */
+static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
+				 struct pin_entry *batch, uint64_t *sids)
+{
+	char buf[PINHOLE_STR_LEN];
+	unsigned i, n = 0;
+
+	for (i = 0; i < r->nev; i++) {
+		const struct alg_event *ev = &r->ev[i];
+		struct pin_entry *e = &batch[n];
+
+		if (ev->type != ALG_EV_EXPECT)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->family = ev->exp.family;
+		e->peer = ev->exp.peer;
+		e->wire = ev->exp.wire;
+		e->target = ev->exp.target;
+		e->timeout_ms = d->cfg.pinhole_timeout_s * 1000u;
+		if (d->pins.n + n >= PINHOLE_MAX) {
+			d->st.pin_fail++;
+			log_sess(LOG_WARNING, ev->sid,
+				 "pinhole refused %s: %u pinholes open",
+				 pinhole_str(e, buf, sizeof(buf)),
+				 d->pins.n + n);
+			continue;
+		}
+		sids[n++] = ev->sid;
+	}
+	return n;
+}
+
+void pinholes_add(struct daemon *d, const struct alg_result *r,
+		  uint64_t now)
+{
+	struct pin_entry batch[ALG_MAX_EV];
+	uint64_t sids[ALG_MAX_EV];
+	char buf[PINHOLE_STR_LEN];
+	unsigned i, n;
+	int ret;
+
+	n = pinholes_collect(d, r, batch, sids);
+	if (!n)
+		return;
+	ret = pinholes_reserve(&d->pins, n) ? pin_add(d->fw, batch, n)
+					    : -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (ret) {
+			d->st.pin_fail++;
+			log_sess(LOG_ERR, sids[i], "pinhole failed %s: %s",
+				 pinhole_str(&batch[i], buf, sizeof(buf)),
+				 strerror(-ret));
+			continue;
+		}
+		d->pins.v[d->pins.n++] = (struct pinhole){
+			.sid = sids[i], .e = batch[i], .added_ms = now,
+		};
+		d->st.pin_added++;
+		log_sess(LOG_INFO, sids[i], "pinhole added %s (%us)",
+			 pinhole_str(&batch[i], buf, sizeof(buf)),
+			 d->cfg.pinhole_timeout_s);
+	}
+}
+
+/*
+ * An element leaves its set when a data connection consumes it (pin_fwd
+ * deletes it) or when the kernel's garbage collection finds it timed out.
+ */
+enum pinhole_fate pinhole_fate(int present, uint64_t age_ms,
+			       uint64_t timeout_ms, bool closing)
+{
+	if (present == 0)
+		return age_ms + PINHOLE_SLACK_MS < timeout_ms ? PINHOLE_USED
+							      : PINHOLE_EXPIRED;
+	if (present > 0 && age_ms >= timeout_ms + PINHOLE_GC_GRACE_MS)
+		return PINHOLE_EXPIRED;
+	return closing ? PINHOLE_REMOVED : PINHOLE_KEEP;
+}
+
+const char *pinhole_fate_name(enum pinhole_fate f)
+{
+	switch (f) {
+	case PINHOLE_USED:
+		return "used";
+	case PINHOLE_EXPIRED:
+		return "expired";
+	case PINHOLE_REMOVED:
+		return "removed";
+	case PINHOLE_KEEP:
+		break;
+	}
+	return "kept";
+}
+
+/* Ask the kernel, decide, count. */
+static enum pinhole_fate pinholes_judge(struct daemon *d,
+					const struct pinhole *p, uint64_t now,
+					bool closing, bool *unknown)
+{
+	int present = pin_present(d->fw, &p->e);
+	enum pinhole_fate f;
+
+	f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
+			 closing);
+	*unknown = present < 0;
+	if (f == PINHOLE_USED)
+		d->st.pin_used++;
+	else if (f == PINHOLE_EXPIRED)
+		d->st.pin_expired++;
+	else if (f == PINHOLE_REMOVED)
+		d->st.pin_removed++;
+	return f;
+}
+
+/* Delete batch[0..n) and log each with its fate. */
+static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+			   const uint64_t *sids, const enum pinhole_fate *fate,
+			   const bool *unknown, unsigned n)
+{
+	char buf[PINHOLE_STR_LEN];
+	unsigned k;
+	int ret;
+
+	/* also deletes the dnat4 mappings of used pinholes */
+	ret = pin_del(d->fw, batch, n);
+	for (k = 0; k < n; k++) {
+		if (ret) {
+			log_sess(LOG_ERR, sids[k],
+				 "pinhole removal failed %s: %s",
+				 pinhole_str(&batch[k], buf, sizeof(buf)),
+				 strerror(-ret));
+			continue;
+		}
+		log_sess(LOG_INFO, sids[k], "pinhole %s%s %s",
+			 pinhole_fate_name(fate[k]),
+			 unknown[k] ? " (state unknown)" : "",
+			 pinhole_str(&batch[k], buf, sizeof(buf)));
+	}
+	return ret;
+}
+
+/*
+ * Remove the pinholes of session sid (or all of them), in batches. One
+ * already consumed by its data connection is reported "used": a transfer
+ * often ends with its session, before the once-a-second check saw it.
+ */
+int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
+{
+	struct pin_entry batch[PINHOLE_BATCH];
+	enum pinhole_fate fate[PINHOLE_BATCH];
+	bool unknown[PINHOLE_BATCH];
+	uint64_t sids[PINHOLE_BATCH];
+	struct pinholes *ps = &d->pins;
+	unsigned i = 0, n;
+	int ret, fail = 0;
+
+	while (i < ps->n) {
+		n = 0;
+		/* swap-remove: index i is refilled, so do not advance */
+		while (i < ps->n && n < PINHOLE_BATCH) {
+			if (!all && ps->v[i].sid != sid) {
+				i++;
+				continue;
+			}
+			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
+						 &unknown[n]);
+			sids[n] = ps->v[i].sid;
+			batch[n++] = ps->v[i].e;
+			pinholes_forget(ps, i);
+		}
+		if (!n)
+			break;
+		ret = pinholes_delete(d, batch, sids, fate, unknown, n);
+		if (ret)
+			fail = ret;
+	}
+	return fail;
+}
+
+/*
+ * Once a second: a pinhole used by its data connection goes, and with it
+ * its dnat4 mapping, no longer needed once conntrack has the connection;
+ * so does one that expired.
+ */
+void pinholes_check(struct daemon *d, uint64_t now)
+{
+	struct pinholes *ps = &d->pins;
+	char buf[PINHOLE_STR_LEN];
+	enum pinhole_fate fate;
+	struct pinhole *p;
+	unsigned i = 0;
+	bool unknown;
+
+	while (i < ps->n) {
+		p = &ps->v[i];
+		fate = pinholes_judge(d, p, now, false, &unknown);
+		if (fate == PINHOLE_KEEP) {
+			i++;
+			continue;
+		}
+		pin_del(d->fw, &p->e, 1);
+		log_sess(LOG_INFO, p->sid, "pinhole %s %s",
+			 pinhole_fate_name(fate),
+			 pinhole_str(&p->e, buf, sizeof(buf)));
+		pinholes_forget(ps, i);
+	}
+}
+
+void pinholes_free(struct daemon *d)
+{
+	free(d->pins.v);
+	d->pins = (struct pinholes){ 0 };
+}

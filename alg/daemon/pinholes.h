@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's table of open pinholes: each EXPECT event of a session
+ * becomes one element in nftables (nft/pin.c), remembered here with its
+ * session and age until its data connection used it, it expired, or its
+ * session ended.
+ */
+#ifndef FTP_ALG_PINHOLES_H
+#define FTP_ALG_PINHOLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ftp-alg/engine.h"
+#include "ftp-alg/pin.h"
+#include "evlog.h"
+
+#define PINHOLE_CHECK_MS	1000	/* pinholes_check() this often */
+#define PINHOLE_MAX		65535	/* the size of sets pin4/pin6 */
+/*
+ * A pinhole that vanished this close to its timeout is reported as
+ * expired, not used: we look once a second and the kernel's garbage
+ * collection runs on its own schedule.
+ */
+#define PINHOLE_SLACK_MS	1000
+/* One still in its set this long after its timeout has expired too. */
+#define PINHOLE_GC_GRACE_MS	5000
+/* "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001" */
+#define PINHOLE_STR_LEN		(3 * EVLOG_EP_LEN)
+
+struct daemon;
+
+struct pinhole {
+	uint64_t sid;
+	struct pin_entry e;
+	uint64_t added_ms;
+};
+
+struct pinholes {
+	struct pinhole *v;
+	unsigned n, cap;
+};
+
+const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len);
+
+enum pinhole_fate {
+	PINHOLE_KEEP,		/* still waiting for its data connection */
+	PINHOLE_USED,		/* its data connection consumed it */
+	PINHOLE_EXPIRED,	/* it outlived its timeout */
+	PINHOLE_REMOVED,	/* its session ended first: we take it down */
+};
+
+/*
+ * What became of a pinhole, the one rule for the periodic check and for
+ * the removal at its session's end (closing). present is pin_present()'s
+ * answer: 1 in its set, 0 gone, <0 unknown. Pure.
+ *
+ *   gone, age + PINHOLE_SLACK_MS < timeout      USED
+ *   gone, later                                 EXPIRED
+ *   present, age >= timeout + PINHOLE_GC_GRACE  EXPIRED
+ *   otherwise                                   REMOVED if closing,
+ *                                               else KEEP
+ */
+enum pinhole_fate pinhole_fate(int present, uint64_t age_ms,
+			       uint64_t timeout_ms, bool closing);
+/* "used", "expired", "removed" as logged; "kept" */
+const char *pinhole_fate_name(enum pinhole_fate f);
+
+/* All EXPECT events of r: one batch, before any verdict of r. */
+void pinholes_add(struct daemon *d, const struct alg_result *r,
+		  uint64_t now);
+/* The pinholes of session sid (all: every one), at its end. */
+int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now);
+/* Once a second: forget the pinholes that were used or expired. */
+void pinholes_check(struct daemon *d, uint64_t now);
+void pinholes_free(struct daemon *d);
+
+#endif

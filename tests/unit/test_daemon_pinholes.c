@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What became of a pinhole: one decision for the once-a-second check and
+ * for the removal when its session ends. Links alg_daemon (pinholes.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* cmocka's test signature: most tests do not use their state */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#include <errno.h>
+#include <string.h>
+
+#include "pinholes.h"
+
+#define TIMEOUT	60000u		/* pinhole_timeout = 60 */
+#define GONE	0
+#define PRESENT	1
+#define UNKNOWN	(-EIO)
+
+/* The fate both when checked (closing false) and at removal. */
+static void expect_fate_at(int present, uint64_t age, enum pinhole_fate check,
+			   enum pinhole_fate removal, int line)
+{
+	enum pinhole_fate got;
+
+	got = pinhole_fate(present, age, TIMEOUT, false);
+	if (got != check)
+		fail_msg("line %d: present %d age %llu: check says %s, "
+			 "expected %s", line, present,
+			 (unsigned long long)age, pinhole_fate_name(got),
+			 pinhole_fate_name(check));
+	got = pinhole_fate(present, age, TIMEOUT, true);
+	if (got != removal)
+		fail_msg("line %d: present %d age %llu: removal says %s, "
+			 "expected %s", line, present,
+			 (unsigned long long)age, pinhole_fate_name(got),
+			 pinhole_fate_name(removal));
+}
+#define expect_fate(present, age, check, removal) \
+	expect_fate_at(present, age, check, removal, __LINE__)
+
+static void test_gone_well_before_its_timeout_was_used(void **state)
+{
+	expect_fate(GONE, 0, PINHOLE_USED, PINHOLE_USED);
+	expect_fate(GONE, TIMEOUT - PINHOLE_SLACK_MS - 1, PINHOLE_USED,
+		    PINHOLE_USED);
+}
+
+static void test_gone_near_or_after_its_timeout_expired(void **state)
+{
+	expect_fate(GONE, TIMEOUT - PINHOLE_SLACK_MS, PINHOLE_EXPIRED,
+		    PINHOLE_EXPIRED);
+	expect_fate(GONE, TIMEOUT, PINHOLE_EXPIRED, PINHOLE_EXPIRED);
+	expect_fate(GONE, 10 * TIMEOUT, PINHOLE_EXPIRED, PINHOLE_EXPIRED);
+}
+
+static void test_present_within_grace_is_kept_or_removed(void **state)
+{
+	expect_fate(PRESENT, 0, PINHOLE_KEEP, PINHOLE_REMOVED);
+	expect_fate(PRESENT, TIMEOUT, PINHOLE_KEEP, PINHOLE_REMOVED);
+	expect_fate(PRESENT, TIMEOUT + PINHOLE_GC_GRACE_MS - 1, PINHOLE_KEEP,
+		    PINHOLE_REMOVED);
+}
+
+static void test_present_past_grace_expired(void **state)
+{
+	/* the kernel's garbage collection is late: it expired all the same */
+	expect_fate(PRESENT, TIMEOUT + PINHOLE_GC_GRACE_MS, PINHOLE_EXPIRED,
+		    PINHOLE_EXPIRED);
+	expect_fate(PRESENT, 10 * TIMEOUT, PINHOLE_EXPIRED, PINHOLE_EXPIRED);
+}
+
+static void test_unknown_state_is_kept_or_removed_whatever_its_age(
+	void **state)
+{
+	expect_fate(UNKNOWN, 0, PINHOLE_KEEP, PINHOLE_REMOVED);
+	expect_fate(UNKNOWN, TIMEOUT - PINHOLE_SLACK_MS, PINHOLE_KEEP,
+		    PINHOLE_REMOVED);
+	expect_fate(UNKNOWN, 10 * TIMEOUT, PINHOLE_KEEP, PINHOLE_REMOVED);
+}
+
+static void test_fate_names_are_the_logged_words(void **state)
+{
+	assert_string_equal(pinhole_fate_name(PINHOLE_USED), "used");
+	assert_string_equal(pinhole_fate_name(PINHOLE_EXPIRED), "expired");
+	assert_string_equal(pinhole_fate_name(PINHOLE_REMOVED), "removed");
+	assert_string_equal(pinhole_fate_name(PINHOLE_KEEP), "kept");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gone_well_before_its_timeout_was_used),
+		cmocka_unit_test(test_gone_near_or_after_its_timeout_expired),
+		cmocka_unit_test(test_present_within_grace_is_kept_or_removed),
+		cmocka_unit_test(test_present_past_grace_expired),
+		cmocka_unit_test(
+			test_unknown_state_is_kept_or_removed_whatever_its_age),
+		cmocka_unit_test(test_fate_names_are_the_logged_words),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
