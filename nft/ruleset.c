@@ -252,8 +252,8 @@ static int ruleset_expr_port_lookup(struct nftnl_rule *r, bool reply)
 	return 0;
 }
 
-/* queue num N bypass, with nft_queue */
-static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num)
+/* queue num N [bypass], with nft_queue */
+static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num, bool bypass)
 {
 	struct nftnl_expr *e;
 
@@ -262,15 +262,17 @@ static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num)
 		return -ENOMEM;
 	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
 	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
-	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, NFT_QUEUE_FLAG_BYPASS);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
+			   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
 	return 0;
 }
 
 /*
- * queue num N bypass, as iptables-nft writes it: -j NFQUEUE --queue-num N
- * --queue-bypass. xt_check_target() wants the info padded to XT_ALIGN.
+ * queue num N [bypass], as iptables-nft writes it: -j NFQUEUE --queue-num
+ * N [--queue-bypass]. xt_check_target() wants the info padded to XT_ALIGN.
  */
-static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
+static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
+				bool bypass)
 {
 	size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
 	struct xt_NFQ_info_v3 *info;
@@ -288,12 +290,46 @@ static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num)
 	info->queuenum = num;
 	/* xt_NFQUEUE refuses 0 queues */
 	info->queues_total = 1;
-	info->flags = NFQ_FLAG_BYPASS;
+	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
 	/* libnftnl keeps this pointer and frees it with the expression */
 	if (nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, len) < 0) {
 		free(info);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* ct mark & PIN_CT_MARK_ADJUSTED == PIN_CT_MARK_ADJUSTED */
+static int ruleset_expr_adjusted(struct nftnl_rule *r)
+{
+	uint32_t bit = PIN_CT_MARK_ADJUSTED, zero = 0;
+	struct nftnl_expr *e;
+
+	/* ct load mark => reg 1 */
+	e = ruleset_expr(r, "ct");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	/* bitwise reg 1 = (reg 1 & bit) ^ 0 */
+	e = ruleset_expr(r, "bitwise");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bit));
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit)) < 0 ||
+	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
+			   sizeof(zero)) < 0)
+		return -ENOMEM;
+	/* cmp eq reg 1 bit */
+	e = ruleset_expr(r, "cmp");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &bit, sizeof(bit)) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -313,28 +349,32 @@ static struct nftnl_rule *ruleset_queue_rule(void)
 	return r;
 }
 
-int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
-			     uint16_t queue_num, bool native)
+int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
+			     const struct ruleset_queue_spec *q)
 {
+	bool bypass = !q->adjusted && q->bypass;
 	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
 	union batch_msg m;
-	int err;
+	int err = 0;
 
 	r = ruleset_queue_rule();
 	if (!r)
 		return -ENOMEM;
 	/*
-	 * add rule inet ftp_alg ctl_queue meta l4proto tcp
-	 *	tcp dport @ctl_ports queue num N bypass
+	 * add rule inet ftp_alg ctl_queue [ct mark & 0x00080000 == 0x00080000]
+	 *	meta l4proto tcp tcp dport @ctl_ports queue num N [bypass]
 	 * (reply: tcp sport @ctl_ports)
 	 */
-	err = ruleset_expr_l4proto_tcp(r);
+	if (q->adjusted)
+		err = ruleset_expr_adjusted(r);
 	if (!err)
-		err = ruleset_expr_port_lookup(r, reply);
+		err = ruleset_expr_l4proto_tcp(r);
 	if (!err)
-		err = native ? ruleset_expr_queue(r, queue_num) :
-			       ruleset_expr_nfqueue(r, queue_num);
+		err = ruleset_expr_port_lookup(r, q->reply);
+	if (!err)
+		err = q->native ? ruleset_expr_queue(r, q->num, bypass) :
+				  ruleset_expr_nfqueue(r, q->num, bypass);
 	if (err)
 		goto err_rule;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
@@ -345,6 +385,17 @@ int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
 err_rule:
 	nftnl_rule_free(r);
 	return err;
+}
+
+int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
+			     uint16_t queue_num, bool native)
+{
+	const struct ruleset_queue_spec q = {
+		.reply = reply, .bypass = true, .num = queue_num,
+		.native = native,
+	};
+
+	return ruleset_build_queue_spec(buf, len, seq, &q);
 }
 
 /* flush chain inet ftp_alg ctl_queue: DELRULE without a handle */
@@ -367,13 +418,18 @@ static int ruleset_build_queue_flush(char *buf, size_t len, uint32_t seq)
 }
 
 /*
- * One transaction: flush ctl_queue, and (install) add both rules.
- * *no_expr: the flush went through but a rule was refused with ENOENT or
+ * One transaction: flush ctl_queue, and (install) add the four rules,
+ * adjusted sessions first (they never bypass), then the rest. *no_expr:
+ * the flush went through but a rule was refused with ENOENT or
  * EOPNOTSUPP, as a kernel without the queue expression refuses it.
  */
 static int ruleset_queue_batch(struct fw_sock *fw, bool install,
-			       uint16_t num, bool native, bool *no_expr)
+			       uint16_t num, bool fail_open, bool native,
+			       bool *no_expr)
 {
+	struct ruleset_queue_spec q = {
+		.num = num, .bypass = fail_open, .native = native,
+	};
 	union batch_msg m;
 	struct batch b;
 	int err, i;
@@ -384,17 +440,20 @@ static int ruleset_queue_batch(struct fw_sock *fw, bool install,
 		return err;
 	/*
 	 * flush chain inet ftp_alg ctl_queue
-	 * (install) add rule inet ftp_alg ctl_queue ... tcp dport ... queue
-	 * (install) add rule inet ftp_alg ctl_queue ... tcp sport ... queue
+	 * (install) add rule ... ct mark & ADJUSTED ... tcp dport ... queue
+	 * (install) add rule ... ct mark & ADJUSTED ... tcp sport ... queue
+	 * (install) add rule ... tcp dport @ctl_ports queue num N bypass
+	 * (install) add rule ... tcp sport @ctl_ports queue num N bypass
 	 */
-	for (i = 0; i < (install ? 3 : 1); i++) {
+	for (i = 0; i < (install ? 5 : 1); i++) {
+		q.adjusted = i == 1 || i == 2;
+		q.reply = i == 2 || i == 4;
 		if (i == 0)
 			err = ruleset_build_queue_flush(m.b, sizeof(m),
 							batch_seq(&b));
 		else
-			err = ruleset_build_queue_rule(m.b, sizeof(m),
-						       batch_seq(&b), i == 2,
-						       num, native);
+			err = ruleset_build_queue_spec(m.b, sizeof(m),
+						       batch_seq(&b), &q);
 		if (err < 0)
 			goto err_free;
 		err = batch_append(&b, &m.h);
@@ -410,27 +469,35 @@ err_free:
 	return err;
 }
 
-int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
+int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
+			       bool fail_open, bool *native)
 {
 	bool no_expr;
 	int err;
 
-	err = ruleset_queue_batch(fw, true, queue_num, true, &no_expr);
+	err = ruleset_queue_batch(fw, true, queue_num, fail_open, true,
+				  &no_expr);
 	if (!err) {
 		*native = true;
 		return 0;
 	}
 	if (!no_expr)
 		return err;
-	err = ruleset_queue_batch(fw, true, queue_num, false, &no_expr);
+	err = ruleset_queue_batch(fw, true, queue_num, fail_open, false,
+				  &no_expr);
 	if (!err)
 		*native = false;
 	return err;
+}
+
+int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
+{
+	return ruleset_queue_install_mode(fw, queue_num, true, native);
 }
 
 int ruleset_queue_remove(struct fw_sock *fw)
 {
 	bool no_expr;
 
-	return ruleset_queue_batch(fw, false, 0, false, &no_expr);
+	return ruleset_queue_batch(fw, false, 0, true, false, &no_expr);
 }

@@ -23,6 +23,7 @@
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
 #include "conntrack.h"
+#include "ftp-alg/pin.h"
 
 /*
  * The query socket blocks (the data path waits for the answer, which the
@@ -170,6 +171,15 @@ int ct_build_liberal(char *buf, size_t len, uint32_t seq, uint16_t which,
 		return -ENOSPC;
 	mnl_attr_nest_end(nlh, tcp);
 	mnl_attr_nest_end(nlh, pi);
+	/*
+	 * The same message marks the entry adjusted: mark = (mark & ~m) ^ v
+	 * with m = v = the bit, i.e. mark |= the bit, other bits untouched.
+	 */
+	if (!mnl_attr_put_u32_check(nlh, len, CTA_MARK,
+				    htonl(PIN_CT_MARK_ADJUSTED)) ||
+	    !mnl_attr_put_u32_check(nlh, len, CTA_MARK_MASK,
+				    htonl(PIN_CT_MARK_ADJUSTED)))
+		return -ENOSPC;
 	return (int)nlh->nlmsg_len;
 }
 

@@ -48,8 +48,14 @@ static void ev_line_new(struct alg_ev_line *l, const char *line, size_t len,
 			size_t off, size_t old, const void *repl, size_t n)
 {
 	char b[ALG_MAX_LINE_LIMIT + SEQADJ_REPL_MAX];
-	size_t tail = off + old < len ? len - off - old : 0;
+	size_t tail;
 
+	/* a field that took the line's terminator along ends with it */
+	if (off > len)
+		off = len;
+	if (old > len - off)
+		old = len - off;
+	tail = len - off - old;
 	memcpy(b, line, off);
 	memcpy(b + off, repl, n);
 	memcpy(b + off + n, line + off + old, tail);
@@ -213,16 +219,13 @@ void rewrite_split_event(struct line_ctx *c, const char *line, size_t len)
 	struct alg_stream *st = &c->s->st[c->dir];
 	const struct seqadj_corr *k = &st->adj.c[st->adj.n - 1];
 	struct alg_event *ev;
-	size_t off = st->early_start, old = k->old_len;
 
-	/* a field that took the line's terminator along ends with the line */
-	if (off + old > len)
-		old = len - off;
 	c->s->cnt.rewrites++;
 	ev = ev_new(c->r, c->s, ALG_EV_REWRITE, ALG_R_REWRITE_SPLIT, c->dir);
 	if (!ev)
 		return;
 	ev->kind = st->early_kind;
 	ev_line(&ev->line, line, len);
-	ev_line_new(&ev->line_new, line, len, off, old, k->repl, k->new_len);
+	ev_line_new(&ev->line_new, line, len, st->early_start, k->old_len,
+		    k->repl, k->new_len);
 }

@@ -139,7 +139,7 @@ bool seqadj_close(struct seqadj *a, const uint8_t *old, uint16_t old_len,
 
 uint32_t seqadj_map(const struct seqadj *a, uint32_t seq)
 {
-	int32_t delta = a->base;
+	uint32_t delta = a->base;
 	unsigned i;
 
 	for (i = 0; i < a->n; i++) {
@@ -149,14 +149,14 @@ uint32_t seqadj_map(const struct seqadj *a, uint32_t seq)
 			break;
 		if (seq_before(seq, corr_end(c)))
 			return c->pos + delta + corr_f(c, seq - c->pos);
-		delta += (int32_t)c->new_len - c->old_len;
+		delta += (uint32_t)c->new_len - c->old_len;
 	}
 	return seq + delta;
 }
 
 static uint32_t unmap(const struct seqadj *a, uint32_t out, bool floor)
 {
-	int32_t delta = a->base;
+	uint32_t delta = a->base;
 	unsigned i;
 
 	for (i = 0; i < a->n; i++) {
@@ -169,7 +169,7 @@ static uint32_t unmap(const struct seqadj *a, uint32_t out, bool floor)
 		    (out == opos + c->new_len && !floor))
 			return c->pos + (floor ? corr_floor(c, out - opos) :
 					 corr_ceil(c, out - opos));
-		delta += (int32_t)c->new_len - c->old_len;
+		delta += (uint32_t)c->new_len - c->old_len;
 	}
 	return out - delta;
 }
@@ -238,7 +238,7 @@ void seqadj_acked(struct seqadj *a, uint32_t orig_ack)
 	if (a->n < SEQADJ_MAX / 2)
 		return;
 	while (k < n && !seq_after(corr_end(&a->c[k]), orig_ack)) {
-		a->base += (int32_t)a->c[k].new_len - a->c[k].old_len;
+		a->base += (uint32_t)a->c[k].new_len - a->c[k].old_len;
 		k++;
 	}
 	if (k) {

@@ -50,9 +50,10 @@ struct seqadj_corr {
 struct seqadj {
 	/*
 	 * Delta of corrections already folded away: they were acknowledged,
-	 * so nothing at or before them is ever rendered again.
+	 * so nothing at or before them is ever rendered again. Modulo 2^32,
+	 * like the sequence numbers it shifts.
 	 */
-	int32_t base;
+	uint32_t base;
 	unsigned n, cap;
 	/*
 	 * Keep the last correction even once acknowledged: a split line

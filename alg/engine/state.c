@@ -110,7 +110,7 @@ static void put_stream(struct wbuf *w, const struct alg_stream *st)
 	put_be(w, st->line_seq, 4);
 	put_be(w, st->llen, 2);
 	put(w, st->line, st->llen);
-	put_be(w, (uint32_t)a->base, 4);
+	put_be(w, a->base, 4);
 	put_u8(w, a->n);
 	for (i = 0; i < a->n; i++) {
 		const struct seqadj_corr *c = &a->c[i];
@@ -236,9 +236,9 @@ static bool kind_ok(unsigned k)
 static int get_adj(struct rbuf *r, struct seqadj *a)
 {
 	unsigned n, i;
-	int32_t base;
+	uint32_t base;
 
-	base = (int32_t)(uint32_t)get_be(r, 4);
+	base = (uint32_t)get_be(r, 4);
 	n = get_u8(r);
 	if (n > SEQADJ_MAX)
 		return -EINVAL;
@@ -317,7 +317,8 @@ static int get_stream(struct rbuf *r, struct alg_stream *st,
 	if (r->bad || fl >> 6 || st->early > ALG_EARLY_NEVER ||
 	    !kind_ok(st->early_kind) || llen > max_line ||
 	    st->released > llen ||
-	    (st->early != ALG_EARLY_NONE && st->early_start > llen))
+	    ((st->early == ALG_EARLY_OPEN || st->early == ALG_EARLY_REWROTE) &&
+	     st->early_start >= llen))
 		return -EINVAL;
 	line = get(r, llen);
 	if (!line)

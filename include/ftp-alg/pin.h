@@ -23,6 +23,15 @@
 #define PIN_SET6	"pin6"
 #define PIN_MAP4	"dnat4"
 #define PIN_CT_MARK	0x00f70000u
+/*
+ * The ct mark bit of a control connection whose stream we shift (set by
+ * the daemon with be-liberal): its packets are queued without bypass, so
+ * while no ftp-algd listens they wait (dropped, retransmitted) instead of
+ * passing unadjusted. A bit PIN_CT_MARK leaves free.
+ */
+#define PIN_CT_MARK_ADJUSTED	0x00080000u
+_Static_assert(!(PIN_CT_MARK & PIN_CT_MARK_ADJUSTED),
+	       "the two ct mark bits must not overlap");
 
 /*
  * One data connection we let through:

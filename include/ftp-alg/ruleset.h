@@ -33,13 +33,23 @@ int ruleset_check_table(struct fw_sock *fw, const char **what);
 /*
  * Install the rules queueing control connections to queue_num in chain
  * ctl_queue:
+ *   ct mark & 0x00080000 == 0x00080000 meta l4proto tcp
+ *	tcp dport @ctl_ports queue num N
+ *   ct mark & 0x00080000 == 0x00080000 meta l4proto tcp
+ *	tcp sport @ctl_ports queue num N
  *   meta l4proto tcp tcp dport @ctl_ports queue num N bypass
  *   meta l4proto tcp tcp sport @ctl_ports queue num N bypass
- * with the native queue expression, falling back to the xtables NFQUEUE
- * target (nft_compat) where the kernel has no nft_queue. *native says
- * which one was used. The two rules replace whatever ctl_queue held (an
- * earlier run's) in the same batch.
+ * Sessions whose stream we shift (PIN_CT_MARK_ADJUSTED) never bypass:
+ * while no ftp-algd listens their packets are dropped, and retransmitted
+ * once one does, instead of leaving unadjusted. The rest bypass when
+ * fail_open (ruleset_queue_install()), else they wait too. With the
+ * native queue expression, falling back to the xtables NFQUEUE target
+ * (nft_compat) where the kernel has no nft_queue; *native says which.
+ * The rules replace whatever ctl_queue held (an earlier run's) in the
+ * same batch, so the chain is never empty in between.
  */
+int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
+			       bool fail_open, bool *native);
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num,
 			  bool *native);
 /* Flush chain ctl_queue. */
@@ -54,5 +64,17 @@ int ruleset_queue_remove(struct fw_sock *fw);
  */
 int ruleset_build_queue_rule(char *buf, size_t len, uint32_t seq, bool reply,
 			     uint16_t queue_num, bool native);
+
+/* One queue rule, as ruleset_queue_install_mode() builds them. */
+struct ruleset_queue_spec {
+	bool reply;		/* tcp sport @ctl_ports, else tcp dport */
+	bool adjusted;		/* only PIN_CT_MARK_ADJUSTED; never bypass */
+	bool bypass;		/* pass while no reader listens */
+	bool native;		/* nft_queue, else the xt NFQUEUE target */
+	uint16_t num;
+};
+
+int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
+			     const struct ruleset_queue_spec *q);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "conntrack.h"
 #include "testutil.h"
+#include "ftp-alg/pin.h"
 
 #define SEQ	0x12345678u
 #define BUF_LEN	1024
@@ -247,10 +248,19 @@ static void test_liberal_updates_both_directions_never_creates(void **state)
 	memset(&top, 0, sizeof(top));
 	memset(&pi, 0, sizeof(pi));
 	memset(&tcp, 0, sizeof(tcp));
-	/* the tuple and CTA_PROTOINFO, nothing else that could change */
+	/*
+	 * The tuple, CTA_PROTOINFO and the adjusted-session mark bit (with
+	 * its mask: no other bit of the mark changes), nothing else
+	 */
 	assert_true(mnl_attr_parse(&m.nlh, sizeof(struct nfgenmsg), nest_cb,
 				   &top) >= 0);
-	assert_int_equal(top.count, 2);
+	assert_int_equal(top.count, 4);
+	assert_non_null(top.tb[CTA_MARK]);
+	assert_non_null(top.tb[CTA_MARK_MASK]);
+	assert_int_equal(ntohl(mnl_attr_get_u32(top.tb[CTA_MARK])),
+			 PIN_CT_MARK_ADJUSTED);
+	assert_int_equal(ntohl(mnl_attr_get_u32(top.tb[CTA_MARK_MASK])),
+			 PIN_CT_MARK_ADJUSTED);
 	assert_non_null(top.tb[CTA_PROTOINFO]);
 	assert_true(mnl_attr_parse_nested(top.tb[CTA_PROTOINFO], nest_cb,
 					  &pi) >= 0);

@@ -275,7 +275,7 @@ static void test_elem_rejects_wrong_set_or_type(void **state)
 /* ---- queue rules ----------------------------------------------------- */
 
 /* Build a queue rule, parse it back, return its expressions in order. */
-static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
+static struct nftnl_rule *build_spec(const struct ruleset_queue_spec *q,
 				     struct nftnl_expr *ex[], size_t max,
 				     size_t *n)
 {
@@ -285,7 +285,7 @@ static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
 	union msgbuf m;
 	int len;
 
-	len = ruleset_build_queue_rule(m.b, sizeof(m), SEQ, reply, num, native);
+	len = ruleset_build_queue_spec(m.b, sizeof(m), SEQ, q);
 	assert_true(len > 0);
 	expect_header(&m.h, len, NFT_MSG_NEWRULE,
 		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
@@ -309,6 +309,17 @@ static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
 	}
 	nftnl_expr_iter_destroy(it);
 	return r;
+}
+
+static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
+				     struct nftnl_expr *ex[], size_t max,
+				     size_t *n)
+{
+	struct ruleset_queue_spec q = {
+		.reply = reply, .bypass = true, .num = num, .native = native,
+	};
+
+	return build_spec(&q, ex, max, n);
 }
 
 static void expect_expr(struct nftnl_expr *e, const char *name)
@@ -402,6 +413,69 @@ static void test_queue_rule_xt_target_fallback(void **state)
 	assert_int_equal(len, sizeof(want));
 	/* host byte order, as in iptables: the kernel reads it as is */
 	assert_memory_equal(info, want, sizeof(want));
+	nftnl_rule_free(r);
+}
+
+/*
+ * Sessions marked adjusted are queued first and never bypass:
+ *   ct mark & 0x00080000 == 0x00080000 meta l4proto tcp
+ *	tcp sport @ctl_ports queue num 3
+ */
+static void test_queue_rule_adjusted_sessions_never_bypass(void **state)
+{
+	struct ruleset_queue_spec q = {
+		.reply = true, .adjusted = true, .bypass = true, .num = 3,
+		.native = true,
+	};
+	struct nftnl_expr *ex[12];
+	struct nftnl_rule *r;
+	const uint32_t *v;
+	uint32_t len = 0;
+	size_t n;
+
+	r = build_spec(&q, ex, 12, &n);
+	assert_int_equal(n, 8);
+	expect_expr(ex[0], "ct");
+	assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_CT_KEY),
+			 NFT_CT_MARK);
+	expect_expr(ex[1], "bitwise");
+	v = nftnl_expr_get(ex[1], NFTNL_EXPR_BITWISE_MASK, &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(*v, PIN_CT_MARK_ADJUSTED);
+	v = nftnl_expr_get(ex[1], NFTNL_EXPR_BITWISE_XOR, &len);
+	assert_int_equal(*v, 0);
+	expect_expr(ex[2], "cmp");
+	v = nftnl_expr_get(ex[2], NFTNL_EXPR_CMP_DATA, &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(*v, PIN_CT_MARK_ADJUSTED);
+	expect_match(ex + 3, 0);	/* tcp sport */
+	expect_expr(ex[7], "queue");
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_NUM), 3);
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_FLAGS), 0);
+	nftnl_rule_free(r);
+
+	/* the xt fallback: NFQUEUE without --queue-bypass */
+	q.native = false;
+	r = build_spec(&q, ex, 12, &n);
+	assert_int_equal(n, 8);
+	expect_expr(ex[7], "target");
+	assert_int_equal(((const struct xt_NFQ_info_v3 *)nftnl_expr_get(
+				  ex[7], NFTNL_EXPR_TG_INFO, &len))->flags, 0);
+	nftnl_rule_free(r);
+}
+
+/* fail_open off: the rest of the sessions do not bypass either. */
+static void test_queue_rule_fail_closed_has_no_bypass(void **state)
+{
+	struct ruleset_queue_spec q = { .num = 1, .native = true };
+	struct nftnl_expr *ex[8];
+	struct nftnl_rule *r;
+	size_t n;
+
+	r = build_spec(&q, ex, 8, &n);
+	assert_int_equal(n, 5);
+	expect_match(ex, 2);
+	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_FLAGS), 0);
 	nftnl_rule_free(r);
 }
 
@@ -523,6 +597,8 @@ int main(void)
 		cmocka_unit_test(test_queue_rule_native_expression),
 		cmocka_unit_test(test_queue_rule_xt_target_fallback),
 		cmocka_unit_test(test_queue_rule_reply_matches_sport),
+		cmocka_unit_test(test_queue_rule_adjusted_sessions_never_bypass),
+		cmocka_unit_test(test_queue_rule_fail_closed_has_no_bypass),
 		cmocka_unit_test(test_small_buffer_gets_enospc),
 		cmocka_unit_test(test_messages_append_into_one_stream),
 	};
