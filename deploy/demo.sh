@@ -147,7 +147,7 @@ ftpalg_nsx "$FTPALG_NS_RTR" nft -f "$FTPALG_NFT_FILE" ||
 info "nft -f deploy/ftp-alg.nft"
 # ip netns exec execs the daemon, so $! is ftp-algd itself.
 ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground --ctl-socket "$CTL_SOCK" \
-	</dev/null >"$ALGD_LOG" 2>&1 &
+	--state-file "$WORK/state" </dev/null >"$ALGD_LOG" 2>&1 &
 ALGD_PID=$!
 info "ftp-algd --foreground --ctl-socket $CTL_SOCK  (pid $ALGD_PID)"
 for _ in $(seq 100); do
@@ -236,14 +236,23 @@ else
 	sed 's/^/    /' "$ALGD_LOG"
 fi
 
-step "Stopping ftp-algd (SIGTERM)"
+step "Stopping ftp-algd (SIGTERM: state saved for the next start)"
 kill -TERM "$ALGD_PID"
 wait "$ALGD_PID"
 rc=$?
 ALGD_PID=
-info "exit status $rc; queue rules left: $(ftpalg_nsx "$FTPALG_NS_RTR" \
-	nft list chain inet ftp_alg ctl_queue 2>/dev/null | grep -cE '[[:space:]]queue([[:space:]]|$)')"
+grep 'state saved' "$ALGD_LOG" | sed 's/^/    /'
+info "exit status $rc; queue rules kept for the next start: $(ftpalg_nsx \
+	"$FTPALG_NS_RTR" nft list chain inet ftp_alg ctl_queue 2>/dev/null |
+	grep -cE '[[:space:]]queue([[:space:]]|$)')"
 [ $rc = 0 ] || FAILED=1
+step "ftp-algd --cleanup (a stop for good: rules, pinholes, journal)"
+ftpalg_nsx "$FTPALG_NS_RTR" "$ALGD" --foreground --cleanup \
+	--state-file "$WORK/state" 2>&1 | sed 's/^/    /'
+left=$(ftpalg_nsx "$FTPALG_NS_RTR" nft list chain inet ftp_alg ctl_queue \
+	2>/dev/null | grep -cE '[[:space:]]queue([[:space:]]|$)')
+info "queue rules left: $left"
+[ "$left" = 0 ] || FAILED=1
 
 if [ $FAILED = 0 ]; then
 	step "Done: both transfers verified. Cleaning up."

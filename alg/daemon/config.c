@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +51,9 @@ void config_default(struct alg_config *c)
 	c->queue = 0;
 	c->pinhole_timeout_s = CONFIG_PINHOLE_TIMEOUT;
 	c->log_level = LOG_INFO;
+	c->fail_open = true;
+	snprintf(c->state_file, sizeof(c->state_file), "%s",
+		 CONFIG_STATE_FILE);
 	/* the engine's defaults, control port ALG_CTL_PORT_DEFAULT too */
 	alg_policy_default(&c->pol);
 }
@@ -284,6 +288,26 @@ SETTER(log_level)
 	return true;
 }
 
+SETTER(fail_open)
+{
+	if (!parse_bool(v, &c->fail_open)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
+SETTER(state_file)
+{
+	if (v[0] != '/' || strlen(v) >= sizeof(c->state_file)) {
+		why_set(why, wl, "expected an absolute path shorter than %zu "
+			"bytes, not '%s'", sizeof(c->state_file), v);
+		return false;
+	}
+	strcpy(c->state_file, v);
+	return true;
+}
+
 #define KEY(name)	{ #name, set_##name }
 
 static const struct config_key {
@@ -301,6 +325,8 @@ static const struct config_key {
 	KEY(allow_low_data_port),
 	KEY(strict_pairing),
 	KEY(log_level),
+	KEY(fail_open),
+	KEY(state_file),
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))

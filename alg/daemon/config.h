@@ -20,10 +20,16 @@
  *   allow_low_data_port yes/no: allow data ports below 1024
  *   strict_pairing      yes/no: a 227/228/229 only answers PASV...
  *   log_level           error, warning, info or debug
+ *   fail_open           yes/no (default yes): while no ftp-algd runs,
+ *                       control connections whose stream we have not
+ *                       shifted pass (yes) or wait (no); shifted ones
+ *                       always wait
+ *   state_file          the restart journal, default CONFIG_STATE_FILE
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "ftp-alg/engine.h"
@@ -31,11 +37,15 @@
 #define CONFIG_LINE_MAX		1024
 #define CONFIG_ERR_LEN		(CONFIG_LINE_MAX + 256)
 #define CONFIG_PINHOLE_TIMEOUT	60
+#define CONFIG_STATE_FILE	"/run/ftp-alg/state"
+#define CONFIG_PATH_MAX		256
 
 struct alg_config {
 	uint16_t queue;
 	unsigned pinhole_timeout_s;
 	int log_level;			/* syslog priority */
+	bool fail_open;
+	char state_file[CONFIG_PATH_MAX];
 	struct alg_policy pol;
 };
 

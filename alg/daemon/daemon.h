@@ -21,6 +21,7 @@
 
 #include "ftp-alg/engine.h"
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "pinholes.h"
 
@@ -48,6 +49,18 @@ struct daemon_stats {
 	uint64_t ev_lost;
 	uint64_t verdict_fail;
 	uint64_t ct_destroyed;	/* destroy events that closed a session */
+	uint64_t journal_records, journal_fail, journal_compactions;
+	uint64_t journal_restored;	/* sessions taken over at start-up */
+	uint64_t pin_adopted;		/* pinholes taken over at start-up */
+};
+
+/* The restart journal's file (journal.c). */
+struct journal_file {
+	const char *path;
+	int fd;				/* -1: not open */
+	uint64_t size;			/* bytes in it now */
+	uint64_t compacted;		/* bytes after the last compaction */
+	uint8_t buf[JOURNAL_REC_MAX];	/* one record being written */
 };
 
 struct daemon {
@@ -71,6 +84,8 @@ struct daemon {
 	struct daemon_stats st;
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
+	struct log_rl rl_journal;
+	struct journal_file jr;
 	struct alg_result res;
 	uint8_t buf[PKT_BUF_LEN] __attribute__((aligned(8)));
 };
@@ -94,6 +109,9 @@ void nat_learn(struct daemon *d, struct alg_session *s);
 void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s);
 void liberal_forget(struct daemon *d, uint64_t sid);
 void liberal_free(struct daemon *d);
+
+/* restore.c: the previous run's state taken over at start-up */
+int restore_state(struct daemon *d);
 
 /* verdict.c */
 void results_apply(struct daemon *d, struct alg_result *r,

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "conntrack.h"
@@ -26,7 +27,9 @@
 
 struct args {
 	bool foreground;
+	bool cleanup;
 	const char *config;
+	const char *state_file;
 	bool have_queue;
 	uint16_t queue;
 };
@@ -37,18 +40,24 @@ static struct daemon D = {
 	.sfd = -1,
 	.rl_malformed = LOG_RL_INIT(10000, 10),
 	.rl_verdict = LOG_RL_INIT(10000, 10),
+	.rl_journal = LOG_RL_INIT(10000, 5),
+	.jr.fd = -1,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ftp-algd [--foreground] [--config FILE] [--queue N]\n"
-		"                [--ctl-socket PATH]\n"
+		"                [--ctl-socket PATH] [--state-file PATH]\n"
+		"       ftp-algd --cleanup [--config FILE] [--state-file PATH]\n"
 		"  --foreground      log to stderr (default: syslog)\n"
 		"  --config FILE     key = value settings (default: none)\n"
 		"  --queue N         NFQUEUE number (overrides the config)\n"
-		"  --ctl-socket PATH control socket (default %s)\n",
-		CTL_SOCKET_DEFAULT);
+		"  --ctl-socket PATH control socket (default %s)\n"
+		"  --state-file PATH restart journal (default %s)\n"
+		"  --cleanup         remove the queue rules, every pinhole and\n"
+		"                    the journal, then exit (a stop for good)\n",
+		CTL_SOCKET_DEFAULT, CONFIG_STATE_FILE);
 }
 
 static bool parse_queue(const char *s, uint16_t *q)
@@ -70,13 +79,16 @@ static int parse_args(int argc, char **argv, struct args *a,
 		{ "config", required_argument, NULL, 'c' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "ctl-socket", required_argument, NULL, 's' },
+		{ "state-file", required_argument, NULL, 'S' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "fc:q:s:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fc:q:s:S:ChV", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			a->foreground = true;
@@ -94,6 +106,12 @@ static int parse_args(int argc, char **argv, struct args *a,
 			break;
 		case 's':
 			d->ctl_path = optarg;
+			break;
+		case 'S':
+			a->state_file = optarg;
+			break;
+		case 'C':
+			a->cleanup = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -127,6 +145,10 @@ static int configure(struct daemon *d, const struct args *a)
 	}
 	if (a->have_queue)
 		d->cfg.queue = a->queue;
+	if (a->state_file)
+		snprintf(d->cfg.state_file, sizeof(d->cfg.state_file), "%s",
+			 a->state_file);
+	d->jr.path = d->cfg.state_file;
 	log_set_level(d->cfg.log_level);
 	return 0;
 }
@@ -247,25 +269,36 @@ static int claim_ctl(struct daemon *d)
 	return 0;
 }
 
-/* Leftovers of an earlier run: its queue rules and pinholes. */
-static int clear_leftovers(struct daemon *d)
+/*
+ * --cleanup: everything an earlier run left, for good: its queue rules,
+ * its pinholes and mappings, its journal.
+ */
+static int cleanup(struct daemon *d)
 {
 	int ret;
 
 	ret = ruleset_queue_remove(d->fw);
 	if (!ret)
 		ret = pin_sweep(d->fw);
-	if (ret)
-		log_fatal("cannot clear old queue rules/pinholes: %s",
+	if (ret) {
+		log_fatal("cannot remove queue rules/pinholes: %s",
 			  strerror(-ret));
-	return ret;
+		return 1;
+	}
+	if (unlink(d->jr.path) < 0 && errno != ENOENT) {
+		log_fatal("cannot remove %s: %s", d->jr.path, strerror(errno));
+		return 1;
+	}
+	log_info("queue rules, pinholes and %s removed", d->jr.path);
+	return 0;
 }
 
 static int install_rules(struct daemon *d)
 {
 	int ret;
 
-	ret = ruleset_queue_install(d->fw, d->cfg.queue, &d->native_queue);
+	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.fail_open,
+					 &d->native_queue);
 	if (ret)
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));
@@ -314,6 +347,10 @@ int main(int argc, char **argv)
 	status = 1;
 	if (configure(d, &a) || open_firewall(d))
 		goto out;
+	if (a.cleanup) {
+		status = cleanup(d);
+		goto out_fw;
+	}
 	if (check_table(d) || open_engine(d))
 		goto out_fw;
 	if (open_conntrack(d))
@@ -322,7 +359,7 @@ int main(int argc, char **argv)
 		goto out_ct;
 	if (claim_ctl(d))
 		goto out_queue;
-	if (clear_leftovers(d))
+	if (restore_state(d))
 		goto out_ctl;
 	if (install_rules(d) || loop_open(d))
 		goto out_rules;
@@ -331,9 +368,10 @@ int main(int argc, char **argv)
 	status = loop_run(d);
 	loop_close(d);
 out_rules:
-	/* also on a failed start: rules half installed come out again */
+	/* the state handed over to the next start (nothing on a failed one) */
 	if (loop_finish(d))
 		status = 1;
+	journal_close(d);
 	if (d->started)
 		log_info("ftp-algd stopped");
 out_ctl:

@@ -61,6 +61,13 @@ void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
 
 	alg_result_reset(&d->res);
 	alg_process(d->tab, s, dir, &p, id, now, &d->res);
+	/*
+	 * The session's new state in the journal before any verdict: a
+	 * restarted daemon must go on from what has left, never from less.
+	 * A pure ACK changes nothing a restart needs.
+	 */
+	if (p.paylen || (p.flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+		journal_session(d, s);
 	results_apply(d, &d->res, s);
 	/* held: the engine's timer must run by the time the hold expires */
 	if (!result_has_verdict(&d->res, id) &&

@@ -170,6 +170,7 @@ static void on_timers(struct daemon *d)
 		on_tick(d, now);
 	if (now >= d->next_pin_ms) {
 		pinholes_check(d, now);
+		journal_tick(d);
 		ctl_run(d->ctl, now);	/* client deadlines */
 		d->next_pin_ms = now + PINHOLE_CHECK_MS;
 	}
@@ -202,30 +203,24 @@ int loop_run(struct daemon *d)
 }
 
 /*
- * Stop queueing first, then finish what is queued, then let the engine
- * release what it holds, then close every pinhole we opened. 0, or 1 if
- * a rule or a pinhole could not be removed.
+ * The loop ended (a signal, or a socket error): hand over to the next
+ * run. The state is written afresh to the journal; the queue rules and
+ * the pinholes stay. So while no ftp-algd runs, sessions whose stream we
+ * shift wait (their packets are queued without bypass) and the rest pass
+ * (bypass, with fail_open), and the next start takes it all over.
+ * Packets still queued or held die with the queue socket: their senders
+ * retransmit them. `ftp-algd --cleanup` takes everything down for good.
+ * 0, or 1 if the state could not be written.
  */
 int loop_finish(struct daemon *d)
 {
-	int ret, fail = 0, i;
-	unsigned left;
-
-	ret = ruleset_queue_remove(d->fw);
-	if (ret) {
-		log_err("cannot remove queue rules: %s", strerror(-ret));
-		fail = 1;
-	}
-	for (i = 0; i < 16; i++)
-		if (queue_read(d->q, QUEUE_BATCH, inspect_packet, d) <= 0)
-			break;
-	/* every held packet gets its verdict; the result may fill up */
-	do {
-		alg_result_reset(&d->res);
-		left = alg_table_flush(d->tab, now_ms(), &d->res);
-		results_apply(d, &d->res, NULL);
-	} while (left);
-	if (pinholes_remove(d, 0, true, now_ms()))
-		fail = 1;
-	return fail;
+	if (!d->started)
+		return 0;	/* a failed start leaves what it found */
+	if (journal_compact(d))
+		return 1;
+	log_info("state saved for the next start: %u sessions, %u pinholes "
+		 "in %s; queue rules and pinholes stay (ftp-algd --cleanup "
+		 "removes them)", alg_table_count(d->tab), d->pins.n,
+		 d->jr.path);
+	return 0;
 }

@@ -108,6 +108,10 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 		d->pins.v[d->pins.n++] = (struct pinhole){
 			.sid = sids[i], .e = batch[i], .added_ms = now,
 		};
+		/* in the journal before the verdict that announces it */
+		journal_pin(d, &(struct journal_pin){
+			.sid = sids[i], .e = batch[i], .added_ms = now,
+		});
 		d->st.pin_added++;
 		log_sess(LOG_INFO, sids[i], "pinhole added %s (%us)",
 			 pinhole_str(&batch[i], buf, sizeof(buf)),
@@ -257,6 +261,22 @@ void pinholes_check(struct daemon *d, uint64_t now)
 			 pinhole_str(&p->e, buf, sizeof(buf)));
 		pinholes_forget(ps, i);
 	}
+}
+
+bool pinholes_adopt(struct daemon *d, uint64_t sid,
+		    const struct pin_entry *e, uint64_t added_ms)
+{
+	char buf[PINHOLE_STR_LEN];
+
+	if (!pinholes_reserve(&d->pins, 1))
+		return false;
+	d->pins.v[d->pins.n++] = (struct pinhole){
+		.sid = sid, .e = *e, .added_ms = added_ms,
+	};
+	d->st.pin_adopted++;
+	log_sess(LOG_INFO, sid, "pinhole taken over %s",
+		 pinhole_str(e, buf, sizeof(buf)));
+	return true;
 }
 
 void pinholes_free(struct daemon *d)

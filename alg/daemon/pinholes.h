@@ -73,6 +73,9 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now);
 /* Once a second: forget the pinholes that were used or expired. */
 void pinholes_check(struct daemon *d, uint64_t now);
+/* One an earlier run added, found still in its set at start-up. */
+bool pinholes_adopt(struct daemon *d, uint64_t sid,
+		    const struct pin_entry *e, uint64_t added_ms);
 void pinholes_free(struct daemon *d);
 
 #endif

@@ -32,6 +32,7 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 	case ALG_EV_CLOSE:
 		pinholes_remove(d, ev->sid, false, now_ms());
 		liberal_forget(d, ev->sid);
+		journal_end(d, ev->sid);
 		break;
 	case ALG_EV_REWRITE:
 	case ALG_EV_ADJUST:

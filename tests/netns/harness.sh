@@ -427,10 +427,11 @@ alg_start() {
 		return 1
 	fi
 	CTL_SOCK=$WORK/ftp-algd.sock
-	echo "starting $ALGD --foreground --ctl-socket $CTL_SOCK"
+	echo "starting $ALGD --foreground --ctl-socket $CTL_SOCK --state-file $WORK/state"
 	# $! must be ftp-algd itself: ip netns exec execs it.
 	ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground \
-		--ctl-socket "$CTL_SOCK" </dev/null >>"$ALGD_LOG" 2>&1 &
+		--ctl-socket "$CTL_SOCK" --state-file "$WORK/state" \
+		</dev/null >>"$ALGD_LOG" 2>&1 &
 	ALGD_PID=$!
 	# Ready when its queue rules are in place.
 	for _ in $(seq 100); do
@@ -511,8 +512,11 @@ alg_no_leftovers() {
 	echo "pin4, pin6 and dnat4 are empty"
 }
 
+# SIGTERM hands over to the next start: exit 0, the state in the journal,
+# the queue rules still there (sessions we shift wait for the next run);
+# then --cleanup takes everything down for good.
 alg_sigterm() {
-	local rc left
+	local rc left out
 	kill -TERM "$ALGD_PID"
 	for _ in $(seq 100); do
 		algd_alive || break
@@ -529,13 +533,23 @@ alg_sigterm() {
 	rc=$?
 	ALGD_PID=
 	echo "exit status $rc"
+	[ $rc = 0 ] || { echo "FAIL: exit status $rc, want 0"; return 1; }
+	grep 'state saved' "$ALGD_LOG" || {
+		echo "FAIL: no 'state saved' line in the log"; return 1; }
+	[ -s "$WORK/state" ] || { echo "FAIL: no journal $WORK/state"; return 1; }
+	[ "$(alg_queue_rules)" -gt 0 ] || {
+		echo "FAIL: the queue rules went with the daemon"; return 1; }
+	out=$(ftpalg_nsx "$FTPALG_NS_RTR" "$ALGD" --foreground --cleanup \
+		--state-file "$WORK/state" 2>&1) || {
+		echo "FAIL: --cleanup: $out"; return 1; }
+	echo "$out"
 	nft_rtr list chain inet ftp_alg ctl_queue
 	left=$(alg_leftovers)
-	[ $rc = 0 ] || { echo "FAIL: exit status $rc, want 0"; return 1; }
 	[ "$(alg_queue_rules)" = 0 ] || {
-		echo "FAIL: queue rules left in ctl_queue"; return 1; }
+		echo "FAIL: queue rules left in ctl_queue after --cleanup"; return 1; }
 	[ -z "$left" ] || { echo "FAIL: left in the sets: $left"; return 1; }
-	echo "queue rules and sets removed"
+	[ ! -e "$WORK/state" ] || { echo "FAIL: journal left"; return 1; }
+	echo "state kept on SIGTERM; queue rules, sets and journal removed by --cleanup"
 }
 
 # What the daemon did, from its log.
@@ -597,9 +611,9 @@ run_mode() {
 		case_ A1 "ftp-algctl with a session open" - ftp-algctl -- alg_ctl_sessions
 		case_ A2 "no pinhole/dnat4 left after" - nft -- alg_no_leftovers
 		if algd_alive; then
-			case_ A3 "SIGTERM: exit 0, rules gone" - nft -- alg_sigterm
+			case_ A3 "SIGTERM: state kept, --cleanup" - nft -- alg_sigterm
 		else
-			case_ A3 "SIGTERM: exit 0, rules gone" - nft -- false
+			case_ A3 "SIGTERM: state kept, --cleanup" - nft -- false
 		fi
 	fi
 	# The router's state at the end, for whoever reads a failure.

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Start-up after an earlier run (a restart, a crash, an upgrade): take
+ * over what the journal knows and nothing else.
+ *
+ *   sessions     imported from the journal; one whose conntrack entry is
+ *                gone ended while we were away, and is closed
+ *   pinholes     elements of pin4/pin6/dnat4 that a restored session owns
+ *                are adopted, with their age; every other element (a
+ *                session that ended, a run that kept no journal) is
+ *                deleted
+ *   queue rules  replaced in one batch afterwards (never absent between)
+ *
+ * The journal is then written afresh (journal_compact) and kept open for
+ * appends.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "conntrack.h"
+#include "daemon.h"
+
+#define RESTORE_DEL_BATCH	64
+
+struct ids {
+	uint64_t *v;
+	unsigned n, cap;
+};
+
+static int collect_id(const struct alg_session *s, void *arg)
+{
+	struct ids *ids = arg;
+
+	if (ids->n < ids->cap)
+		ids->v[ids->n++] = alg_session_id(s);
+	return 0;
+}
+
+/* Sessions whose conntrack entry went away while we were not running. */
+static void restore_check_conntrack(struct daemon *d)
+{
+	struct ids ids = { .cap = alg_table_count(d->tab) };
+	struct alg_session *s;
+	unsigned i, gone = 0;
+	struct ct_tuple t;
+	struct ct_entry e;
+
+	if (!ids.cap)
+		return;
+	ids.v = calloc(ids.cap, sizeof(*ids.v));
+	if (!ids.v)
+		return;
+	alg_table_walk(d->tab, collect_id, &ids);
+	for (i = 0; i < ids.n; i++) {
+		s = alg_find_id(d->tab, ids.v[i]);
+		if (!s)
+			continue;
+		session_ct_tuple(s, &t);
+		if (ct_query(d->ct, &t, &e) != -ENOENT)
+			continue;
+		gone++;
+		alg_result_reset(&d->res);
+		alg_session_close(d->tab, s, ALG_R_CLOSE_CONNTRACK, now_ms(),
+				  &d->res);
+		results_apply(d, &d->res, s);
+	}
+	if (gone)
+		log_info("journal: %u restored sessions had ended meanwhile",
+			 gone);
+	free(ids.v);
+}
+
+/* What the kernel holds in one of our sets. */
+struct kernel_elems {
+	struct pin_entry *v;
+	unsigned n, cap;
+};
+
+static int collect_elem(const struct pin_entry *e, uint32_t expires_ms,
+			void *arg)
+{
+	struct kernel_elems *k = arg;
+	struct pin_entry *nv;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 64;
+		nv = realloc(k->v, k->cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		k->v = nv;
+	}
+	k->v[k->n++] = *e;
+	return 0;
+}
+
+/* The pinhole element of jp in a pinhole set (key: peer . target). */
+static bool same_pin(const struct pin_entry *k, const struct pin_entry *j)
+{
+	return k->family == j->family &&
+	       alg_addr_eq(j->family, &k->peer, &j->peer) &&
+	       alg_addr_eq(j->family, &k->target.addr, &j->target.addr) &&
+	       k->target.port == j->target.port;
+}
+
+/* The mapping of jp in dnat4 (key: peer . wire). */
+static bool same_map(const struct pin_entry *k, const struct pin_entry *j)
+{
+	return k->family == j->family && pin_needs_nat(j) &&
+	       alg_addr_eq(j->family, &k->peer, &j->peer) &&
+	       alg_addr_eq(j->family, &k->wire.addr, &j->wire.addr) &&
+	       k->wire.port == j->wire.port;
+}
+
+static int delete_unknown(struct daemon *d, const struct pin_entry *v,
+			  unsigned n)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < n; i += RESTORE_DEL_BATCH) {
+		ret = pin_del(d->fw, v + i, n - i < RESTORE_DEL_BATCH ?
+			      n - i : RESTORE_DEL_BATCH);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Adopt the elements a restored session owns; delete the rest. A
+ * journal pinhole whose element is gone was used or expired meanwhile.
+ */
+static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
+			    unsigned njp)
+{
+	static const char *const sets[] = { PIN_SET4, PIN_SET6, PIN_MAP4 };
+	struct kernel_elems k = { 0 }, del = { 0 };
+	char buf[PINHOLE_STR_LEN];
+	bool *adopted = calloc(njp ? njp : 1, sizeof(*adopted));
+	unsigned i, j, s;
+	int ret = 0;
+
+	if (!adopted)
+		return -ENOMEM;
+	for (s = 0; s < 3 && !ret; s++) {
+		k.n = 0;
+		ret = pin_dump(d->fw, sets[s], collect_elem, &k);
+		for (i = 0; i < k.n && !ret; i++) {
+			for (j = 0; j < njp; j++)
+				if (s < 2 ? same_pin(&k.v[i], &jp[j].e) :
+					    same_map(&k.v[i], &jp[j].e))
+					break;
+			if (j < njp && s < 2)
+				adopted[j] = true;
+			if (j == njp)
+				ret = collect_elem(&k.v[i], 0, &del);
+		}
+	}
+	for (j = 0; j < njp && !ret; j++) {
+		if (!adopted[j]) {
+			log_sess(LOG_INFO, jp[j].sid, "pinhole gone while "
+				 "ftp-algd was away (used or expired) %s",
+				 pinhole_str(&jp[j].e, buf, sizeof(buf)));
+			continue;
+		}
+		if (!pinholes_adopt(d, jp[j].sid, &jp[j].e, jp[j].added_ms))
+			ret = -ENOMEM;
+	}
+	if (!ret && del.n) {
+		log_info("journal: %u pinhole elements nothing knows of: "
+			 "deleted", del.n);
+		ret = delete_unknown(d, del.v, del.n);
+	}
+	free(adopted);
+	free(k.v);
+	free(del.v);
+	return ret;
+}
+
+int restore_state(struct daemon *d)
+{
+	struct journal_pin *jp;
+	unsigned njp;
+	int ret;
+
+	ret = journal_replay(d, &jp, &njp);
+	if (ret) {
+		log_fatal("cannot read the journal %s: %s (remove it to start "
+			  "afresh)", d->jr.path, strerror(-ret));
+		return ret;
+	}
+	ret = njp ? restore_pinholes(d, jp, njp) : pin_sweep(d->fw);
+	free(jp);
+	if (ret) {
+		log_fatal("cannot take over the pinholes of the earlier run: "
+			  "%s", strerror(-ret));
+		return ret;
+	}
+	/* after the pinholes: a session closed here takes its own down */
+	restore_check_conntrack(d);
+	ret = journal_compact(d);
+	if (ret)
+		log_fatal("cannot write the journal %s: %s", d->jr.path,
+			  strerror(-ret));
+	return ret;
+}
