@@ -117,7 +117,9 @@ static const uint8_t *get_ep(const uint8_t *p, struct alg_endpoint *ep)
 	return p + 18;
 }
 
-size_t journal_encode_pin(uint8_t *out, const struct journal_pin *jp)
+/* type: JR_PIN or JR_UNPIN */
+size_t journal_encode_pin(uint8_t *out, enum journal_type type,
+			  const struct journal_pin *jp)
 {
 	uint8_t p[JOURNAL_PIN_LEN], *q = p;
 
@@ -129,7 +131,7 @@ size_t journal_encode_pin(uint8_t *out, const struct journal_pin *jp)
 	q = put_ep(q, &jp->e.target);
 	be_put(q, jp->e.timeout_ms, 4);
 	be_put(q + 4, jp->added_ms, 8);
-	return journal_frame(out, JR_PIN, p, sizeof(p));
+	return journal_frame(out, type, p, sizeof(p));
 }
 
 static bool family_ok(int f)
@@ -193,6 +195,7 @@ int journal_decode(const uint8_t *buf, size_t len, size_t *off,
 		r->sid = be_get(r->data, 8);
 		break;
 	case JR_PIN:
+	case JR_UNPIN:
 		if (decode_pin(r->data, n, &r->pin))
 			return -EINVAL;
 		r->sid = r->pin.sid;
@@ -286,7 +289,14 @@ void journal_pin(struct daemon *d, const struct journal_pin *p)
 {
 	uint8_t b[JOURNAL_HDR + JOURNAL_PIN_LEN];
 
-	journal_append(d, b, journal_encode_pin(b, p));
+	journal_append(d, b, journal_encode_pin(b, JR_PIN, p));
+}
+
+void journal_unpin(struct daemon *d, const struct journal_pin *p)
+{
+	uint8_t b[JOURNAL_HDR + JOURNAL_PIN_LEN];
+
+	journal_append(d, b, journal_encode_pin(b, JR_UNPIN, p));
 }
 
 /* Buffered writes of a fresh journal. */
@@ -378,7 +388,8 @@ int journal_compact(struct daemon *d)
 			.sid = p->sid, .e = p->e, .added_ms = p->added_ms,
 		};
 
-		w->n += journal_encode_pin(jw_room(w, JOURNAL_PIN_LEN), &jp);
+		w->n += journal_encode_pin(jw_room(w, JOURNAL_PIN_LEN), JR_PIN,
+					   &jp);
 	}
 	jw_flush(w);
 	if (w->err || rename(tmp, d->jr.path) < 0) {
@@ -415,6 +426,21 @@ void journal_close(struct daemon *d)
 }
 
 /* ---- replay ---- */
+
+/* The pinhole u left our table: forget its latest PIN record. */
+static void unpin(struct journal_pin *p, unsigned *n,
+		  const struct journal_pin *u)
+{
+	unsigned i = *n;
+
+	while (i--) {
+		if (p[i].sid == u->sid && p[i].added_ms == u->added_ms &&
+		    !memcmp(&p[i].e, &u->e, sizeof(u->e))) {
+			p[i] = p[--*n];
+			return;
+		}
+	}
+}
 
 /* A session's records in file order: the last one counts. */
 struct replay_sess {
@@ -536,6 +562,10 @@ int journal_replay(struct daemon *d, struct journal_pin **pins,
 	}
 	while ((ret = journal_decode(buf, len, &off, &r)) == 1) {
 		nrec++;
+		if (r.type == JR_UNPIN) {
+			unpin(p, &pn, &r.pin);
+			continue;
+		}
 		if (r.type == JR_PIN) {
 			if (pn == pcap) {
 				pcap = pcap ? 2 * pcap : 64;

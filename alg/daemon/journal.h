@@ -33,6 +33,7 @@ enum journal_type {
 	JR_SESSION = 2,		/* an alg_state record */
 	JR_END = 3,		/* sid: the session is gone */
 	JR_PIN = 4,		/* sid, pinhole, when it was added */
+	JR_UNPIN = 5,		/* the same: it left our table */
 };
 
 /* One pinhole as the journal carries it. */
@@ -59,7 +60,8 @@ size_t journal_frame(uint8_t *out, enum journal_type type, const void *p,
 		     size_t n);
 size_t journal_encode_header(uint8_t *out);
 size_t journal_encode_end(uint8_t *out, uint64_t sid);
-size_t journal_encode_pin(uint8_t *out, const struct journal_pin *p);
+size_t journal_encode_pin(uint8_t *out, enum journal_type type,
+			  const struct journal_pin *p);
 /*
  * The record at buf[*off..len): 1 (and *off moves past it), 0 at the end,
  * or -EINVAL for a damaged or torn record (*off stays: the rest is lost).
@@ -82,6 +84,7 @@ int journal_compact(struct daemon *d);
 void journal_session(struct daemon *d, const struct alg_session *s);
 void journal_end(struct daemon *d, uint64_t sid);
 void journal_pin(struct daemon *d, const struct journal_pin *p);
+void journal_unpin(struct daemon *d, const struct journal_pin *p);
 /* Once a second: compact when the file has grown enough. */
 void journal_tick(struct daemon *d);
 void journal_close(struct daemon *d);

@@ -28,8 +28,15 @@ const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 	return buf;
 }
 
-static void pinholes_forget(struct pinholes *ps, unsigned i)
+/* It leaves the table, and the journal hears so. */
+static void pinholes_forget(struct daemon *d, unsigned i)
 {
+	struct pinholes *ps = &d->pins;
+	const struct pinhole *p = &ps->v[i];
+
+	journal_unpin(d, &(struct journal_pin){
+		.sid = p->sid, .e = p->e, .added_ms = p->added_ms,
+	});
 	ps->v[i] = ps->v[--ps->n];
 }
 
@@ -223,7 +230,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 						 &unknown[n]);
 			sids[n] = ps->v[i].sid;
 			batch[n++] = ps->v[i].e;
-			pinholes_forget(ps, i);
+			pinholes_forget(d, i);
 		}
 		if (!n)
 			break;
@@ -259,7 +266,7 @@ void pinholes_check(struct daemon *d, uint64_t now)
 		log_sess(LOG_INFO, p->sid, "pinhole %s %s",
 			 pinhole_fate_name(fate),
 			 pinhole_str(&p->e, buf, sizeof(buf)));
-		pinholes_forget(ps, i);
+		pinholes_forget(d, i);
 	}
 }
 

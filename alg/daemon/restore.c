@@ -154,7 +154,8 @@ static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 					break;
 			if (j < njp && s < 2)
 				adopted[j] = true;
-			if (j == njp)
+			/* a mapping stays only with its adopted pinhole */
+			if (j == njp || (s == 2 && !adopted[j]))
 				ret = collect_elem(&k.v[i], 0, &del);
 		}
 	}
@@ -169,8 +170,9 @@ static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 			ret = -ENOMEM;
 	}
 	if (!ret && del.n) {
-		log_info("journal: %u pinhole elements nothing knows of: "
-			 "deleted", del.n);
+		log_info("journal: %u set elements deleted: mappings of "
+			 "pinholes used meanwhile, or elements no restored "
+			 "session owns", del.n);
 		ret = delete_unknown(d, del.v, del.n);
 	}
 	free(adopted);

@@ -332,9 +332,15 @@ class Client:
     # -- cases ---------------------------------------------------------------
 
     def modes(self):
+        if self.a.modes:
+            return self.a.modes.split(",")
         if self.ctl.family == socket.AF_INET6:
             return ["EPRT", "EPSV"]
         return ["PORT", "PASV", "EPRT", "EPSV"]
+
+    def pause(self):
+        if self.a.pause:
+            time.sleep(self.a.pause)
 
     def case_get(self):
         self.retr(self.a.file, self.a.mode or "PORT")
@@ -356,6 +362,7 @@ class Client:
         upload = "incoming/up-%d-%d.bin" % (os.getpid(), int(time.time()))
         n = 0
         for i, name in enumerate(small[:self.a.transfers]):
+            self.pause()
             self.retr(name, modes[n % len(modes)])
             n += 1
             if i % 6 == 5:
@@ -426,6 +433,10 @@ def main():
     ap.add_argument("--transfers", type=int, default=24,
                     help="small files to fetch in the session case")
     ap.add_argument("--server-root", help="check uploads on disk here")
+    ap.add_argument("--modes",
+                    help="session case: comma list of modes to cycle through")
+    ap.add_argument("--pause", type=float, default=0,
+                    help="session case: seconds to wait before each RETR")
     ap.add_argument("--hold-file")
     ap.add_argument("--hold-max", type=float, default=30)
     ap.add_argument("--timeout", type=float, default=10)
