@@ -85,7 +85,8 @@ algd_stop() {
 
 # The log of the daemon started last says it took the session over.
 restored_line() {
-	tail -n 30 "$WORK/ftp-algd.log" | grep -E 'restored' | tail -n 1
+	tail -n 30 "$WORK/ftp-algd.log" | grep -E 'sessions and [0-9]+ pinholes restored' |
+		tail -n 1
 }
 
 WORK=$(mktemp -d /tmp/ftpalg-restart.XXXXXX) || exit 2
