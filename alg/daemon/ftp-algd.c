@@ -27,6 +27,7 @@
 struct args {
 	bool foreground;
 	const char *config;
+	const char *check;	/* --check-config FILE */
 	bool have_queue;
 	uint16_t queue;
 };
@@ -44,8 +45,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ftp-algd [--foreground] [--config FILE] [--queue N]\n"
 		"                [--ctl-socket PATH]\n"
+		"       ftp-algd --check-config FILE\n"
 		"  --foreground      log to stderr (default: syslog)\n"
-		"  --config FILE     key = value settings (default: none)\n"
+		"  --config FILE     key = value settings (default: none);\n"
+		"                    SIGHUP reads it again\n"
+		"  --check-config FILE\n"
+		"                    print every error in FILE (exit 1),\n"
+		"                    or 'FILE: ok' (exit 0)\n"
 		"  --queue N         NFQUEUE number (overrides the config)\n"
 		"  --ctl-socket PATH control socket (default %s)\n",
 		CTL_SOCKET_DEFAULT);
@@ -68,6 +74,7 @@ static int parse_args(int argc, char **argv, struct args *a,
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "ctl-socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -76,13 +83,16 @@ static int parse_args(int argc, char **argv, struct args *a,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "fc:q:s:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fc:C:q:s:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			a->foreground = true;
 			break;
 		case 'c':
 			a->config = optarg;
+			break;
+		case 'C':
+			a->check = optarg;
 			break;
 		case 'q':
 			if (!parse_queue(optarg, &a->queue)) {
@@ -114,6 +124,24 @@ static int parse_args(int argc, char **argv, struct args *a,
 	return -1;
 }
 
+static void print_error(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* --check-config: the file alone, no root, no kernel object touched. */
+static int check_config(const char *path)
+{
+	struct alg_config c;
+
+	config_default(&c);
+	if (config_load_all(&c, path, print_error, NULL))
+		return 1;
+	printf("%s: ok\n", path);
+	return 0;
+}
+
 /* Logging, then the configuration file, then the flags over it. */
 static int configure(struct daemon *d, const struct args *a)
 {
@@ -127,6 +155,8 @@ static int configure(struct daemon *d, const struct args *a)
 	}
 	if (a->have_queue)
 		d->cfg.queue = a->queue;
+	d->config_path = a->config;
+	d->queue_flag = a->have_queue;
 	log_set_level(d->cfg.log_level);
 	return 0;
 }
@@ -179,19 +209,6 @@ static int seed_hash(struct alg_policy *pol)
 	return -errno;
 }
 
-/* The configuration keeps accepting values the engine clamps: say so. */
-static void warn_clamped(const struct alg_policy *asked,
-			 const struct alg_policy *used)
-{
-	struct config_clamp c[8];
-	unsigned i, n;
-
-	n = config_clamped(asked, used, c, 8);
-	for (i = 0; i < n && i < 8; i++)
-		log_warn("policy %s %u is beyond what the engine supports: "
-			 "using %u", c[i].name, c[i].asked, c[i].used);
-}
-
 static int open_engine(struct daemon *d)
 {
 	if (seed_hash(&d->cfg.pol))
@@ -202,7 +219,7 @@ static int open_engine(struct daemon *d)
 			  strerror(errno ? errno : ENOMEM));
 		return -ENOMEM;
 	}
-	warn_clamped(&d->cfg.pol, alg_table_policy(d->tab));
+	config_log_clamped(&d->cfg.pol, alg_table_policy(d->tab));
 	return 0;
 }
 
@@ -311,6 +328,8 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &a, d);
 	if (status >= 0)
 		return status;
+	if (a.check)
+		return check_config(a.check);
 	status = 1;
 	if (configure(d, &a) || open_firewall(d))
 		goto out;
