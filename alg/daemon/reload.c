@@ -38,19 +38,23 @@ static void log_config_error(void *arg, const char *msg)
 	log_err("%s", msg);
 }
 
-/* What the loop runs after a reload: the changes that reach outside. */
+/*
+ * The one place a reload's control ports reach the kernel: the engine
+ * tracks them already; set inet ftp_alg ctl_ports decides which
+ * connections are queued to it. Until the daemon writes that set itself,
+ * the log says it must follow.
+ */
 static void reload_ctl_ports(struct daemon *d)
 {
-	char ports[CONFIG_VALUE_LEN];
+	const uint16_t *ports = alg_table_policy(d->tab)->ctl_ports;
+	char list[CONFIG_VALUE_LEN];
+	unsigned n = 0;
 
-	config_value(&d->cfg, CONFIG_K_CONTROL_PORTS, ports, sizeof(ports));
-	/*
-	 * The one place the kernel hears of new control ports: the
-	 * engine tracks them already, set inet ftp_alg ctl_ports decides
-	 * which connections are queued to it.
-	 */
-	log_warn("set inet %s %s must now list the same ports (%s)",
-		 PIN_TABLE, PIN_CTL_PORTS, ports);
+	while (n < ALG_MAX_CTL_PORTS && ports[n])
+		n++;
+	config_value(&d->cfg, CONFIG_K_CONTROL_PORTS, list, sizeof(list));
+	log_warn("set inet %s %s must now list the same %u port%s (%s)",
+		 PIN_TABLE, PIN_CTL_PORTS, n, n == 1 ? "" : "s", list);
 }
 
 /* The summary at the most verbose of the old and new level. */

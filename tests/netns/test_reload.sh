@@ -6,9 +6,10 @@
 # client behind masquerade):
 #
 #   1  a PORT pinhole waits 60s (the first configuration)
-#   2  SIGHUP with log_level debug, pinhole_timeout 30 as a 10 MiB
-#      transfer starts: the log says what changed, the transfer completes,
-#      the next pinhole waits 30s (ftp-algctl pinholes)
+#   2  SIGHUP with log_level debug, pinhole_timeout 30, control_ports
+#      21,2121 as a 10 MiB transfer starts: the log says what changed
+#      (and that set ctl_ports must follow), the transfer completes, the
+#      next pinhole waits 30s (ftp-algctl pinholes)
 #   3  SIGHUP with a broken file: every error logged as FILE:LINE, the
 #      running configuration kept, the session goes on
 #   4  SIGUSR1: three state lines, still running
@@ -208,7 +209,7 @@ check "1: PORT pinhole waits 60s before the reload" held_pinhole_in 1 55 60
 # ---------------------------------------------------------------------------
 # 2: a good reload during a transfer
 
-printf 'log_level = debug\npinhole_timeout = 30\n' >"$CONF"
+printf 'log_level = debug\npinhole_timeout = 30\ncontrol_ports = 21,2121\n' >"$CONF"
 step 2 get PASV big.bin
 # when the server's 150 is in, so most likely while the data flows
 for _ in $(seq 100); do
@@ -217,7 +218,9 @@ for _ in $(seq 100); do
 done
 kill -HUP "$ALGD_PID"
 check "2: the log says what changed" wait_log \
-	"configuration reloaded: pinhole_timeout 60 -> 30, log_level info -> debug"
+	"configuration reloaded: pinhole_timeout 60 -> 30, control_ports 21 -> 21,2121, log_level info -> debug"
+check "2: the control-port change reaches the ctl_ports hook" wait_log \
+	"set inet ftp_alg ctl_ports must now list the same 2 ports (21,2121)"
 check "2: the transfer running across SIGHUP completes" step_done 2
 step 3 hold PORT small/f02.bin
 check "2: the next pinhole waits 30s (ftp-algctl pinholes)" \
