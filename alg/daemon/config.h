@@ -58,9 +58,11 @@ enum config_key {
 
 #define CONFIG_BIT(k)		(1u << (k))
 #define CONFIG_ALL_KEYS		(CONFIG_BIT(CONFIG_NKEYS) - 1)
-#define CONFIG_VALUE_LEN	64	/* a value as config_value() says it */
+/* a value as config_value() says it */
+#define CONFIG_VALUE_LEN	64
 /* "a -> b" for every key: a summary never needs more */
-#define CONFIG_DIFF_LEN		(CONFIG_NKEYS * (24 + 2 * CONFIG_VALUE_LEN))
+#define CONFIG_DIFF_LEN	\
+	(CONFIG_NKEYS * (24 + 2 * CONFIG_VALUE_LEN))
 
 void config_default(struct alg_config *c);
 

@@ -88,7 +88,7 @@ int loop_finish(struct daemon *d);
 /* reload.c: SIGHUP */
 struct reload_result {
 	unsigned changed;	/* CONFIG_BIT()s of the keys now changed */
-	unsigned kept;		/* changed in the file, kept until restart */
+	unsigned kept;		/* in the file, but only at a restart */
 };
 /*
  * Read the --config file again and apply what can change live: 0, or

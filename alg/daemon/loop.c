@@ -82,8 +82,8 @@ static bool on_signal(struct daemon *d)
 		signal_name((int)si.ssi_signo, name, sizeof(name));
 		switch (signal_action((int)si.ssi_signo)) {
 		case SIG_ACT_RELOAD:
-			log_info("%s: reloading %s", name,
-				 d->config_path ? d->config_path : "(no --config)");
+			log_info("%s: reloading %s", name, d->config_path ?
+				 d->config_path : "(no --config)");
 			reload_run(d);
 			break;
 		case SIG_ACT_STATE:

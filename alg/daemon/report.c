@@ -40,7 +40,8 @@ void report_state(struct daemon *d, uint64_t now)
 	alg_table_walk(d->tab, census_cb, &c);
 	log_info("state: sessions %u (max %u): %u inspecting, %u tls, "
 		 "%u stopped, %u closing; up %llus",
-		 alg_table_count(d->tab), alg_table_policy(d->tab)->max_sessions,
+		 alg_table_count(d->tab),
+		 alg_table_policy(d->tab)->max_sessions,
 		 c.inspecting, c.tls, c.stopped, c.closing,
 		 (unsigned long long)(now - d->start_ms) / 1000);
 	log_info("state: pinholes %u open, timeout %us (added %llu, used "
