@@ -308,28 +308,142 @@ SETTER(state_file)
 	return true;
 }
 
-#define KEY(name)	{ #name, set_##name }
+/* Each key's value as the file would say it: what a reload reports. */
+#define SHOWER(name) \
+	static void show_##name(const struct alg_config *c, char *buf, \
+				size_t len)
 
-static const struct config_key {
+SHOWER(queue)
+{
+	snprintf(buf, len, "%u", c->queue);
+}
+
+SHOWER(pinhole_timeout)
+{
+	snprintf(buf, len, "%u", c->pinhole_timeout_s);
+}
+
+SHOWER(max_sessions)
+{
+	snprintf(buf, len, "%u", c->pol.max_sessions);
+}
+
+SHOWER(hold_ms)
+{
+	snprintf(buf, len, "%u", c->pol.hold_ms);
+}
+
+SHOWER(max_line)
+{
+	snprintf(buf, len, "%u", c->pol.max_line);
+}
+
+SHOWER(idle_timeout)
+{
+	snprintf(buf, len, "%u", c->pol.idle_timeout_ms / 1000u);
+}
+
+SHOWER(control_ports)
+{
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ALG_MAX_CTL_PORTS && c->pol.ctl_ports[i] &&
+		    off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u",
+					i ? "," : "", c->pol.ctl_ports[i]);
+}
+
+SHOWER(allow_low_data_port)
+{
+	snprintf(buf, len, "%s", c->pol.allow_low_data_port ? "yes" : "no");
+}
+
+SHOWER(strict_pairing)
+{
+	snprintf(buf, len, "%s", c->pol.strict_pairing ? "yes" : "no");
+}
+
+SHOWER(log_level)
+{
+	snprintf(buf, len, "%s", config_log_level_name(c->log_level));
+}
+
+SHOWER(fail_open)
+{
+	snprintf(buf, len, "%s", c->fail_open ? "yes" : "no");
+}
+
+SHOWER(state_file)
+{
+	snprintf(buf, len, "%s", c->state_file);
+}
+
+#define KEY(id, name)	[id] = { #name, set_##name, show_##name }
+
+static const struct config_keydef {
 	const char *name;
 	bool (*set)(struct alg_config *c, const char *v, char *why,
 		    size_t wl);
-} config_keys[] = {
-	KEY(queue),
-	KEY(pinhole_timeout),
-	KEY(max_sessions),
-	KEY(hold_ms),
-	KEY(max_line),
-	KEY(idle_timeout),
-	KEY(control_ports),
-	KEY(allow_low_data_port),
-	KEY(strict_pairing),
-	KEY(log_level),
-	KEY(fail_open),
-	KEY(state_file),
+	void (*show)(const struct alg_config *c, char *buf, size_t len);
+} config_keys[CONFIG_NKEYS] = {
+	KEY(CONFIG_K_QUEUE, queue),
+	KEY(CONFIG_K_PINHOLE_TIMEOUT, pinhole_timeout),
+	KEY(CONFIG_K_MAX_SESSIONS, max_sessions),
+	KEY(CONFIG_K_HOLD_MS, hold_ms),
+	KEY(CONFIG_K_MAX_LINE, max_line),
+	KEY(CONFIG_K_IDLE_TIMEOUT, idle_timeout),
+	KEY(CONFIG_K_CONTROL_PORTS, control_ports),
+	KEY(CONFIG_K_ALLOW_LOW_DATA_PORT, allow_low_data_port),
+	KEY(CONFIG_K_STRICT_PAIRING, strict_pairing),
+	KEY(CONFIG_K_LOG_LEVEL, log_level),
+	KEY(CONFIG_K_FAIL_OPEN, fail_open),
+	KEY(CONFIG_K_STATE_FILE, state_file),
 };
 
-#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+#define NKEYS	CONFIG_NKEYS
+
+const char *config_key_name(enum config_key k)
+{
+	return k < NKEYS ? config_keys[k].name : "?";
+}
+
+void config_value(const struct alg_config *c, enum config_key k, char *buf,
+		  size_t len)
+{
+	if (k < NKEYS)
+		config_keys[k].show(c, buf, len);
+	else
+		snprintf(buf, len, "?");
+}
+
+unsigned config_diff(const struct alg_config *from,
+		     const struct alg_config *to, unsigned keys, char *buf,
+		     size_t len)
+{
+	char a[CONFIG_VALUE_LEN], b[CONFIG_VALUE_LEN];
+	unsigned k, changed = 0;
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (k = 0; k < NKEYS; k++) {
+		if (!(keys & CONFIG_BIT(k)))
+			continue;
+		config_keys[k].show(from, a, sizeof(a));
+		config_keys[k].show(to, b, sizeof(b));
+		if (!strcmp(a, b))
+			continue;
+		changed |= CONFIG_BIT(k);
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s %s -> %s",
+						off ? ", " : "",
+						config_keys[k].name, a, b);
+	}
+	return changed;
+}
 
 static char *trim(char *s)
 {
@@ -345,9 +459,10 @@ static char *trim(char *s)
 }
 
 /*
- * One line (modified in place). seen[] holds the line each key was set
+ * One line (modified in place). seen[] holds the line each key was named
  * on, to refuse a second setting: with two values for one key, which one
- * the author meant is a guess.
+ * the author meant is a guess. A key whose value was refused counts as
+ * named too, so its second line is reported as well.
  */
 static bool config_line(struct alg_config *c, char *line, unsigned lineno,
 			unsigned *seen, char *why, size_t wl)
@@ -385,6 +500,7 @@ static bool config_line(struct alg_config *c, char *line, unsigned lineno,
 		why_set(why, wl, "%s already set on line %u", key, seen[i]);
 		return false;
 	}
+	seen[i] = lineno;
 	if (!*val) {
 		why_set(why, wl, "%s: missing value", key);
 		return false;
@@ -393,14 +509,25 @@ static bool config_line(struct alg_config *c, char *line, unsigned lineno,
 	n = (size_t)snprintf(why, wl, "%s: ", key);
 	if (n >= wl)
 		n = wl - 1;
-	if (!config_keys[i].set(c, val, why + n, wl - n))
-		return false;
-	seen[i] = lineno;
-	return true;
+	return config_keys[i].set(c, val, why + n, wl - n);
 }
 
-int config_parse(struct alg_config *c, FILE *f, const char *name,
-		 char *err, size_t errlen)
+static void config_error(config_err_fn fn, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void config_error(config_err_fn fn, void *arg, const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(arg, msg);
+}
+
+int config_parse_all(struct alg_config *c, FILE *f, const char *name,
+		     config_err_fn fn, void *arg)
 {
 	unsigned seen[NKEYS] = { 0 };
 	char why[CONFIG_ERR_LEN];
@@ -414,38 +541,57 @@ int config_parse(struct alg_config *c, FILE *f, const char *name,
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (n > CONFIG_LINE_MAX) {
-			snprintf(err, errlen,
-				 "%s:%u: line longer than %d bytes", name,
-				 lineno, CONFIG_LINE_MAX);
+			config_error(fn, arg, "%s:%u: line longer than %d "
+				     "bytes", name, lineno, CONFIG_LINE_MAX);
 			ret = -EINVAL;
-			goto out;
-		}
-		if (strlen(line) != (size_t)n) {
-			snprintf(err, errlen, "%s:%u: NUL byte in line",
-				 name, lineno);
+		} else if (strlen(line) != (size_t)n) {
+			config_error(fn, arg, "%s:%u: NUL byte in line", name,
+				     lineno);
 			ret = -EINVAL;
-			goto out;
-		}
-		if (!config_line(&tmp, line, lineno, seen, why, sizeof(why))) {
-			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
+		} else if (!config_line(&tmp, line, lineno, seen, why,
+					sizeof(why))) {
+			config_error(fn, arg, "%s:%u: %s", name, lineno, why);
 			ret = -EINVAL;
-			goto out;
 		}
 	}
 	if (ferror(f)) {
+		config_error(fn, arg, "%s:%u: read error", name, lineno);
 		ret = -EIO;
-		snprintf(err, errlen, "%s:%u: read error", name, lineno);
-		goto out;
 	}
 	/* all or nothing: a half-applied file is worse than none */
-	*c = tmp;
-out:
+	if (!ret)
+		*c = tmp;
 	free(line);
 	return ret;
 }
 
-int config_load(struct alg_config *c, const char *path, char *err,
-		size_t errlen)
+/* The old interface: the first error only. */
+struct first_err {
+	char *err;
+	size_t len;
+	bool have;
+};
+
+static void keep_first(void *arg, const char *msg)
+{
+	struct first_err *fe = arg;
+
+	if (fe->have)
+		return;
+	fe->have = true;
+	snprintf(fe->err, fe->len, "%s", msg);
+}
+
+int config_parse(struct alg_config *c, FILE *f, const char *name,
+		 char *err, size_t errlen)
+{
+	struct first_err fe = { .err = err, .len = errlen };
+
+	return config_parse_all(c, f, name, keep_first, &fe);
+}
+
+int config_load_all(struct alg_config *c, const char *path,
+		    config_err_fn fn, void *arg)
 {
 	FILE *f;
 	int ret;
@@ -453,11 +599,19 @@ int config_load(struct alg_config *c, const char *path, char *err,
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+		config_error(fn, arg, "%s: cannot open: %s", path,
+			     strerror(errno));
 		return ret;
 	}
-	ret = config_parse(c, f, path, err, errlen);
+	ret = config_parse_all(c, f, path, fn, arg);
 	fclose(f);
 	return ret;
+}
+
+int config_load(struct alg_config *c, const char *path, char *err,
+		size_t errlen)
+{
+	struct first_err fe = { .err = err, .len = errlen };
+
+	return config_load_all(c, path, keep_first, &fe);
 }

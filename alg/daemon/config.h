@@ -3,7 +3,9 @@
  * The daemon's configuration file: "key = value" lines, '#' starts a
  * comment, blank lines ignored. Any unknown key, bad value or repeated key
  * is an error reported as "FILE:LINE: what is wrong"; the daemon refuses
- * to start rather than run with a setting it did not understand.
+ * to start (or a reload keeps the running configuration) rather than run
+ * with a setting it did not understand. The whole file is read and every
+ * error reported, so one pass fixes them all.
  *
  *   queue               NFQUEUE number (0..65535), default 0
  *   pinhole_timeout     seconds a pinhole waits for its data connection
@@ -49,13 +51,65 @@ struct alg_config {
 	struct alg_policy pol;
 };
 
+/* The keys, in the order a change summary lists them. */
+enum config_key {
+	CONFIG_K_QUEUE,
+	CONFIG_K_PINHOLE_TIMEOUT,
+	CONFIG_K_MAX_SESSIONS,
+	CONFIG_K_HOLD_MS,
+	CONFIG_K_MAX_LINE,
+	CONFIG_K_IDLE_TIMEOUT,
+	CONFIG_K_CONTROL_PORTS,
+	CONFIG_K_ALLOW_LOW_DATA_PORT,
+	CONFIG_K_STRICT_PAIRING,
+	CONFIG_K_LOG_LEVEL,
+	CONFIG_K_FAIL_OPEN,
+	CONFIG_K_STATE_FILE,
+	CONFIG_NKEYS
+};
+
+#define CONFIG_BIT(k)		(1u << (k))
+#define CONFIG_ALL_KEYS		(CONFIG_BIT(CONFIG_NKEYS) - 1)
+/* a value as config_value() says it */
+#define CONFIG_VALUE_LEN	64
+/* "a -> b" for every key: a summary never needs more */
+#define CONFIG_DIFF_LEN	\
+	(CONFIG_NKEYS * (24 + 2 * CONFIG_VALUE_LEN))
+
 void config_default(struct alg_config *c);
-/* Read path over c's current values. 0, or -errno with err filled in. */
+
+/* One error, as "FILE:LINE: what is wrong" (or "FILE: cannot open: ..."). */
+typedef void (*config_err_fn)(void *arg, const char *msg);
+
+/*
+ * Read the whole stream over c's current values, every error to fn; c
+ * changes only when there is none. name is used in error messages.
+ * 0, -EINVAL (the file has errors) or -EIO.
+ */
+int config_parse_all(struct alg_config *c, FILE *f, const char *name,
+		     config_err_fn fn, void *arg);
+/* The same for a path; -errno when it cannot be opened. */
+int config_load_all(struct alg_config *c, const char *path,
+		    config_err_fn fn, void *arg);
+/* As the _all versions, with the first error only, in err. */
 int config_load(struct alg_config *c, const char *path, char *err,
 		size_t errlen);
-/* The same from an open stream; name is used in error messages. */
 int config_parse(struct alg_config *c, FILE *f, const char *name,
 		 char *err, size_t errlen);
+
+/* "queue", "pinhole_timeout", ...; "?" if k is none. */
+const char *config_key_name(enum config_key k);
+/* Key k's value in c as the file would say it: "21,2121", "yes". */
+void config_value(const struct alg_config *c, enum config_key k, char *buf,
+		  size_t len);
+/*
+ * Which of the keys (a CONFIG_BIT() mask) differ from "from" to "to",
+ * as a mask; buf gets them in key order, "pinhole_timeout 60 -> 30,
+ * log_level info -> debug" (empty when none).
+ */
+unsigned config_diff(const struct alg_config *from,
+		     const struct alg_config *to, unsigned keys, char *buf,
+		     size_t len);
 
 /*
  * The policy values the engine would not take as they are (max_line

@@ -11,7 +11,8 @@
  *   verdict.c    the result applied: pinholes, events, then verdicts
  *
  * loop.c waits on the queue, conntrack events, the control socket
- * (ctl.c, ctl_cmds.c) and signals, and runs the timers.
+ * (ctl.c, ctl_cmds.c) and signals (signals.c: reload.c, report.c), and
+ * runs the timers.
  */
 #ifndef FTP_ALG_DAEMON_H
 #define FTP_ALG_DAEMON_H
@@ -65,6 +66,9 @@ struct journal_file {
 
 struct daemon {
 	struct alg_config cfg;
+	const char *config_path;	/* --config, read again on SIGHUP */
+	bool queue_flag;		/* --queue given: it beats the file */
+	bool state_flag;		/* --state-file given: likewise */
 	const char *ctl_path;
 	struct alg_table *tab;
 	struct queue *q;
@@ -96,6 +100,24 @@ int loop_open(struct daemon *d);
 int loop_run(struct daemon *d);
 void loop_close(struct daemon *d);
 int loop_finish(struct daemon *d);
+
+/* reload.c: SIGHUP */
+struct reload_result {
+	unsigned changed;	/* CONFIG_BIT()s of the keys now changed */
+	unsigned kept;		/* in the file, but only at a restart */
+};
+/*
+ * Read the --config file again and apply what can change live: 0, or
+ * -errno with nothing applied (every error logged).
+ */
+int reload_apply(struct daemon *d, struct reload_result *res);
+/* reload_apply(), then what its result asks of the kernel. */
+void reload_run(struct daemon *d);
+void config_log_clamped(const struct alg_policy *asked,
+			const struct alg_policy *used);
+
+/* report.c: SIGUSR1, the state in three log lines */
+void report_state(struct daemon *d, uint64_t now);
 
 /* inspect.c: a queue_cb */
 void inspect_packet(uint32_t id, const uint8_t *data, size_t len,

@@ -25,11 +25,15 @@
 #include "ftp-alg/fw.h"
 #include "ftp-alg/ruleset.h"
 
+/* long options without a short one */
+enum { OPT_STATE_FILE = 256, OPT_CLEANUP };
+
 struct args {
 	bool foreground;
 	bool cleanup;
 	const char *config;
 	const char *state_file;
+	const char *check;	/* --check-config FILE */
 	bool have_queue;
 	uint16_t queue;
 };
@@ -50,8 +54,13 @@ static void usage(FILE *f)
 		"usage: ftp-algd [--foreground] [--config FILE] [--queue N]\n"
 		"                [--ctl-socket PATH] [--state-file PATH]\n"
 		"       ftp-algd --cleanup [--config FILE] [--state-file PATH]\n"
+		"       ftp-algd --check-config FILE\n"
 		"  --foreground      log to stderr (default: syslog)\n"
-		"  --config FILE     key = value settings (default: none)\n"
+		"  --config FILE     key = value settings (default: none);\n"
+		"                    SIGHUP reads it again\n"
+		"  --check-config FILE\n"
+		"                    print every error in FILE (exit 1),\n"
+		"                    or 'FILE: ok' (exit 0)\n"
 		"  --queue N         NFQUEUE number (overrides the config)\n"
 		"  --ctl-socket PATH control socket (default %s)\n"
 		"  --state-file PATH restart journal (default %s)\n"
@@ -77,24 +86,27 @@ static int parse_args(int argc, char **argv, struct args *a,
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "ctl-socket", required_argument, NULL, 's' },
-		{ "state-file", required_argument, NULL, 'S' },
-		{ "cleanup", no_argument, NULL, 'C' },
+		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "fc:q:s:S:ChV", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "fc:C:q:s:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			a->foreground = true;
 			break;
 		case 'c':
 			a->config = optarg;
+			break;
+		case 'C':
+			a->check = optarg;
 			break;
 		case 'q':
 			if (!parse_queue(optarg, &a->queue)) {
@@ -107,10 +119,10 @@ static int parse_args(int argc, char **argv, struct args *a,
 		case 's':
 			d->ctl_path = optarg;
 			break;
-		case 'S':
+		case OPT_STATE_FILE:
 			a->state_file = optarg;
 			break;
-		case 'C':
+		case OPT_CLEANUP:
 			a->cleanup = true;
 			break;
 		case 'h':
@@ -132,6 +144,24 @@ static int parse_args(int argc, char **argv, struct args *a,
 	return -1;
 }
 
+static void print_error(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* --check-config: the file alone, no root, no kernel object touched. */
+static int check_config(const char *path)
+{
+	struct alg_config c;
+
+	config_default(&c);
+	if (config_load_all(&c, path, print_error, NULL))
+		return 1;
+	printf("%s: ok\n", path);
+	return 0;
+}
+
 /* Logging, then the configuration file, then the flags over it. */
 static int configure(struct daemon *d, const struct args *a)
 {
@@ -149,6 +179,9 @@ static int configure(struct daemon *d, const struct args *a)
 		snprintf(d->cfg.state_file, sizeof(d->cfg.state_file), "%s",
 			 a->state_file);
 	d->jr.path = d->cfg.state_file;
+	d->config_path = a->config;
+	d->queue_flag = a->have_queue;
+	d->state_flag = a->state_file != NULL;
 	log_set_level(d->cfg.log_level);
 	return 0;
 }
@@ -201,19 +234,6 @@ static int seed_hash(struct alg_policy *pol)
 	return -errno;
 }
 
-/* The configuration keeps accepting values the engine clamps: say so. */
-static void warn_clamped(const struct alg_policy *asked,
-			 const struct alg_policy *used)
-{
-	struct config_clamp c[8];
-	unsigned i, n;
-
-	n = config_clamped(asked, used, c, 8);
-	for (i = 0; i < n && i < 8; i++)
-		log_warn("policy %s %u is beyond what the engine supports: "
-			 "using %u", c[i].name, c[i].asked, c[i].used);
-}
-
 static int open_engine(struct daemon *d)
 {
 	if (seed_hash(&d->cfg.pol))
@@ -224,7 +244,7 @@ static int open_engine(struct daemon *d)
 			  strerror(errno ? errno : ENOMEM));
 		return -ENOMEM;
 	}
-	warn_clamped(&d->cfg.pol, alg_table_policy(d->tab));
+	config_log_clamped(&d->cfg.pol, alg_table_policy(d->tab));
 	return 0;
 }
 
@@ -344,6 +364,8 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &a, d);
 	if (status >= 0)
 		return status;
+	if (a.check)
+		return check_config(a.check);
 	status = 1;
 	if (configure(d, &a) || open_firewall(d))
 		goto out;

@@ -4,7 +4,8 @@
  *   the NFQUEUE socket   control-connection packets -> inspect.c
  *   ctnetlink events     conntrack destroy -> alg_session_close()
  *   the control socket   ftp-algctl requests
- *   a signalfd           SIGTERM/SIGINT: stop; SIGHUP: say why not
+ *   a signalfd           SIGHUP: reload; SIGUSR1: state to the log;
+ *                        SIGTERM and the rest that would kill us: stop
  * and two timers: alg_tick() at the engine's deadlines, pinhole
  * bookkeeping once a second.
  */
@@ -21,6 +22,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "queue.h"
+#include "signals.h"
 #include "ftp-alg/ruleset.h"
 
 #define QUEUE_BATCH	64	/* packets per wakeup before other fds */
@@ -41,20 +43,6 @@ static int epoll_add(int ep, int fd, uint32_t tag)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static int signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 /* The epoll set over the queue, conntrack events, ctl and signals. */
@@ -83,20 +71,31 @@ void loop_close(struct daemon *d)
 	d->ep = d->sfd = -1;
 }
 
-/* true: stop */
-static bool on_signal(int sfd)
+/* true: stop (signals.c says which signal does what) */
+static bool on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
+	char name[SIG_NAME_LEN];
 	bool stop = false;
 
-	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: no reload; restart to apply a new "
-				 "configuration");
-			continue;
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		signal_name((int)si.ssi_signo, name, sizeof(name));
+		switch (signal_action((int)si.ssi_signo)) {
+		case SIG_ACT_RELOAD:
+			log_info("%s: reloading %s", name, d->config_path ?
+				 d->config_path : "(no --config)");
+			reload_run(d);
+			break;
+		case SIG_ACT_STATE:
+			report_state(d, now_ms());
+			break;
+		case SIG_ACT_STOP:
+			log_info("%s: shutting down", name);
+			stop = true;
+			break;
+		case SIG_ACT_DEFAULT:
+			break;
 		}
-		log_info("%s: shutting down", strsignal((int)si.ssi_signo));
-		stop = true;
 	}
 	return stop;
 }
@@ -157,7 +156,7 @@ static bool on_ready(struct daemon *d, uint32_t tag, int *status)
 		break;
 	case TAG_SIG:
 		*status = 0;
-		return on_signal(d->sfd);
+		return on_signal(d);
 	}
 	return false;
 }

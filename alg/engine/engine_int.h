@@ -58,7 +58,14 @@ struct alg_stream {
 	uint32_t line_seq;	/* original seq of its first byte */
 	unsigned llen;
 	bool line_cr;		/* the line just ended with "\r\n" */
-	char *line;		/* policy.max_line + 1 bytes */
+	char *line;		/* line_max + 1 bytes */
+	/*
+	 * The longest line this stream inspects: max_line when the session
+	 * was created. The buffer is sized by it, so a max_line changed
+	 * later (alg_table_set_policy()) cannot overrun an open session's
+	 * line, nor cut one already longer than the new limit.
+	 */
+	unsigned line_max;
 	bool pending;		/* line may need rewriting: hold it */
 	/* a split PORT/EPRT/227 whose address is rewritten as it arrives */
 	uint8_t early;		/* ALG_EARLY_* */
@@ -142,8 +149,7 @@ int stream_init(struct alg_stream *st, unsigned max_line);
 void stream_free(struct alg_stream *st);
 void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start);
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
-		size_t n, unsigned max_line, stream_line_fn fn, void *ctx,
-		enum alg_reason *why);
+		size_t n, stream_line_fn fn, void *ctx, enum alg_reason *why);
 
 /* hold.c */
 struct alg_held *held_new(uint32_t id, struct pkt *p, uint64_t now);

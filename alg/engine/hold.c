@@ -123,8 +123,7 @@ static bool scan_held(struct alg_table *t, struct alg_session *s,
 			break;			/* a gap before it */
 		h->scanned = true;
 		ret = stream_scan(st, h->seq, h->data + (h->len - h->paylen),
-				  h->paylen, t->pol.max_line, pairing_line,
-				  &lc, &why);
+				  h->paylen, pairing_line, &lc, &why);
 		if (ret == LINE_STOP_TLS) {
 			engine_stop(t, s, dir, ALG_R_AUTH_TLS, r);
 			return false;

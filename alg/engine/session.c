@@ -39,6 +39,16 @@ static void policy_clamp(struct alg_policy *pol)
 		pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
 }
 
+/* Hash buckets for max_sessions: about one each, a power of two. */
+static unsigned table_nbuckets(unsigned max_sessions)
+{
+	unsigned n = 1024;
+
+	while (n < max_sessions && n < (1u << 20))
+		n <<= 1;
+	return n;
+}
+
 struct alg_table *alg_table_new(const struct alg_policy *pol,
 				uint16_t worker_id)
 {
@@ -50,9 +60,7 @@ struct alg_table *alg_table_new(const struct alg_policy *pol,
 	policy_clamp(&t->pol);
 	t->worker = worker_id;
 	t->next_id = 1;
-	t->nbuckets = 1024;
-	while (t->nbuckets < t->pol.max_sessions && t->nbuckets < (1u << 20))
-		t->nbuckets <<= 1;
+	t->nbuckets = table_nbuckets(t->pol.max_sessions);
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
 	t->scratch = malloc(ALG_SCRATCH_LEN);
 	if (!t->buckets || !t->scratch) {
@@ -116,6 +124,63 @@ static unsigned tuple_hash(const struct alg_table *t,
 	h = (h ^ tu->sport) * 16777619u;
 	h ^= h >> 15;
 	return h & (t->nbuckets - 1);
+}
+
+/* Every session into a new bucket array of n: -ENOMEM changes nothing. */
+static int table_rehash(struct alg_table *t, unsigned n)
+{
+	struct alg_session **b = calloc(n, sizeof(*b)), **old = t->buckets;
+	struct alg_session *s;
+	unsigned h;
+
+	if (!b)
+		return -ENOMEM;
+	t->buckets = b;
+	t->nbuckets = n;
+	for (s = t->all; s; s = s->lnext) {
+		h = tuple_hash(t, &s->tu);
+		s->hnext = b[h];
+		b[h] = s;
+	}
+	free(old);
+	return 0;
+}
+
+/*
+ * A new policy for t, clamped as alg_table_new() clamps it; the hash seed
+ * stays t's own (every session is filed under it). What each limit does
+ * to the sessions already open:
+ *
+ *   max_line            new sessions only: a stream keeps the limit
+ *                       (and line buffer) it was created with
+ *   max_sessions        new sessions; above the count, none is closed
+ *   hold_ms, idle_timeout_ms, linger_ms, max_hold_*
+ *                       from the next check on, every session
+ *   strict_pairing, allow_low_data_port
+ *                       from the next line on, every session
+ *   ctl_ports           which new connections are tracked; sessions
+ *                       open on a port no longer listed go on until
+ *                       they end
+ *
+ * 0, or -ENOMEM (a larger hash could not be had) and t unchanged.
+ */
+int alg_table_set_policy(struct alg_table *t, const struct alg_policy *pol)
+{
+	struct alg_policy p = *pol;
+	unsigned n;
+	int ret;
+
+	p.hash_seed = t->pol.hash_seed;
+	policy_clamp(&p);
+	/* grow only: a smaller table later would just cost a rehash now */
+	n = table_nbuckets(p.max_sessions);
+	if (n > t->nbuckets) {
+		ret = table_rehash(t, n);
+		if (ret)
+			return ret;
+	}
+	t->pol = p;
+	return 0;
 }
 
 static bool tuple_eq(const struct alg_tuple *a, const struct alg_tuple *b)

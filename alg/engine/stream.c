@@ -19,6 +19,7 @@ int stream_init(struct alg_stream *st, unsigned max_line)
 	st->line = malloc(max_line + 1);
 	if (!st->line)
 		return -ENOMEM;
+	st->line_max = max_line;
 	seqadj_init(&st->adj);
 	return 0;
 }
@@ -49,12 +50,11 @@ void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)
  * Feed bytes p[0..n) that start at seq; only those at or after st->nxt are
  * new; each complete line goes to fn, whose non-zero return stops the
  * scan and is returned. Returns 0, or a negative code with *why set when
- * the stream can no longer be inspected (the bytes already consumed stay
- * consumed).
+ * the stream can no longer be inspected (a NUL, a line over st->line_max;
+ * the bytes already consumed stay consumed).
  */
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
-		size_t n, unsigned max_line, stream_line_fn fn, void *ctx,
-		enum alg_reason *why)
+		size_t n, stream_line_fn fn, void *ctx, enum alg_reason *why)
 {
 	uint32_t end = seq + (uint32_t)n;
 	size_t i;
@@ -96,7 +96,7 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 			*why = ALG_R_LINE_NUL;
 			return -EILSEQ;
 		}
-		if (st->llen >= max_line) {
+		if (st->llen >= st->line_max) {
 			*why = ALG_R_LINE_LONG;
 			return -E2BIG;
 		}

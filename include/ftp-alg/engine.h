@@ -255,6 +255,14 @@ struct alg_table *alg_table_new(const struct alg_policy *pol,
 				uint16_t worker_id);
 void alg_table_free(struct alg_table *t);
 const struct alg_policy *alg_table_policy(const struct alg_table *t);
+/*
+ * Change t's policy while it runs (a configuration reload): clamped as
+ * alg_table_new() clamps it, hash_seed ignored. Open sessions keep their
+ * state and their line limit; the rest applies from the next packet or
+ * tick (session.c says which limit does what). 0, or -ENOMEM with t
+ * unchanged.
+ */
+int alg_table_set_policy(struct alg_table *t, const struct alg_policy *pol);
 unsigned alg_table_count(const struct alg_table *t);
 /* Visit every session (for ftp-algctl); stop when fn returns non-zero. */
 int alg_table_walk(const struct alg_table *t,

@@ -13,6 +13,13 @@ Plain sockets, so every byte on the control connection is ours to place:
   hold          PASV (or EPSV), then wait while --hold-file exists, then
                 RETR through it: keeps a session and a pinhole open for
                 ftp-algctl to show
+  steps         one control connection driven from outside, step by
+                step: waits for the file --step-dir/N (N = 1, 2, ...)
+                holding "get MODE FILE", "hold MODE FILE" or "quit", does
+                it, and writes N.done ("ok" or "FAIL"). hold announces
+                MODE, writes N.held ("held" and the line or reply that
+                announced it) and waits for N.go before the RETR.
+                --step-dir/ready says "ready <address> <port>" at login
 
 Every transfer is checked against SHA256SUMS (sha256sum output, paths
 relative to the served root). Passive replies are taken at their word:
@@ -403,6 +410,65 @@ class Client:
                    sha256(data) == want, "%d bytes, sha256 %s" % (
                        len(data), "ok" if sha256(data) == want else "differs"))
 
+    def _wait_file(self, path, what):
+        deadline = time.time() + self.a.hold_max
+        while not os.path.exists(path):
+            if time.time() > deadline:
+                raise FtpFatal("no %s within %ss" % (what, self.a.hold_max))
+            time.sleep(0.05)
+
+    def _write(self, name, text):
+        # written whole, then renamed: the reader never sees half a line
+        path = os.path.join(self.a.step_dir, name)
+        with open(path + ".tmp", "w") as f:
+            f.write(text + "\n")
+        os.rename(path + ".tmp", path)
+
+    def _step_hold(self, n, mode, name):
+        try:
+            st = self.announce(mode)
+        except FtpFatal:
+            raise
+        except (FtpError, OSError) as e:
+            return self.check("step %d: %s" % (n, mode), False, str(e))
+        self._write("%d.held" % n, "held %s" % st[2])
+        self._wait_file(os.path.join(self.a.step_dir, "%d.go" % n),
+                        "go for step %d" % n)
+        try:
+            data = self.transfer_in(st, "RETR " + name)
+        except FtpFatal:
+            raise
+        except (FtpError, OSError) as e:
+            return self.check("step %d: RETR %s via %s" % (n, name, mode),
+                              False, str(e))
+        want = self.sums.get(name)
+        return self.check("step %d: RETR %s via %s (after holding)"
+                          % (n, name, mode), sha256(data) == want,
+                          "%d bytes" % len(data))
+
+    def case_steps(self):
+        local = self.ctl.sock.getsockname()
+        self._write("ready", "ready %s %d" % (local[0], local[1]))
+        n = 0
+        while True:
+            n += 1
+            path = os.path.join(self.a.step_dir, str(n))
+            self._wait_file(path, "step %d" % n)
+            with open(path) as f:
+                words = f.read().split()
+            if words == ["quit"]:
+                return
+            before = self.failures
+            if len(words) == 3 and words[0] == "get":
+                self.retr(words[2], words[1])
+            elif len(words) == 3 and words[0] == "hold":
+                self._step_hold(n, words[1], words[2])
+            else:
+                self.check("step %d: %r" % (n, " ".join(words)), False,
+                           "unknown step")
+            self._write("%d.done" % n, "ok" if self.failures == before
+                        else "FAIL")
+
     def run(self):
         self.sums = load_sums(self.a.sums)
         try:
@@ -427,7 +493,7 @@ def main():
     ap.add_argument("--sums", required=True, help="SHA256SUMS of the tree")
     ap.add_argument("--case", required=True,
                     choices=["get", "onebyte-port", "noop-port", "session",
-                             "hold"])
+                             "hold", "steps"])
     ap.add_argument("--mode", choices=["PORT", "EPRT", "PASV", "EPSV"])
     ap.add_argument("--file", default="mid.bin")
     ap.add_argument("--transfers", type=int, default=24,
@@ -438,6 +504,7 @@ def main():
     ap.add_argument("--pause", type=float, default=0,
                     help="session case: seconds to wait before each RETR")
     ap.add_argument("--hold-file")
+    ap.add_argument("--step-dir", help="the steps case's directory")
     ap.add_argument("--hold-max", type=float, default=30)
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--max-failures", type=int, default=3,
@@ -448,6 +515,8 @@ def main():
     a = ap.parse_args()
     if a.case == "hold" and not a.hold_file:
         ap.error("--case hold needs --hold-file")
+    if a.case == "steps" and not a.step_dir:
+        ap.error("--case steps needs --step-dir")
     ok = Client(a).run()
     print("RESULT %s" % ("OK" if ok else "FAIL"))
     return 0 if ok else 1

@@ -127,6 +127,16 @@ static uint32_t w_pkt(struct world *w, int dir, uint32_t seq, uint32_t ack,
 	return id;
 }
 
+/* SYN, SYN-ACK, ACK of the world's connection: w->s is its session. */
+static void w_handshake(struct world *w)
+{
+	uint32_t c = w->isn[0], s = w->isn[1];
+
+	w_pkt(w, 0, c, 0, TCPF_SYN, NULL, 0, NULL, 0);
+	w_pkt(w, 1, s, c + 1, TCPF_SYN | TCPF_ACK, NULL, 0, NULL, 0);
+	w_pkt(w, 0, c + 1, s + 1, TCPF_ACK, NULL, 0, NULL, 0);
+}
+
 struct world *w_new(int family, const char *caddr, const char *saddr,
 		    const char *nat_cpub, const char *nat_spub,
 		    uint32_t isn_c, uint32_t isn_s,
@@ -155,10 +165,19 @@ struct world *w_new(int family, const char *caddr, const char *saddr,
 	tu_addr(family, nat_spub ? nat_spub : saddr, &w->nat.server_pub);
 	w->nat.known = true;
 
-	w_pkt(w, 0, isn_c, 0, TCPF_SYN, NULL, 0, NULL, 0);
-	w_pkt(w, 1, isn_s, isn_c + 1, TCPF_SYN | TCPF_ACK, NULL, 0, NULL, 0);
-	w_pkt(w, 0, isn_c + 1, isn_s + 1, TCPF_ACK, NULL, 0, NULL, 0);
+	w_handshake(w);
 	return w;
+}
+
+void w_connect(struct world *w, uint16_t cport)
+{
+	sent_len[0] = sent_len[1] = 0;
+	memset(w->out, 0, sizeof(w->out));
+	memset(w->have, 0, sizeof(w->have));
+	memset(w->contig, 0, sizeof(w->contig));
+	memset(w->max_ack_out, 0, sizeof(w->max_ack_out));
+	w->cport = cport;
+	w_handshake(w);
 }
 
 struct world *w_masq(void)

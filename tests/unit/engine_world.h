@@ -57,6 +57,12 @@ struct world *w_new(int family, const char *caddr, const char *saddr,
 		    const char *nat_cpub, const char *nat_spub,
 		    uint32_t isn_c, uint32_t isn_s,
 		    const struct alg_policy *pol);
+/*
+ * Another control connection into the same table, from client port
+ * cport, handshake done: w->s is its session, the earlier one stays in
+ * the table; the output streams and offsets start over.
+ */
+void w_connect(struct world *w, uint16_t cport);
 /* Default IPv4 masquerade world: 10.0.1.2 -> 198.51.100.10, pub 203.0.113.1 */
 struct world *w_masq(void);
 void w_free(struct world *w);

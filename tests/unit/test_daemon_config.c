@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The configuration file: good files set what they say, every broken one
- * is refused with "FILE:LINE: what is wrong" and changes nothing.
+ * is refused with "FILE:LINE: what is wrong" for each of its errors and
+ * changes nothing; a reload's summary says what changed, old -> new.
  * Links alg_daemon (config.c).
  */
 #include <stdarg.h>
@@ -344,6 +345,234 @@ static void test_default_control_port_is_the_engines(void **state)
 			    sizeof(pol.ctl_ports));
 }
 
+/* ---- every error, not just the first ---- */
+
+#define MAX_ERRS	16
+
+struct errs {
+	unsigned n;
+	char msg[MAX_ERRS][CONFIG_ERR_LEN];
+};
+
+static void collect(void *arg, const char *msg)
+{
+	struct errs *e = arg;
+
+	if (e->n < MAX_ERRS)
+		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", msg);
+	e->n++;
+}
+
+/* text is refused with exactly the n messages in want, in order. */
+static void expect_errs(const char *text, const char *const *want,
+			unsigned n, int line)
+{
+	struct alg_config c, before;
+	struct errs e = { 0 };
+	unsigned i;
+	FILE *f;
+	int ret;
+
+	config_default(&c);
+	before = c;
+	f = fmemopen((void *)text, strlen(text), "r");
+	assert_non_null(f);
+	ret = config_parse_all(&c, f, NAME, collect, &e);
+	fclose(f);
+	if (ret != -EINVAL)
+		fail_msg("line %d: config_parse_all returned %d, expected "
+			 "-EINVAL", line, ret);
+	for (i = 0; i < n && i < e.n; i++)
+		if (strcmp(e.msg[i], want[i]))
+			fail_msg("line %d: error %u\n  got:      '%s'\n"
+				 "  expected: '%s'", line, i + 1, e.msg[i],
+				 want[i]);
+	if (e.n != n)
+		fail_msg("line %d: %u errors reported, expected %u", line, e.n,
+			 n);
+	if (memcmp(&c, &before, sizeof(c)))
+		fail_msg("line %d: a refused config changed the settings",
+			 line);
+}
+
+#define EXPECT_ERRS(text, ...) do { \
+	static const char *const want_[] = { __VA_ARGS__ }; \
+	expect_errs(text, want_, sizeof(want_) / sizeof(want_[0]), \
+		    __LINE__); \
+} while (0)
+
+static void test_every_error_is_reported_with_its_line(void **state)
+{
+	EXPECT_ERRS("queue = 1\n"
+		    "pinhole_timeout = 0\n"
+		    "# fine\n"
+		    "bogus = 2\n"
+		    "log_level = debug\n"
+		    "control_ports = 21,,2121\n"
+		    "strict_pairing maybe\n",
+		    NAME ":2: pinhole_timeout: expected seconds from 1 to "
+		    "3600, not '0'",
+		    NAME ":4: unknown key 'bogus'",
+		    NAME ":6: control_ports: empty item in port list "
+		    "'21,,2121'",
+		    NAME ":7: expected 'key = value', not 'strict_pairing "
+		    "maybe'");
+}
+
+static void test_repeat_of_a_refused_key_is_reported_too(void **state)
+{
+	EXPECT_ERRS("hold_ms = 0\nqueue = 2\nhold_ms = 5\nqueue = 3\n",
+		    NAME ":1: hold_ms: expected milliseconds from 1 to "
+		    "60000, not '0'",
+		    NAME ":3: hold_ms already set on line 1",
+		    NAME ":4: queue already set on line 2");
+}
+
+static void test_long_and_nul_lines_do_not_end_the_report(void **state)
+{
+	static const char head[] = "queue = x\n# ";
+	static const char tail[] = "\nhold_ms = 5\0junk\nmax_line = 1\n";
+	char text[CONFIG_LINE_MAX + 128];
+	struct errs e = { 0 };
+	struct alg_config c;
+	size_t n = 0;
+	FILE *f;
+
+	memcpy(text, head, sizeof(head) - 1);
+	n = sizeof(head) - 1;
+	memset(text + n, ' ', CONFIG_LINE_MAX);
+	n += CONFIG_LINE_MAX;
+	memcpy(text + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	config_default(&c);
+	f = fmemopen(text, n, "r");
+	assert_non_null(f);
+	assert_int_equal(config_parse_all(&c, f, NAME, collect, &e), -EINVAL);
+	fclose(f);
+	assert_int_equal(e.n, 4);
+	assert_string_equal(e.msg[0], NAME ":1: queue: expected a queue "
+			    "number from 0 to 65535, not 'x'");
+	assert_string_equal(e.msg[1], NAME ":2: line longer than 1024 bytes");
+	assert_string_equal(e.msg[2], NAME ":3: NUL byte in line");
+	assert_string_equal(e.msg[3], NAME ":4: max_line: expected bytes "
+			    "from 64 to 65535, not '1'");
+}
+
+static void test_first_error_interface_keeps_the_first(void **state)
+{
+	EXPECT_ERR("pinhole_timeout = 0\nbogus = 2\nqueue\n",
+		   NAME ":1: pinhole_timeout: expected seconds from 1 to "
+		   "3600, not '0'");
+}
+
+static void test_good_file_reports_nothing(void **state)
+{
+	static const char text[] = "queue = 4\nlog_level = debug\n";
+	struct errs e = { 0 };
+	struct alg_config c;
+	FILE *f;
+
+	config_default(&c);
+	f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	assert_non_null(f);
+	assert_int_equal(config_parse_all(&c, f, NAME, collect, &e), 0);
+	fclose(f);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(c.queue, 4);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+}
+
+static void test_load_all_reports_a_missing_file(void **state)
+{
+	struct errs e = { 0 };
+	struct alg_config c;
+
+	config_default(&c);
+	assert_int_equal(config_load_all(&c, "/nonexistent/ftp-alg.conf",
+					 collect, &e), -ENOENT);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.msg[0], "/nonexistent/ftp-alg.conf: cannot "
+			    "open: No such file or directory");
+}
+
+/* ---- what a reload says changed ---- */
+
+static void test_diff_names_each_change_old_to_new(void **state)
+{
+	struct alg_config from, to;
+	char buf[CONFIG_DIFF_LEN];
+	unsigned mask;
+
+	config_default(&from);
+	expect_ok(&to, "pinhole_timeout = 30\nlog_level = debug\n"
+		  "control_ports = 21,2121\nidle_timeout = 600\n"
+		  "strict_pairing = no\n", __LINE__);
+	mask = config_diff(&from, &to, CONFIG_ALL_KEYS, buf, sizeof(buf));
+	assert_int_equal(mask, CONFIG_BIT(CONFIG_K_PINHOLE_TIMEOUT) |
+			 CONFIG_BIT(CONFIG_K_IDLE_TIMEOUT) |
+			 CONFIG_BIT(CONFIG_K_CONTROL_PORTS) |
+			 CONFIG_BIT(CONFIG_K_STRICT_PAIRING) |
+			 CONFIG_BIT(CONFIG_K_LOG_LEVEL));
+	assert_string_equal(buf, "pinhole_timeout 60 -> 30, "
+			    "idle_timeout 7200 -> 600, "
+			    "control_ports 21 -> 21,2121, "
+			    "strict_pairing yes -> no, "
+			    "log_level info -> debug");
+}
+
+static void test_diff_of_equal_configs_is_empty(void **state)
+{
+	struct alg_config a, b;
+	char buf[CONFIG_DIFF_LEN] = "junk";
+
+	config_default(&a);
+	expect_ok(&b, "queue = 0\npinhole_timeout = 60\n", __LINE__);
+	assert_int_equal(config_diff(&a, &b, CONFIG_ALL_KEYS, buf,
+				     sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
+static void test_diff_looks_only_at_the_keys_asked(void **state)
+{
+	struct alg_config from, to;
+	char buf[CONFIG_DIFF_LEN];
+	unsigned mask;
+
+	config_default(&from);
+	expect_ok(&to, "queue = 3\nmax_line = 1024\n", __LINE__);
+	mask = config_diff(&from, &to,
+			   CONFIG_ALL_KEYS & ~CONFIG_BIT(CONFIG_K_QUEUE), buf,
+			   sizeof(buf));
+	assert_int_equal(mask, CONFIG_BIT(CONFIG_K_MAX_LINE));
+	assert_string_equal(buf, "max_line 512 -> 1024");
+}
+
+/* config_value() says each value so that the file reads it back. */
+static void test_every_value_reads_back_as_itself(void **state)
+{
+	char line[CONFIG_VALUE_LEN + 64], v[CONFIG_VALUE_LEN];
+	char back[CONFIG_VALUE_LEN];
+	struct alg_config c, r;
+	unsigned k;
+
+	expect_ok(&c, "queue = 7\npinhole_timeout = 120\n"
+		  "max_sessions = 5000\nhold_ms = 250\nmax_line = 1024\n"
+		  "idle_timeout = 3600\ncontrol_ports = 21,2121,990\n"
+		  "allow_low_data_port = yes\nstrict_pairing = no\n"
+		  "log_level = warning\n", __LINE__);
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		config_value(&c, k, v, sizeof(v));
+		snprintf(line, sizeof(line), "%s = %s\n",
+			 config_key_name(k), v);
+		expect_ok(&r, line, __LINE__);
+		config_value(&r, k, back, sizeof(back));
+		if (strcmp(v, back))
+			fail_msg("%s: '%s' read back as '%s'",
+				 config_key_name(k), v, back);
+	}
+	assert_string_equal(config_key_name(CONFIG_NKEYS), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +597,18 @@ int main(void)
 		cmocka_unit_test(test_log_level_names_round_trip),
 		cmocka_unit_test(test_values_the_engine_clamps_are_reported),
 		cmocka_unit_test(test_default_control_port_is_the_engines),
+		cmocka_unit_test(test_every_error_is_reported_with_its_line),
+		cmocka_unit_test(
+			test_repeat_of_a_refused_key_is_reported_too),
+		cmocka_unit_test(
+			test_long_and_nul_lines_do_not_end_the_report),
+		cmocka_unit_test(test_first_error_interface_keeps_the_first),
+		cmocka_unit_test(test_good_file_reports_nothing),
+		cmocka_unit_test(test_load_all_reports_a_missing_file),
+		cmocka_unit_test(test_diff_names_each_change_old_to_new),
+		cmocka_unit_test(test_diff_of_equal_configs_is_empty),
+		cmocka_unit_test(test_diff_looks_only_at_the_keys_asked),
+		cmocka_unit_test(test_every_value_reads_back_as_itself),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
