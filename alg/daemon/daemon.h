@@ -45,6 +45,10 @@ struct daemon_stats {
 	uint64_t nat_queries, nat_fail;
 	uint64_t liberal, liberal_fail;
 	uint64_t pin_added, pin_used, pin_expired, pin_removed, pin_fail;
+	uint64_t pin_unestablished;	/* consumed, no data connection */
+	uint64_t rs_restores, rs_restore_fail;	/* rulewatch.c */
+	uint64_t admin_warnings;	/* chains warned about, in total */
+	unsigned admin_missing;		/* chains lacking it, last check */
 	uint64_t ev_lost;
 	uint64_t verdict_fail;
 	uint64_t ct_destroyed;	/* destroy events that closed a session */
