@@ -10,8 +10,9 @@
  *   liberal.c    REWRITE/ADJUST: conntrack stops checking its windows
  *   verdict.c    the result applied: pinholes, events, then verdicts
  *
- * loop.c waits on the queue, conntrack events, the control socket
- * (ctl.c, ctl_cmds.c) and signals, and runs the timers.
+ * loop.c waits on the queue, conntrack events, nftables events
+ * (rulewatch.c), the control socket (ctl.c, ctl_cmds.c) and signals, and
+ * runs the timers.
  */
 #ifndef FTP_ALG_DAEMON_H
 #define FTP_ALG_DAEMON_H
@@ -38,6 +39,7 @@ struct ct_tuple;
 struct fw_sock;
 struct ctl_server;
 struct liberal_node;
+struct rulewatch;
 
 struct daemon_stats {
 	uint64_t malformed;
@@ -62,6 +64,7 @@ struct daemon {
 	struct ct_ctx *ct;
 	struct fw_sock *fw;
 	struct ctl_server *ctl;
+	struct rulewatch *rw;		/* rulewatch.c: ruleset changes */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
 	bool started;			/* the loop ran */
