@@ -35,7 +35,7 @@
 /* NFT_REG_VERDICT .. NFT_REG32_15: every register an expression names */
 #define NFTW_REGS	(NFT_REG32_15 + 1)
 
-/* ---- parsing ------------------------------------------------------------ */
+/* ---- parsing ------------------------------------------------------------- */
 
 static uint32_t nftw_u32_data(const struct nftnl_expr *e, uint16_t attr,
 			      bool *ok)
@@ -131,7 +131,7 @@ int nftw_rule_parse(const struct nlmsghdr *nlh, struct nftw_rule *r)
 	return err;
 }
 
-/* ---- the matcher ---------------------------------------------------------- */
+/* ---- the matcher --------------------------------------------------------- */
 
 bool nftw_rule_accepts_mark(const struct nftw_rule *r, uint32_t mark)
 {
@@ -182,7 +182,7 @@ bool nftw_rule_accepts_mark(const struct nftw_rule *r, uint32_t mark)
 	return false;	/* no verdict: the rule only counts or logs */
 }
 
-/* ---- the chains ------------------------------------------------------------ */
+/* ---- the chains ---------------------------------------------------------- */
 
 struct nftw_chains {
 	struct nftw_chain *v;

@@ -55,8 +55,8 @@ enum pinhole_fate {
 	PINHOLE_USED,		/* its data connection consumed it */
 	PINHOLE_EXPIRED,	/* it outlived its timeout */
 	PINHOLE_REMOVED,	/* its session ended first: we take it down */
-	PINHOLE_UNESTABLISHED,	/* consumed, but no data connection came of
-				 * it (pinhole_conn_fate) */
+	/* consumed, but no data connection came of it (pinhole_conn_fate) */
+	PINHOLE_UNESTABLISHED,
 };
 
 /* What conntrack knows of the data connection that consumed a pinhole. */
@@ -64,7 +64,7 @@ enum pinhole_conn {
 	PINHOLE_CONN_UNKNOWN,	/* could not ask */
 	PINHOLE_CONN_NONE,	/* no entry with the pinhole mark */
 	PINHOLE_CONN_NO_REPLY,	/* an entry, never answered */
-	PINHOLE_CONN_REPLIED,	/* an entry that saw a reply: established */
+	PINHOLE_CONN_REPLIED,	/* an entry that saw a reply */
 };
 
 /*

@@ -84,7 +84,7 @@ int rulewatch_push_ports(struct daemon *d)
 	return ret;
 }
 
-/* ---- the admin rule ---------------------------------------------------- */
+/* ---- the admin rule ------------------------------------------------------ */
 
 struct rw_admin {
 	struct daemon *d;
@@ -121,7 +121,7 @@ static void rw_admin_check(struct daemon *d)
 	d->st.admin_missing = a.missing;
 }
 
-/* ---- restoring ------------------------------------------------------------ */
+/* ---- restoring ----------------------------------------------------------- */
 
 /* The table, its sets and chain ctl_queue, and the rules of pin_*. */
 static void rw_fix_table(struct daemon *d, struct rw_report *r)
@@ -273,7 +273,7 @@ static void rw_restore(struct daemon *d, bool ours, uint64_t now)
 	}
 }
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- events -------------------------------------------------------------- */
 
 static void rw_event(const struct nftw_event *ev, void *arg)
 {

@@ -53,7 +53,7 @@ void rw_debounce_looked(struct rw_debounce *b, uint64_t now);
 struct rw_report {
 	/* found missing */
 	bool table_gone;
-	const char *incomplete;	/* the object of the table missing/wrong */
+	const char *incomplete;	/* the object missing or wrong */
 	bool pin_rules_gone;	/* pin_nat / pin_fwd without their rules */
 	bool queue_lost;
 	unsigned queue_found;	/* rules in ctl_queue when looked at */

@@ -51,7 +51,7 @@ void rw_debounce_looked(struct rw_debounce *b, uint64_t now)
 	b->last_look_ms = now;
 }
 
-/* ---- pinholes -------------------------------------------------------------- */
+/* ---- pinholes ------------------------------------------------------------ */
 
 bool rw_pin_restore(const struct rw_pin_seen *s, bool *pin_lost,
 		    bool *map_lost)
@@ -96,7 +96,7 @@ bool rw_ports_equal(const uint16_t *a, unsigned na, const uint16_t *b,
 	return true;
 }
 
-/* ---- the log line ------------------------------------------------------------ */
+/* ---- the log line -------------------------------------------------------- */
 
 bool rw_report_lost(const struct rw_report *r)
 {

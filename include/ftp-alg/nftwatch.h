@@ -28,7 +28,7 @@ enum nftw_kind {
 	NFTW_TXN_END,	/* NFT_MSG_NEWGEN: someone's transaction ended */
 	NFTW_OURS,	/* table inet ftp_alg, or a chain, rule, set or
 			 * element in it, was added or deleted */
-	NFTW_FORWARD,	/* a table, chain or rule of another ip, ip6 or inet
+	NFTW_FORWARD,	/* a table, chain or rule of another ip/ip6/inet
 			 * table: the admin rule may have come or gone */
 	NFTW_OVERRUN,	/* the kernel dropped events: assume anything */
 };
@@ -80,14 +80,14 @@ struct nftw_expr {
 	uint32_t mask, xor;	/* BITWISE */
 	uint32_t cmp_op;	/* CMP: NFT_CMP_* */
 	uint32_t data;		/* CMP, host order as nft stores a mark */
-	int verdict;		/* VERDICT: NF_ACCEPT, NF_DROP, NFT_JUMP... */
+	int verdict;		/* VERDICT: NF_ACCEPT, NFT_JUMP, ... */
 };
 
 #define NFTW_RULE_EXPRS	16
 
 struct nftw_rule {
 	unsigned n;
-	bool truncated;		/* more than NFTW_RULE_EXPRS: never counts */
+	bool truncated;		/* too many expressions: never counts */
 	struct nftw_expr x[NFTW_RULE_EXPRS];
 };
 

@@ -22,6 +22,8 @@
 # Prints "ok"/"FAIL" lines and exits non-zero on any failure. Needs root;
 # all traffic stays in the namespaces topo.sh creates.
 
+# pass() always succeeds, so "test && pass ... || fail ..." is if/else.
+# shellcheck disable=SC2015
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -26,7 +26,7 @@
 
 #define T0	100000u
 
-/* ---- when to look ------------------------------------------------------ */
+/* ---- when to look -------------------------------------------------------- */
 
 static void test_nothing_pending_is_never_due(void **state)
 {
@@ -83,7 +83,7 @@ static void test_looks_are_spaced(void **state)
 	assert_int_equal(rw_debounce_due(&b), T0 + 5000);
 }
 
-/* ---- which pinholes come back --------------------------------------------- */
+/* ---- which pinholes come back -------------------------------------------- */
 
 static struct rw_pin_seen seen(int present, int map_present, bool nat)
 {
@@ -159,7 +159,7 @@ static void test_ports_are_compared_as_sets(void **state)
 	assert_true(rw_ports_equal(c, 1, c, 1));
 }
 
-/* ---- the log line ----------------------------------------------------------- */
+/* ---- the log line -------------------------------------------------------- */
 
 static void test_a_reload_is_one_line_of_losses_and_repairs(void **state)
 {
@@ -218,7 +218,7 @@ static void test_a_short_buffer_is_cut_not_overrun(void **state)
 				 n), 0);
 }
 
-/* ---- a consumed pinhole: used or not established --------------------------- */
+/* ---- a consumed pinhole: used or not established ------------------------- */
 
 static void test_used_only_when_the_connection_was_answered(void **state)
 {

@@ -428,7 +428,7 @@ static void test_a_compare_on_an_unloaded_register_does_not_count(void **state)
 	assert_false(judged(r, MARK));
 }
 
-/* ---- set ctl_ports ------------------------------------------------------------ */
+/* ---- set ctl_ports ------------------------------------------------------- */
 
 /* The first attribute of type in nest (or in the message after nfgenmsg). */
 static const struct nlattr *attr_in(const struct nlattr *nest,
