@@ -108,6 +108,11 @@ void fw_close(struct fw_sock *fw)
 	free(fw);
 }
 
+uint32_t fw_portid(const struct fw_sock *fw)
+{
+	return fw->portid;
+}
+
 /* Sequence numbers of requests; 0 would turn off mnl_cb_run's check. */
 uint32_t fw_next_seq(struct fw_sock *fw)
 {

@@ -70,6 +70,8 @@ void batch_free(struct batch *b);
  */
 int batch_msg_copy(char *buf, size_t len, const struct nlmsghdr *nlh);
 
+/* The portid the kernel knows fw by (events name it as their cause). */
+uint32_t fw_portid(const struct fw_sock *fw);
 /* The seq of the next request; never 0. */
 uint32_t fw_next_seq(struct fw_sock *fw);
 /*

@@ -331,7 +331,9 @@ err_free:
 	return err;
 }
 
-int pin_present(struct fw_sock *fw, const struct pin_entry *e)
+/* get element inet ftp_alg $set { key }: 1 there, 0 gone, <0 error */
+static int pin_elem_present(struct fw_sock *fw, const char *set,
+			    const struct pin_entry *e)
 {
 	union batch_msg m;
 	int err;
@@ -339,9 +341,8 @@ int pin_present(struct fw_sock *fw, const struct pin_entry *e)
 	err = pin_entries_ok(e, 1);
 	if (err)
 		return err;
-	/* get element inet ftp_alg pin4 { $peer . $addr . $port } */
 	err = pin_build_elem(m.b, sizeof(m), NFT_MSG_GETSETELEM,
-			     fw_next_seq(fw), pin_set_of(e), e);
+			     fw_next_seq(fw), set, e);
 	if (err < 0)
 		return err;
 	/* the kernel answers ENOENT for a missing or expired element */
@@ -349,6 +350,20 @@ int pin_present(struct fw_sock *fw, const struct pin_entry *e)
 	if (err == -ENOENT)
 		return 0;
 	return err < 0 ? err : 1;
+}
+
+int pin_present(struct fw_sock *fw, const struct pin_entry *e)
+{
+	/* get element inet ftp_alg pin4 { $peer . $addr . $port } */
+	return pin_elem_present(fw, pin_set_of(e), e);
+}
+
+int pin_map_present(struct fw_sock *fw, const struct pin_entry *e)
+{
+	if (!pin_needs_nat(e))
+		return -EINVAL;
+	/* get element inet ftp_alg dnat4 { $peer . $wire_addr . $port } */
+	return pin_elem_present(fw, PIN_MAP4, e);
 }
 
 int pin_sweep(struct fw_sock *fw)

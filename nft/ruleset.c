@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -500,4 +502,212 @@ int ruleset_queue_remove(struct fw_sock *fw)
 	bool no_expr;
 
 	return ruleset_queue_batch(fw, false, 0, true, false, &no_expr);
+}
+
+int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
+			    bool fail_open, bool native)
+{
+	bool no_expr;
+
+	return ruleset_queue_batch(fw, true, queue_num, fail_open, native,
+				   &no_expr);
+}
+
+/* ---- rule counts ----------------------------------------------------- */
+
+static int ruleset_count_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	unsigned *n = arg;
+
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWRULE)
+		(*n)++;
+	return MNL_CB_OK;
+}
+
+int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_rule *r;
+	union batch_msg m;
+	int err = -ENOMEM;
+
+	*n = 0;
+	r = nftnl_rule_alloc();
+	if (!r)
+		return -ENOMEM;
+	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0)
+		goto err_rule;
+	/* list chain inet ftp_alg $chain, as a dump filtered by chain */
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETRULE, NFPROTO_INET,
+				    NLM_F_DUMP, fw_next_seq(fw));
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	err = fw_request(fw, nlh, ruleset_count_cb, n);
+err_rule:
+	nftnl_rule_free(r);
+	return err;
+}
+
+/* ---- set ctl_ports ----------------------------------------------------- */
+
+static struct nftnl_set *ruleset_ports_alloc(void)
+{
+	struct nftnl_set *s;
+
+	s = nftnl_set_alloc();
+	if (!s)
+		return NULL;
+	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, RULESET_CTL_PORTS) < 0) {
+		nftnl_set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int ruleset_build_ctl_ports(char *buf, size_t len, uint32_t seq,
+			    const uint16_t *ports, unsigned n)
+{
+	struct nftnl_set_elem *el;
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	uint16_t be;
+	unsigned i;
+	int err = -ENOMEM;
+
+	s = ruleset_ports_alloc();
+	if (!s)
+		return -ENOMEM;
+	/* add element inet ftp_alg ctl_ports { p0, p1, ... } */
+	for (i = 0; i < n; i++) {
+		el = nftnl_set_elem_alloc();
+		if (!el)
+			goto err_set;
+		nftnl_set_elem_add(s, el);
+		/* inet_service: the port in network order */
+		be = htons(ports[i]);
+		if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, &be,
+				       sizeof(be)) < 0)
+			goto err_set;
+	}
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWSETELEM, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_ACK, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	err = batch_msg_copy(buf, len, nlh);
+err_set:
+	nftnl_set_free(s);
+	return err;
+}
+
+/* flush set inet ftp_alg ctl_ports: DELSETELEM without elements */
+static int ruleset_build_ports_flush(char *buf, size_t len, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	int err;
+
+	s = ruleset_ports_alloc();
+	if (!s)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELSETELEM, NFPROTO_INET,
+				    NLM_F_ACK, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	err = batch_msg_copy(buf, len, nlh);
+	nftnl_set_free(s);
+	return err;
+}
+
+int ruleset_ctl_ports_set(struct fw_sock *fw, const uint16_t *ports,
+			  unsigned n)
+{
+	union batch_msg m;
+	struct batch b;
+	int err;
+
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	/*
+	 * flush set inet ftp_alg ctl_ports
+	 * add element inet ftp_alg ctl_ports { ports }
+	 */
+	err = ruleset_build_ports_flush(m.b, sizeof(m), batch_seq(&b));
+	if (err >= 0)
+		err = batch_append(&b, &m.h);
+	if (!err && n) {
+		err = ruleset_build_ctl_ports(m.b, sizeof(m), batch_seq(&b),
+					      ports, n);
+		if (err >= 0)
+			err = batch_append(&b, &m.h);
+	}
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err < 0 ? err : 0;
+}
+
+struct ruleset_ports_seen {
+	uint16_t *ports;
+	unsigned max, n;
+};
+
+static int ruleset_port_elem(struct nftnl_set_elem *el, void *arg)
+{
+	struct ruleset_ports_seen *seen = arg;
+	const void *key;
+	uint32_t klen;
+	uint16_t be;
+
+	key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &klen);
+	if (!key || klen != sizeof(be))
+		return 0;
+	memcpy(&be, key, sizeof(be));
+	if (seen->n < seen->max)
+		seen->ports[seen->n] = ntohs(be);
+	seen->n++;
+	return 0;
+}
+
+static int ruleset_ports_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nftnl_set *s;
+	int ret = MNL_CB_OK;
+
+	s = nftnl_set_alloc();
+	if (!s) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+		errno = EBADMSG;
+		ret = MNL_CB_ERROR;
+	} else {
+		nftnl_set_elem_foreach(s, ruleset_port_elem, arg);
+	}
+	nftnl_set_free(s);
+	return ret;
+}
+
+int ruleset_ctl_ports_get(struct fw_sock *fw, uint16_t *ports, unsigned max,
+			  unsigned *n)
+{
+	struct ruleset_ports_seen seen = { .ports = ports, .max = max };
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	int err;
+
+	s = ruleset_ports_alloc();
+	if (!s)
+		return -ENOMEM;
+	/* list set inet ftp_alg ctl_ports */
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSETELEM, NFPROTO_INET,
+				    NLM_F_DUMP, fw_next_seq(fw));
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	err = fw_request(fw, nlh, ruleset_ports_cb, &seen);
+	nftnl_set_free(s);
+	*n = seen.n;
+	return err;
 }

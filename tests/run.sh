@@ -20,7 +20,8 @@ fuzz_seconds=${FUZZ_SECONDS:-30}
 # Build tools, libraries, and what the network-namespace harness runs.
 packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
-	libnetfilter-queue-dev libmnl-dev libnftnl-dev libcmocka-dev
+	libnetfilter-queue-dev libmnl-dev libnftnl-dev libnftables-dev
+	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	vsftpd python3 python3-pyftpdlib lftp curl
 )

@@ -18,7 +18,7 @@
  *   idle_timeout        seconds without a packet before a session is
  *                       forgotten (1..864000)
  *   control_ports       comma list of server ports (at most 8), default 21;
- *                       set inet ftp_alg ctl_ports must hold the same
+ *                       ftp-algd makes set inet ftp_alg ctl_ports hold them
  *   allow_low_data_port yes/no: allow data ports below 1024
  *   strict_pairing      yes/no: a 227/228/229 only answers PASV...
  *   log_level           error, warning, info or debug

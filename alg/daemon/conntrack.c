@@ -316,6 +316,16 @@ int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e)
 			return -EINVAL;
 		e->has_reply = true;
 	}
+	if (tb[CTA_STATUS]) {
+		if (mnl_attr_validate(tb[CTA_STATUS], MNL_TYPE_U32) < 0)
+			return -EINVAL;
+		e->status = ntohl(mnl_attr_get_u32(tb[CTA_STATUS]));
+	}
+	if (tb[CTA_MARK]) {
+		if (mnl_attr_validate(tb[CTA_MARK], MNL_TYPE_U32) < 0)
+			return -EINVAL;
+		e->mark = ntohl(mnl_attr_get_u32(tb[CTA_MARK]));
+	}
 	return 0;
 }
 
@@ -463,6 +473,68 @@ int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e)
 int ct_set_liberal(struct ct_ctx *c, const struct ct_tuple *t)
 {
 	return ct_lookup_both(c, ct_build_liberal, t, NULL);
+}
+
+int ct_build_dump_marked(char *buf, size_t len, uint32_t seq, uint32_t mark,
+			 uint32_t mask)
+{
+	struct nlmsghdr *nlh;
+
+	/* conntrack -L --mark MARK/MASK, both families */
+	nlh = ct_msg_start(buf, len, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq,
+			   AF_UNSPEC);
+	if (!nlh ||
+	    !mnl_attr_put_u32_check(nlh, len, CTA_MARK, htonl(mark)) ||
+	    !mnl_attr_put_u32_check(nlh, len, CTA_MARK_MASK, htonl(mask)))
+		return -ENOSPC;
+	return (int)nlh->nlmsg_len;
+}
+
+struct ct_dump_state {
+	void (*fn)(const struct ct_entry *e, void *arg);
+	void *arg;
+};
+
+static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_dump_state *st = data;
+	struct ct_entry e;
+
+	/* an entry we cannot read is skipped, not the whole dump */
+	if (ct_parse(nlh, &e) == 0 && e.has_orig && e.has_reply &&
+	    e.orig.proto == IPPROTO_TCP)
+		st->fn(&e, st->arg);
+	return MNL_CB_OK;
+}
+
+int ct_dump_marked(struct ct_ctx *c, uint32_t mark, uint32_t mask,
+		   void (*fn)(const struct ct_entry *e, void *arg), void *arg)
+{
+	char buf[256] __attribute__((aligned(8)));
+	struct ct_dump_state st = { .fn = fn, .arg = arg };
+	uint32_t seq = ++c->seq;
+	ssize_t n;
+	int len, ret;
+
+	len = ct_build_dump_marked(buf, sizeof(buf), seq, mark, mask);
+	if (len < 0)
+		return len;
+	if (mnl_socket_sendto(c->q, buf, (size_t)len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(c->q, c->rbuf, sizeof(c->rbuf));
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		ret = mnl_cb_run(c->rbuf, (size_t)n, seq, c->qport,
+				 ct_dump_cb, &st);
+		if (ret == MNL_CB_STOP)
+			return 0;
+		/* a late answer to a query that timed out: skip it */
+		if (ret < 0 && errno == ESRCH)
+			continue;
+		if (ret < 0)
+			return errno ? -errno : -EINVAL;
+	}
 }
 
 int ct_events_fd(const struct ct_ctx *c)

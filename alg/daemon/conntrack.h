@@ -29,6 +29,8 @@ struct ct_entry {
 	uint16_t msg;		/* IPCTNL_MSG_CT_NEW / _DELETE */
 	bool has_orig, has_reply;
 	struct ct_tuple orig, reply;
+	uint32_t status;	/* IPS_*, 0 if not given */
+	uint32_t mark;		/* ct mark, 0 if not given */
 };
 
 /*
@@ -41,6 +43,12 @@ int ct_build_get(char *buf, size_t len, uint32_t seq, uint16_t which,
 /* IPCTNL_MSG_CT_NEW (update only) setting IP_CT_TCP_FLAG_BE_LIBERAL. */
 int ct_build_liberal(char *buf, size_t len, uint32_t seq, uint16_t which,
 		     const struct ct_tuple *t);
+/*
+ * IPCTNL_MSG_CT_GET dump of the entries whose (ct mark & mask) == mark:
+ * the kernel filters, we only read what matched.
+ */
+int ct_build_dump_marked(char *buf, size_t len, uint32_t seq, uint32_t mark,
+			 uint32_t mask);
 /* Parse a ctnetlink conntrack message: 0 or -EINVAL. */
 int ct_parse(const struct nlmsghdr *nlh, struct ct_entry *e);
 
@@ -58,6 +66,13 @@ void ct_close(struct ct_ctx *c);
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e);
 /* Set be-liberal both ways on that entry, found the same way. */
 int ct_set_liberal(struct ct_ctx *c, const struct ct_tuple *t);
+
+/*
+ * One dump of the TCP entries with (ct mark & mask) == mark, both
+ * families: fn for each. 0 or -errno.
+ */
+int ct_dump_marked(struct ct_ctx *c, uint32_t mark, uint32_t mask,
+		   void (*fn)(const struct ct_entry *e, void *arg), void *arg);
 
 int ct_events_fd(const struct ct_ctx *c);
 /*

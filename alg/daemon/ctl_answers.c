@@ -64,6 +64,8 @@ static const struct ctl_field status_fields[] = {
 	  ST(pin_added) },
 	{ .key = "pinholes_used", .line = 5, .pre = ", used ",
 	  ST(pin_used) },
+	{ .key = "pinholes_not_established", .line = 5,
+	  .pre = ", not established ", ST(pin_unestablished) },
 	{ .key = "pinholes_expired", .line = 5, .pre = ", expired ",
 	  ST(pin_expired) },
 	{ .key = "pinholes_removed", .line = 5, .pre = ", removed ",
@@ -80,6 +82,14 @@ static const struct ctl_field status_fields[] = {
 	  .post = " failed)", ST(liberal_failed) },
 	{ .key = "events_lost", .line = 12, .label = "events lost:",
 	  ST(events_lost) },
+	{ .key = "ruleset_restores", .line = 13, .label = "ruleset:",
+	  .post = " restores", ST(ruleset_restores) },
+	{ .key = "ruleset_restore_failed", .line = 13, .pre = " (",
+	  .post = " failed)", ST(ruleset_restore_failed) },
+	{ .key = "admin_rule_missing", .line = 14, .label = "admin rule:",
+	  .post = " chains without it", ST(admin_rule_missing) },
+	{ .key = "admin_rule_warnings", .line = 14, .pre = " (",
+	  .post = " warnings)", ST(admin_rule_warnings) },
 };
 
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,

@@ -29,9 +29,13 @@ struct ctl_status {
 	uint64_t enobufs, ct_enobufs;
 	uint64_t malformed, untracked, verdict_errors;
 	uint64_t pin_added, pin_used, pin_expired, pin_removed, pin_failed;
+	uint64_t pin_unestablished;	/* consumed, no connection came of it */
 	uint64_t nat_queries, nat_failed;
 	uint64_t liberal, liberal_failed;
 	uint64_t events_lost;
+	uint64_t ruleset_restores, ruleset_restore_failed;
+	unsigned admin_rule_missing;	/* chains without it, last check */
+	uint64_t admin_rule_warnings;
 };
 
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,

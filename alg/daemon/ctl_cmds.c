@@ -37,6 +37,7 @@ static void status_snapshot(const struct daemon *d, uint64_t now,
 		.verdict_errors = qs->verdict_err + d->st.verdict_fail,
 		.pin_added = d->st.pin_added,
 		.pin_used = d->st.pin_used,
+		.pin_unestablished = d->st.pin_unestablished,
 		.pin_expired = d->st.pin_expired,
 		.pin_removed = d->st.pin_removed,
 		.pin_failed = d->st.pin_fail,
@@ -45,6 +46,10 @@ static void status_snapshot(const struct daemon *d, uint64_t now,
 		.liberal = d->st.liberal,
 		.liberal_failed = d->st.liberal_fail,
 		.events_lost = d->st.ev_lost,
+		.ruleset_restores = d->st.rs_restores,
+		.ruleset_restore_failed = d->st.rs_restore_fail,
+		.admin_rule_missing = d->st.admin_missing,
+		.admin_rule_warnings = d->st.admin_warnings,
 	};
 }
 

@@ -10,8 +10,9 @@
  *   liberal.c    REWRITE/ADJUST: conntrack stops checking its windows
  *   verdict.c    the result applied: pinholes, events, then verdicts
  *
- * loop.c waits on the queue, conntrack events, the control socket
- * (ctl.c, ctl_cmds.c) and signals (signals.c: reload.c, report.c), and
+ * loop.c waits on the queue, conntrack events, nftables events
+ * (rulewatch.c), the control socket (ctl.c, ctl_cmds.c) and signals
+ * (signals.c: reload.c, report.c), and
  * runs the timers.
  */
 #ifndef FTP_ALG_DAEMON_H
@@ -40,6 +41,7 @@ struct ct_tuple;
 struct fw_sock;
 struct ctl_server;
 struct liberal_node;
+struct rulewatch;
 
 struct daemon_stats {
 	uint64_t malformed;
@@ -47,6 +49,10 @@ struct daemon_stats {
 	uint64_t nat_queries, nat_fail;
 	uint64_t liberal, liberal_fail;
 	uint64_t pin_added, pin_used, pin_expired, pin_removed, pin_fail;
+	uint64_t pin_unestablished;	/* consumed, no data connection */
+	uint64_t rs_restores, rs_restore_fail;	/* rulewatch.c */
+	uint64_t admin_warnings;	/* chains warned about, in total */
+	unsigned admin_missing;		/* chains lacking it, last check */
 	uint64_t ev_lost;
 	uint64_t verdict_fail;
 	uint64_t ct_destroyed;	/* destroy events that closed a session */
@@ -75,6 +81,7 @@ struct daemon {
 	struct ct_ctx *ct;
 	struct fw_sock *fw;
 	struct ctl_server *ctl;
+	struct rulewatch *rw;		/* rulewatch.c: ruleset changes */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
 	bool started;			/* the loop ran */

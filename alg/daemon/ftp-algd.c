@@ -22,6 +22,7 @@
 #include "ctl_cmds.h"
 #include "daemon.h"
 #include "queue.h"
+#include "rulewatch.h"
 #include "ftp-alg/fw.h"
 #include "ftp-alg/ruleset.h"
 
@@ -322,6 +323,9 @@ static int install_rules(struct daemon *d)
 	if (ret)
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));
+	/* control_ports is the one setting: the set follows it */
+	if (!ret)
+		ret = rulewatch_push_ports(d);
 	return ret;
 }
 
@@ -349,10 +353,6 @@ static void log_started(struct daemon *d)
 				 : "xt NFQUEUE via nft_compat: no nft_queue",
 		 ports, d->cfg.pinhole_timeout_s, d->cfg.pol.max_sessions,
 		 d->ctl_path);
-	if (d->cfg.pol.ctl_ports[0] != ALG_CTL_PORT_DEFAULT ||
-	    d->cfg.pol.ctl_ports[1])
-		log_info("set inet %s %s must list the same ports (%s)",
-			 PIN_TABLE, PIN_CTL_PORTS, ports);
 }
 
 int main(int argc, char **argv)

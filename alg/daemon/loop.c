@@ -3,6 +3,7 @@
  * One thread, one epoll loop over:
  *   the NFQUEUE socket   control-connection packets -> inspect.c
  *   ctnetlink events     conntrack destroy -> alg_session_close()
+ *   nftables events      ruleset changes -> rulewatch.c
  *   the control socket   ftp-algctl requests
  *   a signalfd           SIGHUP: reload; SIGUSR1: state to the log;
  *                        SIGTERM and the rest that would kill us: stop
@@ -23,12 +24,13 @@
 #include "daemon.h"
 #include "queue.h"
 #include "signals.h"
+#include "rulewatch.h"
 #include "ftp-alg/ruleset.h"
 
 #define QUEUE_BATCH	64	/* packets per wakeup before other fds */
 #define LOOP_EVENTS	8
 
-enum { TAG_QUEUE, TAG_CT, TAG_CTL, TAG_SIG };
+enum { TAG_QUEUE, TAG_CT, TAG_CTL, TAG_SIG, TAG_RULES };
 
 uint64_t now_ms(void)
 {
@@ -48,9 +50,12 @@ static int epoll_add(int ep, int fd, uint32_t tag)
 /* The epoll set over the queue, conntrack events, ctl and signals. */
 int loop_open(struct daemon *d)
 {
+	if (rulewatch_open(d))
+		return -1;
 	d->sfd = signals_open();
 	d->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sfd < 0 || d->ep < 0 ||
+	    epoll_add(d->ep, rulewatch_fd(d), TAG_RULES) < 0 ||
 	    epoll_add(d->ep, queue_fd(d->q), TAG_QUEUE) < 0 ||
 	    epoll_add(d->ep, ct_events_fd(d->ct), TAG_CT) < 0 ||
 	    epoll_add(d->ep, ctl_fd(d->ctl), TAG_CTL) < 0 ||
@@ -69,6 +74,7 @@ void loop_close(struct daemon *d)
 	if (d->sfd >= 0)
 		close(d->sfd);
 	d->ep = d->sfd = -1;
+	rulewatch_close(d);
 }
 
 /* true: stop (signals.c says which signal does what) */
@@ -154,6 +160,9 @@ static bool on_ready(struct daemon *d, uint32_t tag, int *status)
 	case TAG_CTL:
 		ctl_run(d->ctl, now_ms());
 		break;
+	case TAG_RULES:
+		rulewatch_read(d, now_ms());
+		break;
 	case TAG_SIG:
 		*status = 0;
 		return on_signal(d);
@@ -167,6 +176,7 @@ static void on_timers(struct daemon *d)
 
 	if (now >= d->next_tick_ms)
 		on_tick(d, now);
+	rulewatch_tick(d, now);
 	if (now >= d->next_pin_ms) {
 		pinholes_check(d, now);
 		journal_tick(d);
@@ -188,6 +198,8 @@ int loop_run(struct daemon *d)
 		now = now_ms();
 		next = d->next_tick_ms < d->next_pin_ms ? d->next_tick_ms
 							: d->next_pin_ms;
+		if (rulewatch_due(d) < next)
+			next = rulewatch_due(d);
 		timeout = next > now ? (int)(next - now) : 0;
 		n = epoll_wait(d->ep, evs, LOOP_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {

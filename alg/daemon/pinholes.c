@@ -150,16 +150,23 @@ const char *pinhole_fate_name(enum pinhole_fate f)
 		return "expired";
 	case PINHOLE_REMOVED:
 		return "removed";
+	case PINHOLE_UNESTABLISHED:
+		return "not established";
 	case PINHOLE_KEEP:
 		break;
 	}
 	return "kept";
 }
 
-/* Ask the kernel, decide, count. */
-static enum pinhole_fate pinholes_judge(struct daemon *d,
-					const struct pinhole *p, uint64_t now,
-					bool closing, bool *unknown)
+/*
+ * Ask the kernel, decide, count. A pinhole gone before its timeout was
+ * consumed; it counts as used only once conntrack has seen its data
+ * connection answered (pinholes_ct.c).
+ */
+static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+					uint64_t now, bool closing,
+					struct pinhole_ct_view *view,
+					bool *unknown, enum pinhole_conn *conn)
 {
 	int present = pin_present(d->fw, &p->e);
 	enum pinhole_fate f;
@@ -167,8 +174,18 @@ static enum pinhole_fate pinholes_judge(struct daemon *d,
 	f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
 			 closing);
 	*unknown = present < 0;
+	*conn = PINHOLE_CONN_UNKNOWN;
+	if (f == PINHOLE_USED) {
+		if (!p->consumed_ms)
+			p->consumed_ms = now;
+		*conn = pinholes_conn(d, view, &p->e);
+		*unknown = *unknown || *conn == PINHOLE_CONN_UNKNOWN;
+		f = pinhole_conn_fate(*conn, now - p->consumed_ms, closing);
+	}
 	if (f == PINHOLE_USED)
 		d->st.pin_used++;
+	else if (f == PINHOLE_UNESTABLISHED)
+		d->st.pin_unestablished++;
 	else if (f == PINHOLE_EXPIRED)
 		d->st.pin_expired++;
 	else if (f == PINHOLE_REMOVED)
@@ -176,10 +193,30 @@ static enum pinhole_fate pinholes_judge(struct daemon *d,
 	return f;
 }
 
+/* The one line a pinhole's end gets. */
+static void pinholes_log_fate(uint64_t sid, const struct pin_entry *e,
+			      enum pinhole_fate f, bool unknown,
+			      enum pinhole_conn conn)
+{
+	char buf[PINHOLE_STR_LEN];
+
+	if (f == PINHOLE_UNESTABLISHED) {
+		log_sess(LOG_WARNING, sid, "pinhole consumed but the data "
+			 "connection was not established: %s (%s)",
+			 pinhole_conn_reason(conn),
+			 pinhole_str(e, buf, sizeof(buf)));
+		return;
+	}
+	log_sess(LOG_INFO, sid, "pinhole %s%s %s", pinhole_fate_name(f),
+		 unknown ? " (state unknown)" : "",
+		 pinhole_str(e, buf, sizeof(buf)));
+}
+
 /* Delete batch[0..n) and log each with its fate. */
 static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 			   const uint64_t *sids, const enum pinhole_fate *fate,
-			   const bool *unknown, unsigned n)
+			   const bool *unknown, const enum pinhole_conn *conn,
+			   unsigned n)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned k;
@@ -195,10 +232,8 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 				 strerror(-ret));
 			continue;
 		}
-		log_sess(LOG_INFO, sids[k], "pinhole %s%s %s",
-			 pinhole_fate_name(fate[k]),
-			 unknown[k] ? " (state unknown)" : "",
-			 pinhole_str(&batch[k], buf, sizeof(buf)));
+		pinholes_log_fate(sids[k], &batch[k], fate[k], unknown[k],
+				  conn[k]);
 	}
 	return ret;
 }
@@ -212,8 +247,10 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 {
 	struct pin_entry batch[PINHOLE_BATCH];
 	enum pinhole_fate fate[PINHOLE_BATCH];
+	enum pinhole_conn conn[PINHOLE_BATCH];
 	bool unknown[PINHOLE_BATCH];
 	uint64_t sids[PINHOLE_BATCH];
+	struct pinhole_ct_view view = { .loaded = false };
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
 	int ret, fail = 0;
@@ -227,47 +264,49 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 				continue;
 			}
 			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
-						 &unknown[n]);
+						 &view, &unknown[n], &conn[n]);
 			sids[n] = ps->v[i].sid;
 			batch[n++] = ps->v[i].e;
 			pinholes_forget(d, i);
 		}
 		if (!n)
 			break;
-		ret = pinholes_delete(d, batch, sids, fate, unknown, n);
+		ret = pinholes_delete(d, batch, sids, fate, unknown, conn, n);
 		if (ret)
 			fail = ret;
 	}
+	pinholes_ct_view_free(&view);
 	return fail;
 }
 
 /*
  * Once a second: a pinhole used by its data connection goes, and with it
  * its dnat4 mapping, no longer needed once conntrack has the connection;
- * so does one that expired.
+ * so does one that expired, and one consumed without a connection.
  */
 void pinholes_check(struct daemon *d, uint64_t now)
 {
+	struct pinhole_ct_view view = { .loaded = false };
 	struct pinholes *ps = &d->pins;
-	char buf[PINHOLE_STR_LEN];
 	enum pinhole_fate fate;
+	enum pinhole_conn conn;
 	struct pinhole *p;
 	unsigned i = 0;
 	bool unknown;
 
 	while (i < ps->n) {
 		p = &ps->v[i];
-		fate = pinholes_judge(d, p, now, false, &unknown);
+		fate = pinholes_judge(d, p, now, false, &view, &unknown,
+				      &conn);
 		if (fate == PINHOLE_KEEP) {
 			i++;
 			continue;
 		}
 		pin_del(d->fw, &p->e, 1);
-		log_sess(LOG_INFO, p->sid, "pinhole %s %s",
-			 pinhole_fate_name(fate),
-			 pinhole_str(&p->e, buf, sizeof(buf)));
+		pinholes_log_fate(p->sid, &p->e, fate, unknown, conn);
 		pinholes_forget(d, i);
 	}
+	pinholes_ct_view_free(&view);
 }
 
 bool pinholes_adopt(struct daemon *d, uint64_t sid,

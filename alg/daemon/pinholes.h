@@ -25,6 +25,12 @@
 #define PINHOLE_SLACK_MS	1000
 /* One still in its set this long after its timeout has expired too. */
 #define PINHOLE_GC_GRACE_MS	5000
+/*
+ * A consumed pinhole whose data connection conntrack has not seen
+ * answered yet is given this long (from when we saw it consumed) before
+ * it is reported as not established.
+ */
+#define PINHOLE_CONFIRM_MS	2000
 /* "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001" */
 #define PINHOLE_STR_LEN		(3 * EVLOG_EP_LEN)
 
@@ -34,6 +40,7 @@ struct pinhole {
 	uint64_t sid;
 	struct pin_entry e;
 	uint64_t added_ms;
+	uint64_t consumed_ms;	/* seen gone before its timeout; 0: not */
 };
 
 struct pinholes {
@@ -48,6 +55,16 @@ enum pinhole_fate {
 	PINHOLE_USED,		/* its data connection consumed it */
 	PINHOLE_EXPIRED,	/* it outlived its timeout */
 	PINHOLE_REMOVED,	/* its session ended first: we take it down */
+	/* consumed, but no data connection came of it (pinhole_conn_fate) */
+	PINHOLE_UNESTABLISHED,
+};
+
+/* What conntrack knows of the data connection that consumed a pinhole. */
+enum pinhole_conn {
+	PINHOLE_CONN_UNKNOWN,	/* could not ask */
+	PINHOLE_CONN_NONE,	/* no entry with the pinhole mark */
+	PINHOLE_CONN_NO_REPLY,	/* an entry, never answered */
+	PINHOLE_CONN_REPLIED,	/* an entry that saw a reply */
 };
 
 /*
@@ -63,8 +80,45 @@ enum pinhole_fate {
  */
 enum pinhole_fate pinhole_fate(int present, uint64_t age_ms,
 			       uint64_t timeout_ms, bool closing);
-/* "used", "expired", "removed" as logged; "kept" */
+/* "used", "expired", "removed", "not established" as logged; "kept" */
 const char *pinhole_fate_name(enum pinhole_fate f);
+
+/*
+ * The fate of a consumed pinhole (pinhole_fate() said USED) from what
+ * conntrack says, since_ms after we first saw it consumed. Pure.
+ *
+ *   REPLIED, or UNKNOWN (we cannot tell: as before)   USED
+ *   NONE or NO_REPLY, since_ms < PINHOLE_CONFIRM_MS   KEEP (unless closing)
+ *   NONE or NO_REPLY, later or closing                UNESTABLISHED
+ */
+enum pinhole_fate pinhole_conn_fate(enum pinhole_conn c, uint64_t since_ms,
+				    bool closing);
+/* Why a pinhole was UNESTABLISHED, as logged. */
+const char *pinhole_conn_reason(enum pinhole_conn c);
+
+struct ct_entry;
+/*
+ * Is ct the data connection of e? Its original source is e's peer and its
+ * reply comes from e's target (after DNAT). Pure.
+ */
+bool pinhole_conn_matches(const struct pin_entry *e,
+			  const struct ct_entry *ct);
+
+/*
+ * The marked conntrack entries, dumped once per pass over the pinholes
+ * (pinholes_ct.c), on the first question.
+ */
+struct pinhole_ct_conn;
+struct pinhole_ct_view {
+	bool loaded;
+	int err;
+	struct pinhole_ct_conn *v;
+	unsigned n, cap;
+};
+
+enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
+				const struct pin_entry *e);
+void pinholes_ct_view_free(struct pinhole_ct_view *v);
 
 /* All EXPECT events of r: one batch, before any verdict of r. */
 void pinholes_add(struct daemon *d, const struct alg_result *r,

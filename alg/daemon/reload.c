@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "rulewatch.h"
 #include "ftp-alg/ruleset.h"
 
 void config_log_clamped(const struct alg_policy *asked,
@@ -41,20 +42,16 @@ static void log_config_error(void *arg, const char *msg)
 /*
  * The one place a reload's control ports reach the kernel: the engine
  * tracks them already; set inet ftp_alg ctl_ports decides which
- * connections are queued to it. Until the daemon writes that set itself,
- * the log says it must follow.
+ * connections are queued to it.
  */
 static void reload_ctl_ports(struct daemon *d)
 {
-	const uint16_t *ports = alg_table_policy(d->tab)->ctl_ports;
 	char list[CONFIG_VALUE_LEN];
-	unsigned n = 0;
 
-	while (n < ALG_MAX_CTL_PORTS && ports[n])
-		n++;
 	config_value(&d->cfg, CONFIG_K_CONTROL_PORTS, list, sizeof(list));
-	log_warn("set inet %s %s must now list the same %u port%s (%s)",
-		 PIN_TABLE, PIN_CTL_PORTS, n, n == 1 ? "" : "s", list);
+	if (!rulewatch_push_ports(d))
+		log_info("set inet %s %s now holds %s", PIN_TABLE,
+			 PIN_CTL_PORTS, list);
 }
 
 /* The summary at the most verbose of the old and new level. */

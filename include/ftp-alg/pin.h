@@ -66,6 +66,8 @@ int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
  * connection, or expired), <0 error.
  */
 int pin_present(struct fw_sock *fw, const struct pin_entry *e);
+/* The same for e's dnat4 mapping; -EINVAL if e needs none. */
+int pin_map_present(struct fw_sock *fw, const struct pin_entry *e);
 /* Flush pin4, pin6 and dnat4 (entries left by an earlier run). */
 int pin_sweep(struct fw_sock *fw);
 

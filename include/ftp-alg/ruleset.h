@@ -56,6 +56,46 @@ int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num,
 int ruleset_queue_remove(struct fw_sock *fw);
 
 /*
+ * Install the queue rules (RULESET_QUEUE_RULES of them) of the kind given
+ * (native or xt) in one batch, replacing what ctl_queue holds: what
+ * ruleset_queue_install_mode() found works, without trying the other kind
+ * again (a refused batch is slow).
+ */
+#define RULESET_QUEUE_RULES	4
+int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
+			    bool fail_open, bool native);
+
+/* *n = the number of rules in chain inet ftp_alg $chain. */
+int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n);
+
+/*
+ * Make set ctl_ports hold exactly ports[0..n), in one batch:
+ *   flush set inet ftp_alg ctl_ports
+ *   add element inet ftp_alg ctl_ports { p0, p1, ... }
+ */
+int ruleset_ctl_ports_set(struct fw_sock *fw, const uint16_t *ports,
+			  unsigned n);
+/* The ports set ctl_ports holds: *n of them in ports (at most max). */
+int ruleset_ctl_ports_get(struct fw_sock *fw, uint16_t *ports, unsigned max,
+			  unsigned *n);
+
+/*
+ * deploy/ftp-alg.nft as built in (definition.c), and the same loaded with
+ * libnftables, as "nft -f deploy/ftp-alg.nft" would: 0, or -EINVAL with
+ * the first line of nft's complaint in err.
+ */
+const char *ruleset_definition(void);
+int ruleset_load_definition(char *err, size_t errlen);
+
+/*
+ * Message builders, exposed for tests. ruleset_build_ctl_ports() appends
+ * the NFT_MSG_NEWSETELEM of ruleset_ctl_ports_set() (its length, or
+ * -ENOSPC).
+ */
+int ruleset_build_ctl_ports(char *buf, size_t len, uint32_t seq,
+			    const uint16_t *ports, unsigned n);
+
+/*
  * Message builder, exposed for tests: appends one NFT_MSG_NEWRULE for
  * chain ctl_queue to buf and returns its length, or -ENOSPC. The dport
  * rule, or with reply the sport rule, ending in the native queue

@@ -21,6 +21,11 @@ Plain sockets, so every byte on the control connection is ours to place:
                 announced it) and waits for N.go before the RETR.
                 --step-dir/ready says "ready <address> <port>" at login
 
+--pause-at N,M --sync-dir DIR (any case): after announcing the data
+connection of the N-th transfer (from 0), create DIR/paused-N and wait
+for DIR/resume-N before using it: a test changes the router meanwhile,
+with that transfer's pinhole open.
+
 Every transfer is checked against SHA256SUMS (sha256sum output, paths
 relative to the served root). Passive replies are taken at their word:
 the address in a 227 is where the data connection goes, so a 227 an ALG
@@ -126,6 +131,9 @@ class Client:
         self.failures = 0
         self.ctl = None
         self.pending = None	# data-channel state between steps
+        self.announced = 0	# data connections announced so far
+        self.pauses = set(int(x) for x in args.pause_at.split(",")
+                          if x) if args.pause_at else set()
 
     def log(self, msg):
         print(msg, flush=True)
@@ -165,8 +173,27 @@ class Client:
         ls.settimeout(self.a.timeout)
         return ls
 
+    def sync_point(self, k, mode):
+        """Tell the test we paused after announcement k; wait for it."""
+        d = self.a.sync_dir
+        self.log("  paused after announcement %d (%s)" % (k, mode))
+        open(os.path.join(d, "paused-%d" % k), "w").close()
+        deadline = time.time() + self.a.hold_max
+        resume = os.path.join(d, "resume-%d" % k)
+        while not os.path.exists(resume) and time.time() < deadline:
+            time.sleep(0.05)
+        self.log("  resumed after announcement %d" % k)
+
     def announce(self, mode, how="whole"):
         """Announce a data connection in mode; returns its state."""
+        st = self._announce(mode, how)
+        k = self.announced
+        self.announced += 1
+        if k in self.pauses and self.a.sync_dir:
+            self.sync_point(k, mode)
+        return st
+
+    def _announce(self, mode, how):
         c = self.ctl
         if mode in ("PORT", "EPRT"):
             ls = self._listen()
@@ -510,6 +537,8 @@ def main():
     ap.add_argument("--max-failures", type=int, default=3,
                     help="stop after this many failed steps")
     ap.add_argument("--byte-delay", type=float, default=0.02)
+    ap.add_argument("--pause-at", help="announcements to pause after")
+    ap.add_argument("--sync-dir", help="where pauses are signalled")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print the control dialogue")
     a = ap.parse_args()

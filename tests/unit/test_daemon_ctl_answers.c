@@ -163,6 +163,7 @@ static const struct ctl_status status = {
 	.verdict_errors = 15,
 	.pin_added = 7,
 	.pin_used = 8,
+	.pin_unestablished = 13,
 	.pin_expired = 9,
 	.pin_removed = 10,
 	.pin_failed = 11,
@@ -171,6 +172,10 @@ static const struct ctl_status status = {
 	.liberal = 5,
 	.liberal_failed = 6,
 	.events_lost = 12,
+	.ruleset_restores = 14,
+	.ruleset_restore_failed = 15,
+	.admin_rule_missing = 1,
+	.admin_rule_warnings = 16,
 };
 
 /* #1: IPv4, masqueraded, open; #2: IPv6, mid-stream, stopped; #3: TLS */
@@ -252,15 +257,17 @@ static void test_status_text_is_one_labelled_line_per_counter(void **state)
 		"queue:         3 (xt NFQUEUE via nft_compat)\n"
 		"packets:       12345 (last 4s ago)\n"
 		"sessions:      3 (max 500)\n"
-		"pinholes:      2 (added 7, used 8, expired 9, removed 10, "
-		"failed 11)\n"
+		"pinholes:      2 (added 7, used 8, not established 13, "
+		"expired 9, removed 10, failed 11)\n"
 		"enobufs:       3 queue, 77 conntrack events\n"
 		"malformed:     1\n"
 		"untracked:     2\n"
 		"verdict errors: 15\n"
 		"nat queries:   3 (4 failed)\n"
 		"be-liberal:    5 (6 failed)\n"
-		"events lost:   12\n");
+		"events lost:   12\n"
+		"ruleset:       14 restores (15 failed)\n"
+		"admin rule:    1 chains without it (16 warnings)\n");
 }
 
 static void test_status_json_has_every_key_in_order(void **state)
@@ -276,9 +283,12 @@ static void test_status_json_has_every_key_in_order(void **state)
 		"\"enobufs\":3,\"ct_enobufs\":77,\"malformed\":1,"
 		"\"untracked\":2,\"verdict_errors\":15,"
 		"\"pinholes_added\":7,\"pinholes_used\":8,"
+		"\"pinholes_not_established\":13,"
 		"\"pinholes_expired\":9,\"pinholes_removed\":10,"
 		"\"pinholes_failed\":11,\"nat_queries\":3,\"nat_failed\":4,"
-		"\"liberal\":5,\"liberal_failed\":6,\"events_lost\":12}\n");
+		"\"liberal\":5,\"liberal_failed\":6,\"events_lost\":12,"
+		"\"ruleset_restores\":14,\"ruleset_restore_failed\":15,"
+		"\"admin_rule_missing\":1,\"admin_rule_warnings\":16}\n");
 }
 
 static void test_native_queue_is_named_in_both_forms(void **state)
