@@ -90,6 +90,14 @@ static const struct ctl_field status_fields[] = {
 	  .post = " chains without it", ST(admin_rule_missing) },
 	{ .key = "admin_rule_warnings", .line = 14, .pre = " (",
 	  .post = " warnings)", ST(admin_rule_warnings) },
+	{ .key = "journal_records", .line = 15, .label = "journal:",
+	  .post = " records", ST(journal_records) },
+	{ .key = "journal_failed", .line = 15, .pre = " (",
+	  .post = " failed)", ST(journal_failed) },
+	{ .key = "restored_sessions", .line = 16, .label = "taken over:",
+	  .post = " sessions", ST(restored_sessions) },
+	{ .key = "adopted_pinholes", .line = 16, .pre = ", ",
+	  .post = " pinholes at start", ST(adopted_pinholes) },
 };
 
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,

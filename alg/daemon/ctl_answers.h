@@ -36,6 +36,8 @@ struct ctl_status {
 	uint64_t ruleset_restores, ruleset_restore_failed;
 	unsigned admin_rule_missing;	/* chains without it, last check */
 	uint64_t admin_rule_warnings;
+	uint64_t journal_records, journal_failed;
+	uint64_t restored_sessions, adopted_pinholes;	/* at start-up */
 };
 
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,

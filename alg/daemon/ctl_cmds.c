@@ -50,6 +50,10 @@ static void status_snapshot(const struct daemon *d, uint64_t now,
 		.ruleset_restore_failed = d->st.rs_restore_fail,
 		.admin_rule_missing = d->st.admin_missing,
 		.admin_rule_warnings = d->st.admin_warnings,
+		.journal_records = d->st.journal_records,
+		.journal_failed = d->st.journal_fail,
+		.restored_sessions = d->st.journal_restored,
+		.adopted_pinholes = d->st.pin_adopted,
 	};
 }
 

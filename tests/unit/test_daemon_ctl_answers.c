@@ -176,6 +176,10 @@ static const struct ctl_status status = {
 	.ruleset_restore_failed = 15,
 	.admin_rule_missing = 1,
 	.admin_rule_warnings = 16,
+	.journal_records = 17,
+	.journal_failed = 18,
+	.restored_sessions = 19,
+	.adopted_pinholes = 20,
 };
 
 /* #1: IPv4, masqueraded, open; #2: IPv6, mid-stream, stopped; #3: TLS */
@@ -267,7 +271,9 @@ static void test_status_text_is_one_labelled_line_per_counter(void **state)
 		"be-liberal:    5 (6 failed)\n"
 		"events lost:   12\n"
 		"ruleset:       14 restores (15 failed)\n"
-		"admin rule:    1 chains without it (16 warnings)\n");
+		"admin rule:    1 chains without it (16 warnings)\n"
+		"journal:       17 records (18 failed)\n"
+		"taken over:    19 sessions, 20 pinholes at start\n");
 }
 
 static void test_status_json_has_every_key_in_order(void **state)
@@ -288,7 +294,9 @@ static void test_status_json_has_every_key_in_order(void **state)
 		"\"pinholes_failed\":11,\"nat_queries\":3,\"nat_failed\":4,"
 		"\"liberal\":5,\"liberal_failed\":6,\"events_lost\":12,"
 		"\"ruleset_restores\":14,\"ruleset_restore_failed\":15,"
-		"\"admin_rule_missing\":1,\"admin_rule_warnings\":16}\n");
+		"\"admin_rule_missing\":1,\"admin_rule_warnings\":16,"
+		"\"journal_records\":17,\"journal_failed\":18,"
+		"\"restored_sessions\":19,\"adopted_pinholes\":20}\n");
 }
 
 static void test_native_queue_is_named_in_both_forms(void **state)
