@@ -188,6 +188,10 @@ int ruleset_check_table(struct fw_sock *fw, const char **what)
 	err = ruleset_get_chain(fw, RULESET_QUEUE_CHAIN);
 	if (err)
 		return err;
+	*what = "chain " RULESET_HOOK_CHAIN;
+	err = ruleset_get_chain(fw, RULESET_HOOK_CHAIN);
+	if (err)
+		return err;
 	*what = NULL;
 	return 0;
 }

@@ -123,12 +123,12 @@ static void rw_admin_check(struct daemon *d)
 
 /* ---- restoring ----------------------------------------------------------- */
 
-/* The table, its sets and chain ctl_queue, and the rules of pin_*. */
+/* The table, its sets and chains, and the rules of ctl_hook and pin_*. */
 static void rw_fix_table(struct daemon *d, struct rw_report *r)
 {
 	char err[160];
 	const char *what = NULL;
-	unsigned nat = 0, fwd = 0;
+	unsigned nat = 0, fwd = 0, hook = 0;
 	int ret;
 
 	ret = ruleset_check_table(d->fw, &what);
@@ -139,13 +139,14 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 			r->incomplete = what;
 	} else if (ruleset_chain_rules(d->fw, "pin_nat", &nat) ||
 		   ruleset_chain_rules(d->fw, "pin_fwd", &fwd) ||
-		   nat < 1 || fwd < 2) {
+		   ruleset_chain_rules(d->fw, RULESET_HOOK_CHAIN, &hook) ||
+		   nat < 1 || fwd < 2 || hook < 2) {
 		r->pin_rules_gone = true;
 	}
 	if (!r->table_gone && !r->incomplete && !r->pin_rules_gone)
 		return;
 	/* nft -f deploy/ftp-alg.nft: creates what is missing, keeps the
-	 * rest, and replaces the rules of pin_nat and pin_fwd */
+	 * rest, and replaces the rules of ctl_hook, pin_nat and pin_fwd */
 	ret = ruleset_load_definition(err, sizeof(err));
 	if (ret)
 		rw_fail(r, "table", ret, err[0] ? err : NULL);

@@ -18,6 +18,8 @@
 
 #define RULESET_CTL_PORTS	"ctl_ports"
 #define RULESET_QUEUE_CHAIN	"ctl_queue"
+/* the base chain that jumps to ctl_queue (deploy/ftp-alg.nft) */
+#define RULESET_HOOK_CHAIN	"ctl_hook"
 /* The names they had in pin.h. */
 #define PIN_CTL_PORTS		RULESET_CTL_PORTS
 #define PIN_QUEUE_CHAIN		RULESET_QUEUE_CHAIN

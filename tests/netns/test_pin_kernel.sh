@@ -196,6 +196,9 @@ step queue-remove
 expect_queue_rules 0
 
 echo "== ruleset_check_table with objects missing or of another type"
+# ctl_hook jumps to ctl_queue: it goes first
+in_ns nft delete chain inet ftp_alg ctl_hook
+step check-missing "chain ctl_hook"
 in_ns nft delete chain inet ftp_alg ctl_queue
 step check-missing "chain ctl_queue"
 load

@@ -59,6 +59,8 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; return 1; }
 
 algd_start() {
+	local before
+	before=$(grep -c ' started: ' "$WORK/ftp-algd.log" 2>/dev/null)
 	ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground \
 		--ctl-socket "$WORK/ctl.sock" --state-file "$WORK/state" \
 		</dev/null >>"$WORK/ftp-algd.log" 2>&1 &
@@ -66,8 +68,9 @@ algd_start() {
 	for _ in $(seq 50); do
 		kill -0 "$ALGD_PID" 2>/dev/null || {
 			ALGD_PID=; bad "ftp-algd exited at start"; return 1; }
-		[ -S "$WORK/ctl.sock" ] && grep -q "started" "$WORK/ftp-algd.log" &&
-			return 0
+		# this run's own "started" line (the log keeps every run's)
+		[ "$(grep -c ' started: ' "$WORK/ftp-algd.log")" -gt "${before:-0}" ] &&
+			[ -S "$WORK/ctl.sock" ] && return 0
 		sleep 0.1
 	done
 	bad "ftp-algd not ready after 5s"
