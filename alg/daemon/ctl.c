@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include "ctl.h"
+#include "paths.h"
 
 #define CTL_LISTEN_TAG	UINT32_MAX
 #define CTL_BACKLOG	16
@@ -250,30 +251,6 @@ int ctl_fd(const struct ctl_server *s)
 	return s->epfd;
 }
 
-/* mkdir -p of path's directory; 0755 like any /run subdirectory. */
-static int ctl_mkdirs(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /*
  * A socket file left by a daemon that died is removed; one that answers
  * belongs to a running daemon and is left alone.
@@ -316,7 +293,7 @@ struct ctl_server *ctl_open(const char *path, ctl_handler fn, void *arg)
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		s->cl[i].fd = -1;
 
-	err = -ctl_mkdirs(path);
+	err = -path_mkdirs(path, 0755);	/* like any /run subdirectory */
 	if (!err)
 		err = -ctl_check_stale(&sun);
 	if (err)

@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "journal.h"
+#include "paths.h"
 
 static const char journal_magic[] = "ftp-alg journal";
 
@@ -209,30 +210,6 @@ int journal_decode(const uint8_t *buf, size_t len, size_t *off,
 
 /* ---- the file ---- */
 
-/* mkdir -p of path's directory, 0750 like the control socket's. */
-static int make_dir(const char *path)
-{
-	char dir[PATH_MAX], *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void journal_failed(struct daemon *d, const char *what, int err)
 {
 	unsigned missed;
@@ -367,7 +344,7 @@ int journal_compact(struct daemon *d)
 
 	if (!w)
 		return -ENOMEM;
-	err = make_dir(d->jr.path);
+	err = path_mkdirs(d->jr.path, 0750);
 	if (!err && snprintf(tmp, sizeof(tmp), "%s.new", d->jr.path) >=
 		    (int)sizeof(tmp))
 		err = -ENAMETOOLONG;
