@@ -301,6 +301,8 @@ static int cleanup(struct daemon *d)
 	ret = ruleset_queue_remove(d->fw);
 	if (!ret)
 		ret = pin_sweep(d->fw);
+	if (ret == -ENOENT)
+		ret = 0;	/* no table: nothing of ours is left there */
 	if (ret) {
 		log_fatal("cannot remove queue rules/pinholes: %s",
 			  strerror(-ret));
