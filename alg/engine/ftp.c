@@ -463,6 +463,18 @@ static int scan_reply_numbers(const char *text, const char *end, size_t max,
 	return 0;
 }
 
+/* Prose only: no digit, so no numbers to scan (m->no_ep). */
+static bool no_digit(struct ftp_msg *m, const char *text, const char *end)
+{
+	const char *p;
+
+	for (p = text; p < end; p++)
+		if (is_digit(*p))
+			return false;
+	m->no_ep = true;
+	return true;
+}
+
 static int parse_227(struct ftp_msg *m, const char *line, const char *text,
 		     const char *end, const char **why)
 {
@@ -470,6 +482,8 @@ static int parse_227(struct ftp_msg *m, const char *line, const char *text,
 	bool term_ok;
 	int err;
 
+	if (no_digit(m, text, end))
+		return fail(why, "no numbers in reply");
 	err = scan_reply_numbers(text, end, 6, &l, &term_ok, why);
 	if (err)
 		return err;
@@ -488,6 +502,8 @@ static int parse_228(struct ftp_msg *m, const char *line, const char *text,
 	bool term_ok;
 	int err;
 
+	if (no_digit(m, text, end))
+		return fail(why, "no numbers in reply");
 	err = scan_reply_numbers(text, end, FTP_LIST_MAX, &l, &term_ok, why);
 	if (err)
 		return err;
@@ -507,8 +523,10 @@ static int parse_229(struct ftp_msg *m, const char *line, const char *text,
 	int err;
 
 	p = memchr(text, '(', (size_t)(end - text));
-	if (!p)
+	if (!p) {
+		m->no_ep = true;
 		return fail(why, "no '(' in reply");
+	}
 	p++;
 	if (p == end || !is_delim(*p))
 		return fail(why, "bad delimiter");

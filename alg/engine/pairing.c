@@ -96,7 +96,7 @@ static int server_line(struct line_ctx *c, const char *line, size_t len,
 {
 	struct alg_session *s = c->s;
 	const char *why = "malformed";
-	bool final, bad;
+	bool final, bad, prose;
 	struct ftp_msg m;
 	int ret = 0;
 
@@ -110,8 +110,16 @@ static int server_line(struct line_ctx *c, const char *line, size_t len,
 		s->ml_ep_done = false;
 	}
 	final = m.sep == ' ';
+	/*
+	 * Inside a multi-line reply, a line with no endpoint text (the
+	 * "227-" prose, the closing "227 OK"), or any line once the reply
+	 * has announced its port, is text, not a refusal.
+	 */
+	prose = bad && s->ml_code == m.code && (m.no_ep || s->ml_ep_done);
 
-	if (bad) {
+	if (prose) {
+		/* nothing to act on, nothing refused */
+	} else if (bad) {
 		refuse_line(c, ALG_R_MALFORMED, &m, why, line, len);
 	} else if (s->st[c->dir].tainted) {
 		/* given up on while split; already reported */

@@ -43,6 +43,8 @@ struct ftp_msg {
 	int code;		/* reply code (100..599); 0 for commands */
 	char sep;		/* reply: ' ' last line, '-' multi-line start */
 	bool has_ep;		/* ep holds the announced data endpoint */
+	bool no_ep;		/* a 227/228/229 line with no endpoint text at
+				 * all (no digit, no '('): prose */
 	struct alg_endpoint ep;	/* 229: family AF_UNSPEC, port only */
 	/*
 	 * The span of the line that a rewrite replaces: for PORT and 227 the

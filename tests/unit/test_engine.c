@@ -708,6 +708,26 @@ static void test_multiline_227_announces_once(void **state)
 	w_free(w);
 }
 
+/* The prose lines of a multi-line 227 are text, not refusals. */
+static void test_multiline_227_text_lines_are_not_refused(void **state)
+{
+	struct world *w = w_dnat();
+
+	w_line(w, C, "PASV\r\n");
+	w_line(w, S, "227-Here it comes\r\n"
+		     "227-Entering Passive Mode (10,0,2,2,195,80)\r\n"
+		     "227 OK\r\n");
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
+	assert_int_equal(w_count(w, ALG_EV_REFUSE), 0);
+	assert_non_null(strstr(w_out(w, S), "(203,0,113,1,195,80)"));
+	/* a single-line 227 without numbers is still refused */
+	w_line(w, C, "PASV\r\n");
+	w_line(w, S, "227 OK\r\n");
+	assert_int_equal(w_count(w, ALG_EV_REFUSE), 1);
+	assert_int_equal(w_ev(w, ALG_EV_REFUSE, 0)->reason, ALG_R_MALFORMED);
+	w_free(w);
+}
+
 static void test_lowercase_port_and_bare_lf(void **state)
 {
 	struct world *w = w_masq();
@@ -994,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_227_without_pasv_refused),
 		cmocka_unit_test(test_227_inside_other_multiline_reply_ignored),
 		cmocka_unit_test(test_multiline_227_announces_once),
+		cmocka_unit_test(test_multiline_227_text_lines_are_not_refused),
 		cmocka_unit_test(test_lowercase_port_and_bare_lf),
 		cmocka_unit_test(test_auth_tls_stops_inspection),
 		cmocka_unit_test(test_auth_refused_keeps_inspecting),
