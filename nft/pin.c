@@ -293,6 +293,12 @@ static int pin_del_missing(const struct batch *b, const unsigned *idx,
  */
 int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
+	return pin_del_gone(fw, e, n, NULL);
+}
+
+int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
+		 const bool *elem_gone)
+{
 	struct batch b = { .buf = NULL };
 	unsigned k, *idx;
 	bool *gone;
@@ -306,9 +312,14 @@ int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 	err = -ENOMEM;
 	if (!gone || !idx)
 		goto err_free;
-	/* a pinhole without NAT has no mapping to delete */
-	for (k = 1; k < 2 * n; k += 2)
-		gone[k] = !pin_needs_nat(&e[k / 2]);
+	/*
+	 * A pinhole without NAT has no mapping to delete; an element the
+	 * caller saw gone is not named (a batch that names a missing
+	 * element aborts, and the abort costs milliseconds).
+	 */
+	for (k = 0; k < 2 * n; k++)
+		gone[k] = k & 1 ? !pin_needs_nat(&e[k / 2]) :
+				  elem_gone && elem_gone[k / 2];
 
 	for (;;) {
 		err = batch_begin(fw, &b);

@@ -171,6 +171,7 @@ static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
 	int present = pin_present(d->fw, &p->e);
 	enum pinhole_fate f;
 
+	p->gone = present == 0;
 	f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
 			 closing);
 	*unknown = present < 0;
@@ -214,7 +215,8 @@ static void pinholes_log_fate(uint64_t sid, const struct pin_entry *e,
 
 /* Delete batch[0..n) and log each with its fate. */
 static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
-			   const uint64_t *sids, const enum pinhole_fate *fate,
+			   const bool *gone, const uint64_t *sids,
+			   const enum pinhole_fate *fate,
 			   const bool *unknown, const enum pinhole_conn *conn,
 			   unsigned n)
 {
@@ -223,7 +225,7 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 	int ret;
 
 	/* also deletes the dnat4 mappings of used pinholes */
-	ret = pin_del(d->fw, batch, n);
+	ret = pin_del_gone(d->fw, batch, n, gone);
 	for (k = 0; k < n; k++) {
 		if (ret) {
 			log_sess(LOG_ERR, sids[k],
@@ -248,7 +250,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	struct pin_entry batch[PINHOLE_BATCH];
 	enum pinhole_fate fate[PINHOLE_BATCH];
 	enum pinhole_conn conn[PINHOLE_BATCH];
-	bool unknown[PINHOLE_BATCH];
+	bool unknown[PINHOLE_BATCH], gone[PINHOLE_BATCH];
 	uint64_t sids[PINHOLE_BATCH];
 	struct pinhole_ct_view view = { .loaded = false };
 	struct pinholes *ps = &d->pins;
@@ -266,12 +268,14 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
 						 &view, &unknown[n], &conn[n]);
 			sids[n] = ps->v[i].sid;
+			gone[n] = ps->v[i].gone;
 			batch[n++] = ps->v[i].e;
 			pinholes_forget(d, i);
 		}
 		if (!n)
 			break;
-		ret = pinholes_delete(d, batch, sids, fate, unknown, conn, n);
+		ret = pinholes_delete(d, batch, gone, sids, fate, unknown,
+				      conn, n);
 		if (ret)
 			fail = ret;
 	}
@@ -302,7 +306,7 @@ void pinholes_check(struct daemon *d, uint64_t now)
 			i++;
 			continue;
 		}
-		pin_del(d->fw, &p->e, 1);
+		pin_del_gone(d->fw, &p->e, 1, &p->gone);
 		pinholes_log_fate(p->sid, &p->e, fate, unknown, conn);
 		pinholes_forget(d, i);
 	}

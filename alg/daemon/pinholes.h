@@ -41,6 +41,7 @@ struct pinhole {
 	struct pin_entry e;
 	uint64_t added_ms;
 	uint64_t consumed_ms;	/* seen gone before its timeout; 0: not */
+	bool gone;		/* its element was gone at the last look */
 };
 
 struct pinholes {

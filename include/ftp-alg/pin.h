@@ -62,6 +62,13 @@ int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
 /* Delete them (an already-gone element is not an error). */
 int pin_del(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
 /*
+ * The same, where elem_gone[k] says e[k]'s pinhole element is known to be
+ * gone already (consumed or expired): only its mapping is deleted, so the
+ * batch never names a missing element (elem_gone may be NULL).
+ */
+int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
+		 const bool *elem_gone);
+/*
  * Is e's pinhole element still in its set? 1 yes, 0 no (used by a data
  * connection, or expired), <0 error.
  */
