@@ -49,7 +49,7 @@ source "$REPO/tests/netns/topo.sh"
 source "$REPO/tests/netns/servers.sh"
 
 BUILD_PACKAGES="build-essential cmake pkg-config libnetfilter-queue-dev \
-libmnl-dev libnftnl-dev libcmocka-dev"
+libmnl-dev libnftnl-dev libnftables-dev libcmocka-dev"
 
 WORK=
 ALGD_PID=
