@@ -401,9 +401,12 @@ static int ct_data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Send a request built in buf and wait for its answer and the ACK. */
-static int ct_talk(struct ct_ctx *c, char *buf, int len, uint32_t seq,
-		   struct ct_entry *e)
+/*
+ * Send a request built in buf and run cb over its answers until the ACK
+ * (or the end of a dump).
+ */
+static int ct_request(struct ct_ctx *c, char *buf, int len, uint32_t seq,
+		      mnl_cb_t cb, void *arg)
 {
 	ssize_t n;
 	int ret;
@@ -414,8 +417,7 @@ static int ct_talk(struct ct_ctx *c, char *buf, int len, uint32_t seq,
 		n = mnl_socket_recvfrom(c->q, c->rbuf, sizeof(c->rbuf));
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(c->rbuf, (size_t)n, seq, c->qport,
-				 ct_data_cb, e);
+		ret = mnl_cb_run(c->rbuf, (size_t)n, seq, c->qport, cb, arg);
 		if (ret == MNL_CB_STOP)
 			return 0;
 		/* a late answer to a query that timed out: skip it */
@@ -424,6 +426,12 @@ static int ct_talk(struct ct_ctx *c, char *buf, int len, uint32_t seq,
 		if (ret < 0)
 			return errno ? -errno : -EINVAL;
 	}
+}
+
+static int ct_talk(struct ct_ctx *c, char *buf, int len, uint32_t seq,
+		   struct ct_entry *e)
+{
+	return ct_request(c, buf, len, seq, ct_data_cb, e);
 }
 
 typedef int (*ct_builder)(char *buf, size_t len, uint32_t seq,
@@ -513,28 +521,12 @@ int ct_dump_marked(struct ct_ctx *c, uint32_t mark, uint32_t mask,
 	char buf[256] __attribute__((aligned(8)));
 	struct ct_dump_state st = { .fn = fn, .arg = arg };
 	uint32_t seq = ++c->seq;
-	ssize_t n;
-	int len, ret;
+	int len;
 
 	len = ct_build_dump_marked(buf, sizeof(buf), seq, mark, mask);
 	if (len < 0)
 		return len;
-	if (mnl_socket_sendto(c->q, buf, (size_t)len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(c->q, c->rbuf, sizeof(c->rbuf));
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(c->rbuf, (size_t)n, seq, c->qport,
-				 ct_dump_cb, &st);
-		if (ret == MNL_CB_STOP)
-			return 0;
-		/* a late answer to a query that timed out: skip it */
-		if (ret < 0 && errno == ESRCH)
-			continue;
-		if (ret < 0)
-			return errno ? -errno : -EINVAL;
-	}
+	return ct_request(c, buf, len, seq, ct_dump_cb, &st);
 }
 
 int ct_events_fd(const struct ct_ctx *c)
