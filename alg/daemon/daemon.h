@@ -65,6 +65,7 @@ struct daemon_stats {
 struct journal_file {
 	const char *path;
 	int fd;				/* -1: not open */
+	int lock_fd;			/* path.lock, held while we run */
 	uint64_t size;			/* bytes in it now */
 	uint64_t compacted;		/* bytes after the last compaction */
 	uint8_t buf[JOURNAL_REC_MAX];	/* one record being written */

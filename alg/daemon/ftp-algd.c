@@ -47,6 +47,7 @@ static struct daemon D = {
 	.rl_verdict = LOG_RL_INIT(10000, 10),
 	.rl_journal = LOG_RL_INIT(10000, 5),
 	.jr.fd = -1,
+	.jr.lock_fd = -1,
 };
 
 static void usage(FILE *f)
@@ -296,6 +297,7 @@ static int claim_ctl(struct daemon *d)
  */
 static int cleanup(struct daemon *d)
 {
+	char lock[CONFIG_PATH_MAX + 8];
 	int ret;
 
 	ret = ruleset_queue_remove(d->fw);
@@ -312,6 +314,8 @@ static int cleanup(struct daemon *d)
 		log_fatal("cannot remove %s: %s", d->jr.path, strerror(errno));
 		return 1;
 	}
+	snprintf(lock, sizeof(lock), "%s.lock", d->jr.path);
+	unlink(lock);
 	log_info("queue rules, pinholes and %s removed", d->jr.path);
 	return 0;
 }

@@ -400,6 +400,9 @@ void journal_close(struct daemon *d)
 	if (d->jr.fd >= 0)
 		close(d->jr.fd);
 	d->jr.fd = -1;
+	if (d->jr.lock_fd >= 0)
+		close(d->jr.lock_fd);	/* and with it the lock */
+	d->jr.lock_fd = -1;
 }
 
 /* ---- replay ---- */

@@ -15,12 +15,17 @@
  * appends.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "conntrack.h"
 #include "daemon.h"
+#include "paths.h"
 
 #define RESTORE_DEL_BATCH	64
 
@@ -181,18 +186,57 @@ static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 	return ret;
 }
 
-int restore_state(struct daemon *d)
+/*
+ * One journal per daemon: a lock file beside it, held while we run, so
+ * a second ftp-algd given the same path stops here instead of replaying
+ * and overwriting the first one's state.
+ */
+static int restore_lock(struct daemon *d)
 {
-	struct journal_pin *jp;
-	unsigned njp;
+	char path[PATH_MAX];
 	int ret;
 
-	ret = journal_replay(d, &jp, &njp);
-	if (ret) {
-		log_fatal("cannot read the journal %s: %s (remove it to start "
-			  "afresh)", d->jr.path, strerror(-ret));
+	if (snprintf(path, sizeof(path), "%s.lock", d->jr.path) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	ret = path_mkdirs(path, 0750);
+	if (ret)
+		return ret;
+	d->jr.lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->jr.lock_fd < 0)
+		return -errno;
+	if (flock(d->jr.lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		ret = -errno;
+		close(d->jr.lock_fd);
+		d->jr.lock_fd = -1;
 		return ret;
 	}
+	return 0;
+}
+
+int restore_state(struct daemon *d)
+{
+	struct journal_pin *jp = NULL;
+	unsigned njp = 0;
+	int ret;
+
+	ret = restore_lock(d);
+	if (ret == -EWOULDBLOCK) {
+		log_fatal("journal %s is in use by another ftp-algd: give each "
+			  "daemon its own --state-file", d->jr.path);
+		return ret;
+	}
+	if (ret)
+		log_err("journal %s: cannot lock it: %s", d->jr.path,
+			strerror(-ret));
+	/*
+	 * A journal we cannot read or write costs the next restart its
+	 * sessions, not the router its FTP: say so, and run without it.
+	 */
+	ret = journal_replay(d, &jp, &njp);
+	if (ret)
+		log_err("journal %s cannot be read (%s): starting without the "
+			"earlier run's sessions", d->jr.path, strerror(-ret));
 	ret = njp ? restore_pinholes(d, jp, njp) : pin_sweep(d->fw);
 	free(jp);
 	if (ret) {
@@ -202,9 +246,8 @@ int restore_state(struct daemon *d)
 	}
 	/* after the pinholes: a session closed here takes its own down */
 	restore_check_conntrack(d);
-	ret = journal_compact(d);
-	if (ret)
-		log_fatal("cannot write the journal %s: %s", d->jr.path,
-			  strerror(-ret));
-	return ret;
+	if (journal_compact(d))
+		log_err("journal %s cannot be written: a restart will lose the "
+			"sessions of this run", d->jr.path);
+	return 0;
 }
