@@ -24,6 +24,7 @@
 
 #include "ftp-alg/pin.h"
 #include "batch.h"
+#include "sets.h"
 
 /* Largest concatenation: peer(16) . addr(16) . port(4). */
 #define PIN_KEY_MAX		36
@@ -115,8 +116,7 @@ static uint16_t pin_elem_flags(uint16_t type)
 	}
 }
 
-/* An nftnl_set naming set $name of table inet ftp_alg; NULL on ENOMEM. */
-static struct nftnl_set *pin_set_alloc(const char *name)
+struct nftnl_set *sets_alloc(const char *name)
 {
 	struct nftnl_set *s;
 
@@ -145,7 +145,7 @@ int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 	flags = pin_elem_flags(type);
 	if (!flags || !pin_elem_fields(set, e, &key, &data))
 		return -EINVAL;
-	s = pin_set_alloc(set);
+	s = sets_alloc(set);
 	if (!s)
 		return -ENOMEM;
 	el = nftnl_set_elem_alloc();
@@ -178,15 +178,14 @@ err_set:
 }
 
 /* flush set inet ftp_alg $set */
-static int pin_build_flush(char *buf, size_t len, uint32_t seq,
-			   const char *set)
+int sets_build_flush(char *buf, size_t len, uint32_t seq, const char *set)
 {
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
 	union batch_msg m;
 	int ret;
 
-	s = pin_set_alloc(set);
+	s = sets_alloc(set);
 	if (!s)
 		return -ENOMEM;
 	/* DELSETELEM without a list of elements flushes the set */
@@ -390,7 +389,7 @@ int pin_sweep(struct fw_sock *fw)
 		return err;
 	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		/* flush set inet ftp_alg pin4 (pin6, dnat4) */
-		err = pin_build_flush(m.b, sizeof(m), batch_seq(&b), sets[i]);
+		err = sets_build_flush(m.b, sizeof(m), batch_seq(&b), sets[i]);
 		if (err < 0)
 			goto err_free;
 		err = batch_append(&b, &m.h);
@@ -515,7 +514,7 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 		return -EINVAL;
 	st.map = !strcmp(set, PIN_MAP4);
 
-	s = pin_set_alloc(set);
+	s = sets_alloc(set);
 	if (!s)
 		return -ENOMEM;
 	/* list set inet ftp_alg $set */

@@ -32,6 +32,7 @@
 #include "ftp-alg/pin.h"
 #include "ftp-alg/ruleset.h"
 #include "batch.h"
+#include "sets.h"
 
 /* ---- ruleset_check_table --------------------------------------------- */
 
@@ -554,21 +555,6 @@ err_rule:
 
 /* ---- set ctl_ports ----------------------------------------------------- */
 
-static struct nftnl_set *ruleset_ports_alloc(void)
-{
-	struct nftnl_set *s;
-
-	s = nftnl_set_alloc();
-	if (!s)
-		return NULL;
-	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, RULESET_CTL_PORTS) < 0) {
-		nftnl_set_free(s);
-		return NULL;
-	}
-	return s;
-}
-
 int ruleset_build_ctl_ports(char *buf, size_t len, uint32_t seq,
 			    const uint16_t *ports, unsigned n)
 {
@@ -580,7 +566,7 @@ int ruleset_build_ctl_ports(char *buf, size_t len, uint32_t seq,
 	unsigned i;
 	int err = -ENOMEM;
 
-	s = ruleset_ports_alloc();
+	s = sets_alloc(RULESET_CTL_PORTS);
 	if (!s)
 		return -ENOMEM;
 	/* add element inet ftp_alg ctl_ports { p0, p1, ... } */
@@ -604,25 +590,6 @@ err_set:
 	return err;
 }
 
-/* flush set inet ftp_alg ctl_ports: DELSETELEM without elements */
-static int ruleset_build_ports_flush(char *buf, size_t len, uint32_t seq)
-{
-	struct nlmsghdr *nlh;
-	struct nftnl_set *s;
-	union batch_msg m;
-	int err;
-
-	s = ruleset_ports_alloc();
-	if (!s)
-		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELSETELEM, NFPROTO_INET,
-				    NLM_F_ACK, seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	err = batch_msg_copy(buf, len, nlh);
-	nftnl_set_free(s);
-	return err;
-}
-
 int ruleset_ctl_ports_set(struct fw_sock *fw, const uint16_t *ports,
 			  unsigned n)
 {
@@ -637,7 +604,8 @@ int ruleset_ctl_ports_set(struct fw_sock *fw, const uint16_t *ports,
 	 * flush set inet ftp_alg ctl_ports
 	 * add element inet ftp_alg ctl_ports { ports }
 	 */
-	err = ruleset_build_ports_flush(m.b, sizeof(m), batch_seq(&b));
+	err = sets_build_flush(m.b, sizeof(m), batch_seq(&b),
+			       RULESET_CTL_PORTS);
 	if (err >= 0)
 		err = batch_append(&b, &m.h);
 	if (!err && n) {
@@ -703,7 +671,7 @@ int ruleset_ctl_ports_get(struct fw_sock *fw, uint16_t *ports, unsigned max,
 	union batch_msg m;
 	int err;
 
-	s = ruleset_ports_alloc();
+	s = sets_alloc(RULESET_CTL_PORTS);
 	if (!s)
 		return -ENOMEM;
 	/* list set inet ftp_alg ctl_ports */

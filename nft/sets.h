@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal to nft/: the named sets and maps of table inet ftp_alg, as
+ * pin.c (pin4, pin6, dnat4) and ruleset.c (ctl_ports) both address them.
+ * Defined in pin.c.
+ */
+#ifndef FTP_ALG_NFT_SETS_H
+#define FTP_ALG_NFT_SETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libnftnl/set.h>
+
+/* An nftnl_set naming set $name of table inet ftp_alg; NULL on ENOMEM. */
+struct nftnl_set *sets_alloc(const char *name);
+/*
+ * flush set inet ftp_alg $name: one DELSETELEM without elements appended
+ * to buf. Its length, or -ENOSPC / -ENOMEM.
+ */
+int sets_build_flush(char *buf, size_t len, uint32_t seq, const char *name);
+
+#endif
