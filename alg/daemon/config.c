@@ -54,6 +54,7 @@ void config_default(struct alg_config *c)
 	c->fail_open = true;
 	snprintf(c->state_file, sizeof(c->state_file), "%s",
 		 CONFIG_STATE_FILE);
+	snprintf(c->ctl_group, sizeof(c->ctl_group), "%s", CONFIG_CTL_GROUP);
 	/* the engine's defaults, control port ALG_CTL_PORT_DEFAULT too */
 	alg_policy_default(&c->pol);
 }
@@ -308,6 +309,45 @@ SETTER(state_file)
 	return true;
 }
 
+/*
+ * A user or group name as useradd(8) takes it: no path, no spaces, no
+ * option look-alike. "" for user: none, stay root.
+ */
+static bool set_name(char *out, const char *v, bool empty_ok, char *why,
+		     size_t wl)
+{
+	size_t i, n = strlen(v);
+
+	if ((!n && !empty_ok) || n >= CONFIG_NAME_MAX || v[0] == '-')
+		goto bad;
+	for (i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+		      ch == '.'))
+			goto bad;
+	}
+	strcpy(out, v);
+	return true;
+bad:
+	why_set(why, wl, "expected a user or group name of at most %d "
+		"letters, digits, '_', '-' or '.', not '%s'",
+		CONFIG_NAME_MAX - 1, v);
+	return false;
+}
+
+SETTER(user)
+{
+	/* "root" is the same as none: stay root */
+	return set_name(c->user, strcmp(v, "root") ? v : "", true, why, wl);
+}
+
+SETTER(ctl_group)
+{
+	return set_name(c->ctl_group, v, false, why, wl);
+}
+
 /* Each key's value as the file would say it: what a reload reports. */
 #define SHOWER(name) \
 	static void show_##name(const struct alg_config *c, char *buf, \
@@ -380,6 +420,16 @@ SHOWER(state_file)
 	snprintf(buf, len, "%s", c->state_file);
 }
 
+SHOWER(user)
+{
+	snprintf(buf, len, "%s", c->user[0] ? c->user : "root");
+}
+
+SHOWER(ctl_group)
+{
+	snprintf(buf, len, "%s", c->ctl_group);
+}
+
 #define KEY(id, name)	[id] = { #name, set_##name, show_##name }
 
 static const struct config_keydef {
@@ -400,6 +450,8 @@ static const struct config_keydef {
 	KEY(CONFIG_K_LOG_LEVEL, log_level),
 	KEY(CONFIG_K_FAIL_OPEN, fail_open),
 	KEY(CONFIG_K_STATE_FILE, state_file),
+	KEY(CONFIG_K_USER, user),
+	KEY(CONFIG_K_CTL_GROUP, ctl_group),
 };
 
 #define NKEYS	CONFIG_NKEYS

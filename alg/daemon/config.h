@@ -27,6 +27,10 @@
  *                       shifted pass (yes) or wait (no); shifted ones
  *                       always wait
  *   state_file          the restart journal, default CONFIG_STATE_FILE
+ *   user                run as this user after set-up (privdrop.c),
+ *                       default none: stay root, CAP_NET_ADMIN only
+ *   ctl_group           group of the control socket (mode 0660),
+ *                       default CONFIG_CTL_GROUP when that group exists
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -41,6 +45,8 @@
 #define CONFIG_PINHOLE_TIMEOUT	60
 #define CONFIG_STATE_FILE	"/run/ftp-alg/state"
 #define CONFIG_PATH_MAX		256
+#define CONFIG_NAME_MAX		33	/* a user or group name, NUL included */
+#define CONFIG_CTL_GROUP	"ftp-alg"
 
 struct alg_config {
 	uint16_t queue;
@@ -48,6 +54,8 @@ struct alg_config {
 	int log_level;			/* syslog priority */
 	bool fail_open;
 	char state_file[CONFIG_PATH_MAX];
+	char user[CONFIG_NAME_MAX];	/* "": stay root */
+	char ctl_group[CONFIG_NAME_MAX];
 	struct alg_policy pol;
 };
 
@@ -65,6 +73,8 @@ enum config_key {
 	CONFIG_K_LOG_LEVEL,
 	CONFIG_K_FAIL_OPEN,
 	CONFIG_K_STATE_FILE,
+	CONFIG_K_USER,
+	CONFIG_K_CTL_GROUP,
 	CONFIG_NKEYS
 };
 

@@ -26,6 +26,8 @@
 #include "journal.h"
 #include "log.h"
 #include "pinholes.h"
+#include "privdrop.h"
+#include "sdnotify.h"
 
 #ifndef FTP_ALG_VERSION
 #define FTP_ALG_VERSION	"0.1.0"
@@ -98,6 +100,8 @@ struct daemon {
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;
 	struct journal_file jr;
+	struct sdnotify sd;		/* systemd notify, watchdog */
+	struct privdrop priv;		/* who we become after set-up */
 	struct alg_result res;
 	uint8_t buf[PKT_BUF_LEN] __attribute__((aligned(8)));
 };

@@ -5,16 +5,23 @@
  * loop (loop.c) and closes everything through one ladder, whichever way
  * it ends. The data path is in the files daemon.h lists.
  *
- * Without --foreground the daemon still runs in the foreground (fine for
- * systemd Type=simple) but logs to syslog instead of stderr; startup
- * refusals always go to stderr as one line, exit status 1.
+ * The daemon never forks. It logs to stderr (journald takes it under
+ * systemd; the time is prefixed elsewhere), or to syslog with --syslog;
+ * --log-stderr and the old --foreground (-f) say the default. Startup
+ * refusals always go to stderr as one line, exit status 1. Under
+ * systemd Type=notify it says READY=1 once the table, the queue rules
+ * and the state are in place, and sends watchdog keep-alives from the
+ * loop (sdnotify.c). After set-up it keeps CAP_NET_ADMIN alone and, with
+ * --user or the key user, runs as that user (privdrop.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/random.h>
 
 #include "conntrack.h"
@@ -27,10 +34,11 @@
 #include "ftp-alg/ruleset.h"
 
 /* long options without a short one */
-enum { OPT_STATE_FILE = 256, OPT_CLEANUP };
+enum { OPT_STATE_FILE = 256, OPT_CLEANUP, OPT_SYSLOG, OPT_USER };
 
 struct args {
-	bool foreground;
+	bool syslog;
+	const char *user;	/* --user NAME */
 	bool cleanup;
 	const char *config;
 	const char *state_file;
@@ -48,16 +56,23 @@ static struct daemon D = {
 	.rl_journal = LOG_RL_INIT(10000, 5),
 	.jr.fd = -1,
 	.jr.lock_fd = -1,
+	.sd.fd = -1,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ftp-algd [--foreground] [--config FILE] [--queue N]\n"
-		"                [--ctl-socket PATH] [--state-file PATH]\n"
+		"usage: ftp-algd [--log-stderr|--syslog] [--config FILE] "
+		"[--queue N]\n"
+		"                [--ctl-socket PATH] [--state-file PATH] "
+		"[--user NAME]\n"
 		"       ftp-algd --cleanup [--config FILE] [--state-file PATH]\n"
 		"       ftp-algd --check-config FILE\n"
-		"  --foreground      log to stderr (default: syslog)\n"
+		"  --log-stderr      log to stderr, the default (the daemon never\n"
+		"                    forks); -f, --foreground: the old spelling\n"
+		"  --syslog          log to syslog instead\n"
+		"  --user NAME       run as NAME after set-up, keeping\n"
+		"                    CAP_NET_ADMIN (overrides the config)\n"
 		"  --config FILE     key = value settings (default: none);\n"
 		"                    SIGHUP reads it again\n"
 		"  --check-config FILE\n"
@@ -86,7 +101,10 @@ static int parse_args(int argc, char **argv, struct args *a,
 		      struct daemon *d)
 {
 	static const struct option opts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-stderr", no_argument, NULL, 'f' },
+		{ "foreground", no_argument, NULL, 'f' },	/* alias */
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -102,7 +120,13 @@ static int parse_args(int argc, char **argv, struct args *a,
 	while ((c = getopt_long(argc, argv, "fc:C:q:s:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			a->foreground = true;
+			a->syslog = false;
+			break;
+		case OPT_SYSLOG:
+			a->syslog = true;
+			break;
+		case OPT_USER:
+			a->user = optarg;
 			break;
 		case 'c':
 			a->config = optarg;
@@ -169,12 +193,19 @@ static int configure(struct daemon *d, const struct args *a)
 {
 	char err[CONFIG_ERR_LEN];
 
-	log_init("ftp-algd", a->foreground);
+	log_init("ftp-algd", !a->syslog);
 	config_default(&d->cfg);
 	if (a->config && config_load(&d->cfg, a->config, err, sizeof(err))) {
 		log_fatal("%s", err);
 		return -EINVAL;
 	}
+	if (a->user && strlen(a->user) >= sizeof(d->cfg.user)) {
+		log_fatal("--user %s: name too long", a->user);
+		return -EINVAL;
+	}
+	if (a->user)
+		snprintf(d->cfg.user, sizeof(d->cfg.user), "%s",
+			 strcmp(a->user, "root") ? a->user : "");
 	if (a->have_queue)
 		d->cfg.queue = a->queue;
 	if (a->state_file)
@@ -185,7 +216,8 @@ static int configure(struct daemon *d, const struct args *a)
 	d->queue_flag = a->have_queue;
 	d->state_flag = a->state_file != NULL;
 	log_set_level(d->cfg.log_level);
-	return 0;
+	return privdrop_resolve(&d->priv, d->cfg.user, d->cfg.ctl_group,
+				!strcmp(d->cfg.ctl_group, CONFIG_CTL_GROUP));
 }
 
 static int open_firewall(struct daemon *d)
@@ -236,6 +268,15 @@ static int seed_hash(struct alg_policy *pol)
 	return -errno;
 }
 
+/* Session ids start from the wall clock: a restart repeats none. */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int open_engine(struct daemon *d)
 {
 	if (seed_hash(&d->cfg.pol))
@@ -247,6 +288,7 @@ static int open_engine(struct daemon *d)
 		return -ENOMEM;
 	}
 	config_log_clamped(&d->cfg.pol, alg_table_policy(d->tab));
+	alg_table_seed_ids(d->tab, wall_ms());
 	return 0;
 }
 
@@ -361,6 +403,19 @@ static void log_started(struct daemon *d)
 		 d->ctl_path);
 }
 
+/* systemd: ready only now, with the table, queue rules and state set. */
+static void notify_ready(struct daemon *d)
+{
+	char msg[128];
+	int ret;
+
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=queue %u, %u sessions "
+		 "taken over", d->cfg.queue, alg_table_count(d->tab));
+	ret = sdnotify_send(&d->sd, msg);
+	if (ret)
+		log_warn("sd_notify READY=1: %s", strerror(-ret));
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon *d = &D;
@@ -375,6 +430,13 @@ int main(int argc, char **argv)
 	status = 1;
 	if (configure(d, &a) || open_firewall(d))
 		goto out;
+	if (!a.cleanup) {
+		int ret = sdnotify_open(&d->sd, getpid());
+
+		if (ret)
+			log_warn("NOTIFY_SOCKET %s unusable: %s",
+				 getenv("NOTIFY_SOCKET"), strerror(-ret));
+	}
 	if (a.cleanup) {
 		status = cleanup(d);
 		goto out_fw;
@@ -391,9 +453,15 @@ int main(int argc, char **argv)
 		goto out_ctl;
 	if (install_rules(d) || loop_open(d))
 		goto out_rules;
+	if (privdrop_apply(&d->priv, d->jr.path, d->ctl_path)) {
+		loop_close(d);
+		goto out_rules;
+	}
 
 	log_started(d);
+	notify_ready(d);
 	status = loop_run(d);
+	sdnotify_send(&d->sd, "STOPPING=1");
 	loop_close(d);
 out_rules:
 	/* the state handed over to the next start (nothing on a failed one) */
@@ -415,5 +483,6 @@ out_engine:
 out_fw:
 	fw_close(d->fw);
 out:
+	sdnotify_close(&d->sd);
 	return status;
 }

@@ -2,7 +2,10 @@
 /* Log lines to stderr or syslog; see log.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -10,14 +13,51 @@
 
 static bool log_to_stderr = true;
 static int log_level = LOG_INFO;
+static bool log_stamps;
 static const char *log_ident = "ftp-algd";
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it gave us as
+ * stdout/stderr; stderr is the journal only when it is still that file
+ * (a shell under the unit may have redirected it).
+ */
+bool log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return false;
+	if (fstat(2, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *ident, bool to_stderr)
 {
 	log_ident = ident;
 	log_to_stderr = to_stderr;
+	/* the journal stamps each line itself */
+	log_stamps = to_stderr && !log_stderr_is_journal();
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* "2026-12-01T12:05:38.123+0000 ": local time, milliseconds, offset. */
+static void log_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[24], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf, len, "%s.%03ld%s ", date, ts.tv_nsec / 1000000, zone);
 }
 
 void log_set_level(int prio)
@@ -54,8 +94,12 @@ static const char *log_prefix(int prio)
 
 static void log_line(int prio, const char *line)
 {
+	char stamp[64] = "";
+
+	if (log_stamps)
+		log_stamp(stamp, sizeof(stamp));
 	if (log_to_stderr)
-		fprintf(stderr, "%s%s\n", log_prefix(prio), line);
+		fprintf(stderr, "%s%s%s\n", stamp, log_prefix(prio), line);
 	else
 		syslog(prio, "%s", line);
 }
@@ -100,7 +144,14 @@ void log_fatal(const char *fmt, ...)
 	for (char *c = line; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
-	fprintf(stderr, "%s: %s\n", log_ident, line);
+	if (log_stamps) {
+		char stamp[64];
+
+		log_stamp(stamp, sizeof(stamp));
+		fprintf(stderr, "%s%s: %s\n", stamp, log_ident, line);
+	} else {
+		fprintf(stderr, "%s: %s\n", log_ident, line);
+	}
 	if (!log_to_stderr)
 		syslog(LOG_ERR, "%s", line);
 }

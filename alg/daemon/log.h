@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Logging for the daemon: one line per event, to stderr (--foreground) or
- * syslog. Priorities are syslog's (LOG_ERR ... LOG_DEBUG). Session events
+ * Logging for the daemon: one line per event, to stderr (the default;
+ * stamped with the time unless stderr is systemd's journal) or syslog
+ * (--syslog). Priorities are syslog's (LOG_ERR ... LOG_DEBUG). Session events
  * carry the session id as "#12 ...".
  */
 #ifndef FTP_ALG_LOG_H
@@ -14,6 +15,8 @@
 #define LOG_FMT(a, b)	__attribute__((format(printf, a, b)))
 
 void log_init(const char *ident, bool to_stderr);
+/* stderr is the journal systemd gave us ($JOURNAL_STREAM matches it) */
+bool log_stderr_is_journal(void);
 void log_set_level(int prio);
 int log_get_level(void);
 bool log_enabled(int prio);

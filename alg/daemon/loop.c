@@ -177,6 +177,8 @@ static void on_timers(struct daemon *d)
 	if (now >= d->next_tick_ms)
 		on_tick(d, now);
 	rulewatch_tick(d, now);
+	/* the watchdog hears from the loop itself: a hang stops it */
+	sdnotify_watchdog(&d->sd, now);
 	if (now >= d->next_pin_ms) {
 		pinholes_check(d, now);
 		journal_tick(d);
@@ -200,6 +202,8 @@ int loop_run(struct daemon *d)
 							: d->next_pin_ms;
 		if (rulewatch_due(d) < next)
 			next = rulewatch_due(d);
+		if (sdnotify_due(&d->sd) < next)
+			next = sdnotify_due(&d->sd);
 		timeout = next > now ? (int)(next - now) : 0;
 		n = epoll_wait(d->ep, evs, LOOP_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {

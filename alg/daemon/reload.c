@@ -81,7 +81,9 @@ static void reload_fail_open(struct daemon *d)
 int reload_apply(struct daemon *d, struct reload_result *res)
 {
 	const unsigned restart = CONFIG_BIT(CONFIG_K_QUEUE) |
-				 CONFIG_BIT(CONFIG_K_STATE_FILE);
+				 CONFIG_BIT(CONFIG_K_STATE_FILE) |
+				 CONFIG_BIT(CONFIG_K_USER) |
+				 CONFIG_BIT(CONFIG_K_CTL_GROUP);
 	const unsigned live = CONFIG_ALL_KEYS & ~restart;
 	char diff[CONFIG_DIFF_LEN];
 	struct alg_config next;
@@ -110,6 +112,9 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 			 "and state_file %s", diff, d->cfg.queue,
 			 d->cfg.state_file);
 	next.queue = d->cfg.queue;
+	/* privileges are dropped once, at start: kept as they are */
+	memcpy(next.user, d->cfg.user, sizeof(next.user));
+	memcpy(next.ctl_group, d->cfg.ctl_group, sizeof(next.ctl_group));
 	/* d->jr.path points at this very buffer */
 	memcpy(next.state_file, d->cfg.state_file, sizeof(next.state_file));
 	next.pol.hash_seed = d->cfg.pol.hash_seed;

@@ -277,6 +277,13 @@ void session_discard(struct alg_session *s)
 	free(s);
 }
 
+void alg_table_seed_ids(struct alg_table *t, uint64_t first)
+{
+	first &= ALG_SID_SEQ_MASK;
+	if (first > t->next_id)
+		t->next_id = first;
+}
+
 /*
  * Link s (its tuple and id set) into t: -EEXIST when its tuple is
  * tracked already, -ENOSPC when the table is full. New ids stay above

@@ -254,6 +254,13 @@ struct alg_table;
 struct alg_table *alg_table_new(const struct alg_policy *pol,
 				uint16_t worker_id);
 void alg_table_free(struct alg_table *t);
+/*
+ * New session ids continue from at least first (its low 48 bits): the
+ * daemon passes the wall-clock time in milliseconds, so a restart never
+ * hands out an id an earlier run used (unless that run opened more than
+ * a session per millisecond on average). Never lowers the next id.
+ */
+void alg_table_seed_ids(struct alg_table *t, uint64_t first);
 const struct alg_policy *alg_table_policy(const struct alg_table *t);
 /*
  * Change t's policy while it runs (a configuration reload): clamped as
