@@ -78,6 +78,7 @@ struct daemon {
 	const char *config_path;	/* --config, read again on SIGHUP */
 	bool queue_flag;		/* --queue given: it beats the file */
 	bool state_flag;		/* --state-file given: likewise */
+	bool user_flag;			/* --user given: likewise */
 	const char *ctl_path;
 	struct alg_table *tab;
 	struct queue *q;

@@ -215,6 +215,7 @@ static int configure(struct daemon *d, const struct args *a)
 	d->config_path = a->config;
 	d->queue_flag = a->have_queue;
 	d->state_flag = a->state_file != NULL;
+	d->user_flag = a->user != NULL;
 	log_set_level(d->cfg.log_level);
 	return privdrop_resolve(&d->priv, d->cfg.user, d->cfg.ctl_group,
 				!strcmp(d->cfg.ctl_group, CONFIG_CTL_GROUP));

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -63,9 +62,16 @@ static int give_dir(const char *path, uid_t uid, gid_t gid)
 {
 	char dir[PATH_MAX], up[PATH_MAX + 4];
 	struct stat st, pst;
+	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';		/* "/state": the root, refused below */
+	else
+		*slash = '\0';
 	snprintf(up, sizeof(up), "%s/..", dir);
 	if (stat(dir, &st) < 0 || stat(up, &pst) < 0)
 		return -errno;

@@ -106,6 +106,9 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 	if (d->state_flag)
 		memcpy(next.state_file, d->cfg.state_file,
 		       sizeof(next.state_file));
+	/* --user too */
+	if (d->user_flag)
+		memcpy(next.user, d->cfg.user, sizeof(next.user));
 	res->kept = config_diff(&d->cfg, &next, restart, diff, sizeof(diff));
 	if (res->kept)
 		log_warn("configuration: %s needs a restart: keeping queue %u "
