@@ -20,8 +20,16 @@
 #             socket is 0660 with ctl_group's group, and PORT transfers
 #             work at start, after a SIGHUP reload and after an
 #             "nft -f" of a ruleset with "flush ruleset".
+#   unit      the built ftp-algd as deploy/ftp-algd.service starts it:
+#             already its user, with CAP_NET_ADMIN ambient and alone in
+#             the bounding set (setpriv stands in for User=,
+#             AmbientCapabilities=, CapabilityBoundingSet=), a datagram
+#             socket standing in for systemd's NOTIFY_SOCKET and
+#             WATCHDOG_USEC=1s: READY=1 arrives with the queue rules in
+#             place, WATCHDOG=1 about every 0.5 s, STOPPING=1 at SIGTERM;
+#             its capabilities are CAP_NET_ADMIN alone, a transfer works.
 #
-#   test_ops.sh package|privdrop [--build-dir DIR]
+#   test_ops.sh package|privdrop|unit [--build-dir DIR]
 #
 # Prints one line per check and "ops CASE: N passed, M failed"; exit 1 if
 # any check failed, 2 if it could not set up. Needs root.
@@ -42,8 +50,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $CASE in
-package|privdrop) ;;
-*) echo "usage: test_ops.sh package|privdrop [--build-dir DIR]" >&2; exit 2 ;;
+package|privdrop|unit) ;;
+*) echo "usage: test_ops.sh package|privdrop|unit [--build-dir DIR]" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ]; then
 	echo "test_ops: needs root (network namespaces, dpkg)" >&2
@@ -59,6 +67,8 @@ source "$HERE/servers.sh"
 CAP_NET_ADMIN_MASK=0000000000001000	# 1 << 12, as /proc prints it
 WORK=
 ALGD_PID=
+NOTIFY_PID=
+LAUNCH=()		# what runs ftp-algd inside the router (setpriv)
 INSTALLED=0		# we installed the package: purge it
 MADE_USER=		# users (and their groups) this run made
 PASS=0
@@ -84,6 +94,10 @@ cleanup() {
 		sleep 0.5
 		kill -KILL "$ALGD_PID" 2>/dev/null
 		wait "$ALGD_PID" 2>/dev/null
+	fi
+	if [ -n "$NOTIFY_PID" ]; then
+		kill -TERM "$NOTIFY_PID" 2>/dev/null
+		wait "$NOTIFY_PID" 2>/dev/null
 	fi
 	ftpalg_servers_stop
 	ftpalg_topo_down
@@ -165,7 +179,8 @@ transfer_via_algd() {	# a PORT transfer, and the daemon's pinhole used
 
 # start_algd ARGS...: ftp-algd in the router until its queue rules are in.
 start_algd() {
-	ip netns exec "$FTPALG_NS_RTR" "$ALGD" --ctl-socket "$CTL_SOCK" \
+	ip netns exec "$FTPALG_NS_RTR" "${LAUNCH[@]}" "$ALGD" \
+		--ctl-socket "$CTL_SOCK" \
 		--state-file "$RUN/state" "$@" \
 		</dev/null >"$WORK/algd.log" 2>&1 &
 	ALGD_PID=$!
@@ -268,7 +283,7 @@ if [ "$CASE" = package ]; then
 	CONF=/etc/ftp-alg/ftp-algd.conf
 	USER_=ftp-alg
 	GROUP_=ftp-alg
-else
+elif [ "$CASE" = privdrop ]; then
 	ALGD=$BUILD_DIR/alg/ftp-algd
 	ALGCTL=$BUILD_DIR/alg/ftp-algctl
 	[ -x "$ALGD" ] && [ -x "$ALGCTL" ] || setup_fail "no $ALGD (build first)"
@@ -281,6 +296,39 @@ else
 		MADE_USER="$MADE_USER $USER_" || setup_fail "useradd $USER_"
 	CONF=$WORK/algd.conf
 	printf 'log_level = info\nctl_group = %s\n' "$GROUP_" >"$CONF"
+else
+	ALGD=$BUILD_DIR/alg/ftp-algd
+	ALGCTL=$BUILD_DIR/alg/ftp-algctl
+	[ -x "$ALGD" ] && [ -x "$ALGCTL" ] || setup_fail "no $ALGD (build first)"
+	USER_=fatest$$
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$USER_" &&
+		MADE_USER="$USER_" || setup_fail "useradd $USER_"
+	GROUP_=$USER_		# the unit's Group=, the socket's group
+	CONF=$WORK/algd.conf
+	printf 'ctl_group = %s\n' "$GROUP_" >"$CONF"
+	# RuntimeDirectory=ftp-alg, RuntimeDirectoryMode=0750
+	chown "$USER_:$GROUP_" "$RUN" && chmod 750 "$RUN" || setup_fail chown
+	# systemd's end of NOTIFY_SOCKET: each datagram, time-stamped
+	NOTIFY_SOCK=$WORK/notify
+	/usr/bin/python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+with open(sys.argv[2], "a") as out:
+    while True:
+        m = s.recv(4096).decode(errors="replace").replace("\n", "|")
+        out.write("%.3f %s\n" % (time.monotonic(), m))
+        out.flush()' "$NOTIFY_SOCK" "$WORK/notify.log" &
+	NOTIFY_PID=$!
+	for _ in $(seq 50); do [ -S "$NOTIFY_SOCK" ] && break; sleep 0.1; done
+	[ -S "$NOTIFY_SOCK" ] || setup_fail "notify listener"
+	# shellcheck disable=SC2054  # the commas are setpriv's cap lists
+	LAUNCH=(env NOTIFY_SOCKET="$NOTIFY_SOCK" WATCHDOG_USEC=1000000
+		setpriv --reuid "$USER_" --regid "$GROUP_" --clear-groups
+		--inh-caps -all,+net_admin --ambient-caps +net_admin
+		--bounding-set -all,+net_admin)
 fi
 uid=$(id -u "$USER_")
 gid=$(id -g "$USER_")
@@ -292,8 +340,21 @@ ftpalg_vsftpd_start srv "$FTPALG_NS_SRV" "$FTPALG_SRV_IP" >>"$WORK/setup.log" 2>
 	setup_fail "vsftpd"
 nft_rtr -f "$FTPALG_NFT_FILE" || setup_fail "nft -f $FTPALG_NFT_FILE"
 
-start_algd --config "$CONF" --user "$USER_"
-ok "ftp-algd $ALGD started with --config $CONF --user $USER_"
+# notified MSG: systemd's end got a datagram starting with MSG
+notified() { grep -q "^[0-9.]* $1" "$WORK/notify.log" 2>/dev/null; }
+
+if [ "$CASE" = unit ]; then
+	start_algd --config "$CONF"
+	for _ in $(seq 50); do notified READY=1 && break; sleep 0.1; done
+	check "READY=1 with a STATUS= line ($(head -n 1 "$WORK/notify.log"))" \
+		grep -q '^[0-9.]* READY=1|STATUS=queue 0' "$WORK/notify.log"
+	check "the queue rules are in place once READY=1 came" \
+		test "$(queue_rules)" -gt 0
+	ok "ftp-algd started as $USER_ with CAP_NET_ADMIN (setpriv)"
+else
+	start_algd --config "$CONF" --user "$USER_"
+	ok "ftp-algd $ALGD started with --config $CONF --user $USER_"
+fi
 check_caps "$uid" "$gid"
 check_socket "$GROUP_"
 check "the state directory is the user's" \
@@ -325,6 +386,18 @@ if [ "$CASE" = privdrop ]; then
 	check_caps "$uid" "$gid"
 fi
 
+if [ "$CASE" = unit ]; then
+	sleep 3
+	n=$(grep -c ' WATCHDOG=1$' "$WORK/notify.log")
+	# first at once, then every 0.5 s: 7 in 3 s and what start-up took
+	check "WATCHDOG=1 every half WATCHDOG_USEC ($n after 3+ s)" \
+		test "$n" -ge 6 -a "$n" -le 14
+	gaps=$(awk '/ WATCHDOG=1$/ { if (t) printf "%.2f\n", $1 - t; t = $1 }' \
+		"$WORK/notify.log" | sort -n | sed -n '1p;$p' | tr '\n' ' ')
+	check "keep-alives 0.5 s apart, min and max: $gaps" \
+		awk -v g="$gaps" 'BEGIN { split(g, a, " ");
+			exit !(a[1] >= 0.45 && a[2] <= 0.75) }'
+fi
 check "ftp-algd still running" algd_alive
 kill -TERM "$ALGD_PID"
 wait "$ALGD_PID"
@@ -332,6 +405,11 @@ rc=$?
 ALGD_PID=
 check "SIGTERM: exit status 0 ($rc), the state saved as the user" \
 	test "$rc" = 0 -a "$(stat -c %U "$RUN/state" 2>/dev/null)" = "$USER_"
+if [ "$CASE" = unit ]; then
+	sleep 0.2
+	check "STOPPING=1 at SIGTERM, after every WATCHDOG=1" \
+		test "$(tail -n 1 "$WORK/notify.log" | cut -d' ' -f2)" = STOPPING=1
+fi
 
 echo "ops $CASE: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
