@@ -311,14 +311,13 @@ SETTER(state_file)
 
 /*
  * A user or group name as useradd(8) takes it: no path, no spaces, no
- * option look-alike. "" for user: none, stay root.
+ * option look-alike. (An empty value never gets here: "missing value".)
  */
-static bool set_name(char *out, const char *v, bool empty_ok, char *why,
-		     size_t wl)
+static bool set_name(char *out, const char *v, char *why, size_t wl)
 {
 	size_t i, n = strlen(v);
 
-	if ((!n && !empty_ok) || n >= CONFIG_NAME_MAX || v[0] == '-')
+	if (!n || n >= CONFIG_NAME_MAX || v[0] == '-')
 		goto bad;
 	for (i = 0; i < n; i++) {
 		char ch = v[i];
@@ -340,12 +339,16 @@ bad:
 SETTER(user)
 {
 	/* "root" is the same as none: stay root */
-	return set_name(c->user, strcmp(v, "root") ? v : "", true, why, wl);
+	if (!strcmp(v, "root")) {
+		c->user[0] = '\0';
+		return true;
+	}
+	return set_name(c->user, v, why, wl);
 }
 
 SETTER(ctl_group)
 {
-	return set_name(c->ctl_group, v, false, why, wl);
+	return set_name(c->ctl_group, v, why, wl);
 }
 
 /* Each key's value as the file would say it: what a reload reports. */
