@@ -232,6 +232,10 @@ static int open_firewall(struct daemon *d)
 	return 0;
 }
 
+/* where the include file is, packaged and in the source tree */
+#define FTP_ALG_NFT_HINT \
+	"/usr/share/ftp-alg/ftp-alg.nft (deploy/ftp-alg.nft in the source)"
+
 /* The table deploy/ftp-alg.nft loads must be there, complete. */
 static int check_table(struct daemon *d)
 {
@@ -243,11 +247,11 @@ static int check_table(struct daemon *d)
 		return 0;
 	if (what && strncmp(what, "table", 5))
 		log_fatal("table inet %s is incomplete: %s: %s; load "
-			  "deploy/ftp-alg.nft first", PIN_TABLE, what,
+			  FTP_ALG_NFT_HINT " first", PIN_TABLE, what,
 			  ret == -ENOENT ? "missing" : strerror(-ret));
 	else
 		log_fatal("table inet %s is missing (%s); load "
-			  "deploy/ftp-alg.nft first", PIN_TABLE,
+			  FTP_ALG_NFT_HINT " first", PIN_TABLE,
 			  strerror(-ret));
 	return ret;
 }
