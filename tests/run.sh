@@ -24,7 +24,7 @@ packages=(
 	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	vsftpd python3 python3-pyftpdlib lftp curl
-	systemd man-db passwd util-linux
+	systemd man-db passwd util-linux strace
 )
 
 install_missing() {

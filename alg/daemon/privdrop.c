@@ -37,7 +37,8 @@ int privdrop_resolve(struct privdrop *p, const char *user,
 			log_fatal("user %s is root: nothing to drop to", user);
 			return -EINVAL;
 		}
-		p->have_user = true;
+		/* started as that user already (systemd's User=) */
+		p->have_user = pw->pw_uid != geteuid();
 		p->uid = pw->pw_uid;
 		p->gid = pw->pw_gid;
 	}
@@ -97,6 +98,17 @@ static int give_file(const char *path, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* path has owner uid and group gid already ((uid_t)-1: any owner) */
+static bool owned_as(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	return (uid == (uid_t)-1 || st.st_uid == uid) &&
+	       (gid == (gid_t)-1 || st.st_gid == gid);
+}
+
 static int give_files(const struct privdrop *p, const char *state_path,
 		      const char *ctl_path)
 {
@@ -118,8 +130,13 @@ static int give_files(const struct privdrop *p, const char *state_path,
 		if (!ret)
 			ret = give_file(tmp, p->uid, p->gid);
 	}
-	/* mode 0660 (ctl.c): the group is who may ask */
+	/*
+	 * mode 0660 (ctl.c): the group is who may ask. No chown() when the
+	 * socket is as wanted already (created with our group under
+	 * systemd's Group=): the unit's system call filter refuses it.
+	 */
 	if (!ret && (p->have_user || p->have_ctl_gid) &&
+	    !owned_as(ctl_path, uid, sock_gid) &&
 	    chown(ctl_path, uid, sock_gid) < 0)
 		ret = -errno;
 	if (ret)

@@ -27,7 +27,10 @@
 #             socket standing in for systemd's NOTIFY_SOCKET and
 #             WATCHDOG_USEC=1s: READY=1 arrives with the queue rules in
 #             place, WATCHDOG=1 about every 0.5 s, STOPPING=1 at SIGTERM;
-#             its capabilities are CAP_NET_ADMIN alone, a transfer works.
+#             its capabilities are CAP_NET_ADMIN alone, a transfer works;
+#             then once more under strace: every system call it makes
+#             (start, a transfer, SIGHUP, SIGTERM) passes the unit's
+#             SystemCallFilter= as systemd-analyze expands it.
 #
 #   test_ops.sh package|privdrop|unit [--build-dir DIR]
 #
@@ -225,6 +228,89 @@ check_socket() {	# mode 0660, group GROUP
 		test "$st" = "660 $group socket"
 }
 
+# expand @GROUP...: the system calls in those systemd-analyze groups
+expand() {
+	local g n names
+	for g in "$@"; do
+		names=$(systemd-analyze syscall-filter --no-pager "$g" </dev/null |
+			sed -n 's/^    \([@a-z0-9_-]*\)$/\1/p')
+		for n in $names; do
+			case $n in
+			@*) expand "$n" ;;
+			*) echo "$n" ;;
+			esac
+		done
+	done
+}
+
+# The unit's filter, from deploy/ftp-algd.service: lines in order, an
+# allow list, "~" lines taking away, later plain lines adding back.
+unit_allowed() {
+	local line neg list
+	: >"$WORK/allowed"
+	sed -n 's/^SystemCallFilter=//p' "$REPO/deploy/ftp-algd.service" |
+	while read -r line; do
+		neg=
+		case $line in ~*) neg=1; line=${line#\~} ;; esac
+		# shellcheck disable=SC2086,SC2046  # lists of names
+		list=$(expand $(printf '%s\n' $line | grep '^@'); \
+			printf '%s\n' $line | grep -v '^@')
+		if [ -n "$neg" ]; then
+			grep -vxF -f <(printf '%s\n' "$list") "$WORK/allowed" \
+				>"$WORK/allowed.new" || true
+		else
+			sort -u "$WORK/allowed" <(printf '%s\n' "$list") \
+				>"$WORK/allowed.new"
+		fi
+		mv "$WORK/allowed.new" "$WORK/allowed"
+	done
+	sort -u -o "$WORK/allowed" "$WORK/allowed"
+}
+
+# The daemon once more under strace, as the unit starts it: start, a
+# transfer, SIGHUP, SIGTERM; then each system call it made must be in the
+# unit's filter.
+syscalls_allowed() {
+	local tpid apid used bad
+	unit_allowed
+	[ -s "$WORK/allowed" ] || { echo "no allow list"; return 1; }
+	rm -f "$RUN/ctl.sock"
+	ip netns exec "$FTPALG_NS_RTR" "${LAUNCH[@]}" \
+		strace -f -qq -o "$RUN/strace.log" "$ALGD" \
+		--config "$CONF" --ctl-socket "$CTL_SOCK" \
+		--state-file "$RUN/state" \
+		</dev/null >"$WORK/algd2.log" 2>&1 &
+	tpid=$!
+	for _ in $(seq 100); do
+		apid=$(pgrep -P "$tpid" -x ftp-algd ||
+			pgrep -f "^strace -f -qq -o $RUN" | head -n 1 |
+			xargs -r pgrep -P)
+		[ -n "$apid" ] && [ -S "$CTL_SOCK" ] && break
+		sleep 0.1
+	done
+	[ -n "$apid" ] || {
+		echo "ftp-algd under strace did not start:"
+		tail -n 5 "$WORK/algd2.log" "$RUN/strace.log"
+		return 1
+	}
+	transfer || { echo "transfer under strace failed"; }
+	kill -HUP "$apid"
+	sleep 0.5
+	kill -TERM "$apid"
+	wait "$tpid"
+	used=$(sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$RUN/strace.log" |
+		sort -u)
+	# a daemon that did its work makes dozens of different calls
+	[ "$(echo "$used" | wc -l)" -ge 30 ] ||
+		{ echo "only $(echo "$used" | wc -l) calls traced"; return 1; }
+	# execve of ftp-algd itself comes before any filter would apply
+	bad=$(grep -vxF -f "$WORK/allowed" <(printf '%s\n' "$used") |
+		grep -vx execve || true)
+	echo "system calls made: $(echo "$used" | wc -l), outside the" \
+		"filter: ${bad:-none}"
+	[ -z "$bad" ]
+}
+
 # ---------------------------------------------------------------------------
 
 ftpalg_install_packages || setup_fail "packages"
@@ -409,6 +495,8 @@ if [ "$CASE" = unit ]; then
 	sleep 0.2
 	check "STOPPING=1 at SIGTERM, after every WATCHDOG=1" \
 		test "$(tail -n 1 "$WORK/notify.log" | cut -d' ' -f2)" = STOPPING=1
+	check "every system call passes the unit's SystemCallFilter" \
+		syscalls_allowed
 fi
 
 echo "ops $CASE: $PASS passed, $FAIL failed"
