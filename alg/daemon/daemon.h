@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "log.h"
 #include "pinholes.h"
+#include "stats.h"
 
 #ifndef FTP_ALG_VERSION
 #define FTP_ALG_VERSION	"0.1.0"
@@ -94,6 +95,8 @@ struct daemon {
 	/* sessions whose conntrack entry we already made liberal */
 	struct liberal_node *liberal[LIBERAL_BUCKETS];
 	struct daemon_stats st;
+	struct alg_stats ws;		/* this worker's (stats.h) */
+	bool tracing;			/* a trace subscriber (trace.c) */
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;

@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "signals.h"
 #include "rulewatch.h"
+#include "trace.h"
 #include "ftp-alg/ruleset.h"
 
 #define QUEUE_BATCH	64	/* packets per wakeup before other fds */
@@ -159,6 +160,7 @@ static bool on_ready(struct daemon *d, uint32_t tag, int *status)
 		break;
 	case TAG_CTL:
 		ctl_run(d->ctl, now_ms());
+		trace_sync(d);
 		break;
 	case TAG_RULES:
 		rulewatch_read(d, now_ms());
@@ -181,6 +183,7 @@ static void on_timers(struct daemon *d)
 		pinholes_check(d, now);
 		journal_tick(d);
 		ctl_run(d->ctl, now);	/* client deadlines */
+		trace_sync(d);
 		d->next_pin_ms = now + PINHOLE_CHECK_MS;
 	}
 }

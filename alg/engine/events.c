@@ -18,6 +18,7 @@ static const char *const ev_names[] = {
 	[ALG_EV_STOP] = "stop",
 	[ALG_EV_NOTE] = "note",
 	[ALG_EV_ADJUST] = "adjust",
+	[ALG_EV_SEEN] = "line",
 };
 
 const char *alg_ev_name(enum alg_ev_type t)
