@@ -23,7 +23,7 @@ packages=(
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libnftables-dev
 	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
-	vsftpd python3 python3-pyftpdlib lftp curl
+	vsftpd python3 python3-pyftpdlib python3-prometheus-client lftp curl
 )
 
 install_missing() {
