@@ -132,7 +132,7 @@ wait_stat() {
 # ---------------------------------------------------------------------------
 # Set up: the network, vsftpd, the table, ftp-algd with a config file.
 
-[ -x "$ALGD" ] && [ -x "$ALGCTL" ] || setup_fail "no $ALGD (build first)"
+{ [ -x "$ALGD" ] && [ -x "$ALGCTL" ]; } || setup_fail "no $ALGD (build first)"
 ftpalg_install_packages || setup_fail "packages"
 "$PY" -c 'import prometheus_client' 2>/dev/null ||
 	ftpalg_install_packages python3-prometheus-client ||
@@ -195,7 +195,8 @@ done
 if ! kill -0 "$TRACE_PID" 2>/dev/null && ! kill -0 "$JTRACE_PID" 2>/dev/null; then
 	wait "$TRACE_PID"; rc_t=$?
 	wait "$JTRACE_PID"; rc_j=$?
-	TRACE_PID= JTRACE_PID=
+	TRACE_PID=''
+	JTRACE_PID=''
 fi
 check "at debug, debug lines are logged" \
 	grep -qF "conntrack entry set be-liberal" "$WORK/algd.log"
@@ -206,9 +207,11 @@ check "trace shows the server's reply lines" \
 	grep -qE '^#[0-9]+ < 200 ' "$WORK/trace.txt"
 check "trace shows the rewrite" grep -qE '^#[0-9]+ rewrite' "$WORK/trace.txt"
 check "trace shows the NAT view" grep -qE '^#[0-9]+ nat client ' "$WORK/trace.txt"
-check "trace shows the pinhole added and used" \
-	bash -c 'grep -qE "^#[0-9]+ pinhole added " "$1" &&
-		 grep -qE "^#[0-9]+ pinhole used " "$1"' _ "$WORK/trace.txt"
+trace_pins() {
+	grep -qE "^#[0-9]+ pinhole added " "$WORK/trace.txt" &&
+		grep -qE "^#[0-9]+ pinhole used " "$WORK/trace.txt"
+}
+check "trace shows the pinhole added and used" trace_pins
 check "trace --json: every line parses; line, rewrite, pinhole events" \
 	"$PY" - "$WORK/trace.json" <<'PYEOF'
 import json, sys
@@ -283,9 +286,8 @@ transfer || bad "the second transfer failed: $(tail -n 3 "$WORK/client.out")"
 wait_stat 's["pinholes"]["used"]' 2 >/dev/null
 check "the second transfer went through the ALG" \
 	stat_is 's["rewrites"]["PORT"]' 2
-check "at warning, no info line is logged" \
-	bash -c '! tail -n +"$(($2 + 1))" "$1" | grep -q "pinhole added"' _ \
-	"$WORK/algd.log" "$mark"
+quiet_since() { ! tail -n +"$(($1 + 1))" "$WORK/algd.log" | grep -q "pinhole added"; }
+check "at warning, no info line is logged" quiet_since "$mark"
 status_level() {
 	ctl status | grep -qE "^  log_level +warning \(configured info\)$"
 }
