@@ -60,6 +60,7 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_CLOSE_IDLE] = "idle",
 	[ALG_R_CLOSE_CONNTRACK] = "conntrack",
 	[ALG_R_CLOSE_SHUTDOWN] = "shutdown",
+	[ALG_R_LINE_SEEN] = "line_seen",
 };
 
 const char *alg_reason_name(enum alg_reason r)

@@ -149,6 +149,8 @@ enum alg_reason {
 	ALG_R_CLOSE_IDLE,
 	ALG_R_CLOSE_CONNTRACK,	/* conntrack entry destroyed */
 	ALG_R_CLOSE_SHUTDOWN,
+	/* SEEN: line, dir (last: the journal stores reasons by number) */
+	ALG_R_LINE_SEEN,
 	ALG_R_MAX
 };
 
