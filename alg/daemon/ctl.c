@@ -216,11 +216,21 @@ unsigned ctl_subscribers(const struct ctl_server *s)
 	return n;
 }
 
-/* Queue a line for c, if it fits in CTL_SUB_MAX. */
+/*
+ * Queue a line for c, if its unsent bytes stay below CTL_SUB_MAX. What
+ * was sent is dropped from the front first: a subscriber that keeps up
+ * but never quite drains must not lose lines to a buffer full of sent
+ * bytes.
+ */
 static bool ctl_sub_queue(struct ctl_client *c, const char *line)
 {
 	size_t n = strlen(line);
 
+	if (c->off) {
+		memmove(c->out.p, c->out.p + c->off, c->out.len - c->off);
+		c->out.len -= c->off;
+		c->off = 0;
+	}
 	if (c->out.len + n >= CTL_SUB_MAX)
 		return false;
 	ctl_printf(&c->out, "%s", line);
