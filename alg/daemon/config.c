@@ -16,6 +16,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "metrics_http.h"
 
 
 static const char *const level_names[] = {
@@ -308,6 +309,22 @@ SETTER(state_file)
 	return true;
 }
 
+SETTER(metrics_listen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (!strcmp(v, "off")) {
+		c->metrics_listen[0] = '\0';
+		return true;
+	}
+	if (strlen(v) >= sizeof(c->metrics_listen) ||
+	    !metrics_parse_listen(v, &ss, &sl, why, wl))
+		return false;
+	strcpy(c->metrics_listen, v);
+	return true;
+}
+
 /* Each key's value as the file would say it: what a reload reports. */
 #define SHOWER(name) \
 	static void show_##name(const struct alg_config *c, char *buf, \
@@ -380,6 +397,12 @@ SHOWER(state_file)
 	snprintf(buf, len, "%s", c->state_file);
 }
 
+SHOWER(metrics_listen)
+{
+	snprintf(buf, len, "%s", c->metrics_listen[0] ? c->metrics_listen
+						      : "off");
+}
+
 #define KEY(id, name)	[id] = { #name, set_##name, show_##name }
 
 static const struct config_keydef {
@@ -400,6 +423,7 @@ static const struct config_keydef {
 	KEY(CONFIG_K_LOG_LEVEL, log_level),
 	KEY(CONFIG_K_FAIL_OPEN, fail_open),
 	KEY(CONFIG_K_STATE_FILE, state_file),
+	KEY(CONFIG_K_METRICS_LISTEN, metrics_listen),
 };
 
 #define NKEYS	CONFIG_NKEYS

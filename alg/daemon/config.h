@@ -27,6 +27,9 @@
  *                       shifted pass (yes) or wait (no); shifted ones
  *                       always wait
  *   state_file          the restart journal, default CONFIG_STATE_FILE
+ *   metrics_listen      ADDR:PORT or [ADDR6]:PORT: serve GET /metrics
+ *                       there (HTTP); off (the default) or "off": no
+ *                       listener. Read at start only
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -41,6 +44,7 @@
 #define CONFIG_PINHOLE_TIMEOUT	60
 #define CONFIG_STATE_FILE	"/run/ftp-alg/state"
 #define CONFIG_PATH_MAX		256
+#define CONFIG_LISTEN_MAX	64
 
 struct alg_config {
 	uint16_t queue;
@@ -48,6 +52,7 @@ struct alg_config {
 	int log_level;			/* syslog priority */
 	bool fail_open;
 	char state_file[CONFIG_PATH_MAX];
+	char metrics_listen[CONFIG_LISTEN_MAX];	/* "": off */
 	struct alg_policy pol;
 };
 
@@ -65,6 +70,7 @@ enum config_key {
 	CONFIG_K_LOG_LEVEL,
 	CONFIG_K_FAIL_OPEN,
 	CONFIG_K_STATE_FILE,
+	CONFIG_K_METRICS_LISTEN,
 	CONFIG_NKEYS
 };
 

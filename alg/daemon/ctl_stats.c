@@ -4,12 +4,14 @@
  * today) with what the kernel says about our queue, rendered by
  * stats_render.c; the log level changed until the next reload.
  */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
 #include "conntrack.h"
 #include "ctl_stats.h"
 #include "daemon.h"
+#include "metrics_http.h"
 #include "queue.h"
 
 /*
@@ -70,6 +72,26 @@ void cmd_metrics(struct daemon *d, struct ctl_buf *o, uint64_t now,
 	(void)json;
 	view_snapshot(d, &w, &v, now);
 	stats_render_prom(o, &v);
+}
+
+/* metrics_listen's body: the same text as "ftp-algctl metrics". */
+void metrics_render(struct ctl_buf *o, void *arg)
+{
+	cmd_metrics(arg, o, now_ms(), false);
+}
+
+int metrics_listen_open(struct daemon *d)
+{
+	if (!d->cfg.metrics_listen[0])
+		return 0;
+	d->mh = metrics_http_open(d->cfg.metrics_listen, metrics_render, d);
+	if (!d->mh) {
+		log_fatal("cannot listen on %s (metrics_listen): %s",
+			  d->cfg.metrics_listen, strerror(errno));
+		return -1;
+	}
+	log_info("metrics: GET /metrics on %s", d->cfg.metrics_listen);
+	return 0;
 }
 
 /*

@@ -19,4 +19,8 @@ void cmd_metrics(struct daemon *d, struct ctl_buf *o, uint64_t now,
 void cmd_log_level(struct daemon *d, struct ctl_buf *o, const char *arg,
 		   bool json);
 
+/* metrics_listen: the HTTP listener (metrics_http.c), when configured. */
+void metrics_render(struct ctl_buf *o, void *arg);
+int metrics_listen_open(struct daemon *d);
+
 #endif

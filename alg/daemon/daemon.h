@@ -43,6 +43,7 @@ struct fw_sock;
 struct ctl_server;
 struct liberal_node;
 struct rulewatch;
+struct metrics_http;
 
 struct daemon_stats {
 	uint64_t malformed;
@@ -84,6 +85,7 @@ struct daemon {
 	struct fw_sock *fw;
 	struct ctl_server *ctl;
 	struct rulewatch *rw;		/* rulewatch.c: ruleset changes */
+	struct metrics_http *mh;	/* metrics_listen, or NULL */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
 	bool started;			/* the loop ran */

@@ -10,7 +10,8 @@
 #      the pinhole; every JSON line parses
 #   3  stats --json: one PORT rewrite, one pinhole added and used,
 #      every packet timed
-#   4  metrics: the Prometheus text parser reads it; the same numbers
+#   4  metrics: the Prometheus text parser reads it; the same numbers;
+#      GET /metrics on metrics_listen (the router's loopback) the same
 #   5  log-level warning: a second transfer logs no info line;
 #      status shows log_level warning (configured info)
 #
@@ -147,7 +148,7 @@ ftpalg_vsftpd_start srv "$FTPALG_NS_SRV" "$FTPALG_SRV_IP" >>"$WORK/setup.log" 2>
 	setup_fail "vsftpd"
 nft_rtr -f "$FTPALG_NFT_FILE" || setup_fail "nft -f $FTPALG_NFT_FILE"
 
-printf 'log_level = info\n' >"$CONF"
+printf 'log_level = info\nmetrics_listen = 127.0.0.1:9101\n' >"$CONF"
 ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground --config "$CONF" \
 	--ctl-socket "$CTL_SOCK" --state-file "$WORK/state" \
 	</dev/null >"$WORK/algd.log" 2>&1 &
@@ -276,6 +277,35 @@ assert val("ftp_alg_packet_processing_seconds", "_count") == pk, pk
 assert val("ftp_alg_packet_processing_seconds", "_bucket", le="+Inf") == pk
 assert fams["ftp_alg_sessions"].type == "gauge"
 PYEOF
+
+# The listener: the same families over HTTP; other paths 404.
+http_get() {
+	ftpalg_nsx "$FTPALG_NS_RTR" timeout 10 "$PY" -c '
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen("http://127.0.0.1:9101" + sys.argv[1], timeout=5)
+    print(r.status, r.headers["Content-Type"])
+    sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"
+}
+http_get /metrics >"$WORK/http.txt"
+check "metrics_listen: GET /metrics is 200, format 0.0.4" \
+	grep -qx "200 text/plain; version=0.0.4; charset=utf-8" "$WORK/http.txt"
+check "metrics_listen: the same counters as ftp-algctl metrics" \
+	"$PY" - "$WORK/http.txt" "$WORK/metrics.txt" <<'PYEOF'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+def fams(text):
+    return {f.name: f for f in text_string_to_metric_families(text)}
+http = open(sys.argv[1]).read().split("\n", 1)[1]
+a, b = fams(http), fams(open(sys.argv[2]).read())
+assert set(a) == set(b), set(a) ^ set(b)
+for n in ("ftp_alg_rewrites", "ftp_alg_pinholes", "ftp_alg_refusals"):
+    assert a[n].samples == b[n].samples, n
+PYEOF
+check "metrics_listen: another path is 404" [ "$(http_get /)" = 404 ]
+check "the listener is logged" grep -qF "metrics: GET /metrics on 127.0.0.1:9101" "$WORK/algd.log"
 
 # ---------------------------------------------------------------------------
 # 5  log-level warning: a quiet second transfer; status says so
