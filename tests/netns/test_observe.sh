@@ -248,6 +248,8 @@ check "stats: the pinhole batch and the NAT query timed" \
 	stat_is 's["netlink_seconds"]["nft_batch"]["count"] >= 1 and s["netlink_seconds"]["ctnetlink"]["count"] >= 1' True
 check "stats: nothing refused, the kernel lists our queue" \
 	stat_is 'sum(s["refusals"].values()) == 0 and s["kernel_queue_bound"] == 1' True
+# figures for the record: the timings of this run
+ctl stats | grep -E "seconds|^packets|^verdicts" | sed 's/^/info /'
 text_rewrites() { ctl stats | grep -qE "^rewrites PORT: +1$"; }
 check "stats text has the same rewrite" text_rewrites
 
