@@ -75,9 +75,9 @@ void trace_format_event(const struct alg_event *ev, struct ctl_buf *text,
 		return;
 	}
 	evlog_format(ev, buf, sizeof(buf));
-	ctl_printf(text, "#%llu %s%s%s\n", (unsigned long long)ev->sid,
-		   buf[0] ? "" : alg_ev_name(ev->type), buf,
-		   buf[0] ? "" : "");
+	/* the log's sentence; an event without one by its name */
+	ctl_printf(text, "#%llu %s\n", (unsigned long long)ev->sid,
+		   buf[0] ? buf : alg_ev_name(ev->type));
 	ctl_printf(json, ",\"reason\":\"%s\",\"dir\":\"%s\"",
 		   alg_reason_name(ev->reason), dir_name(ev->dir));
 	if (ev->kind)
