@@ -2,16 +2,23 @@
 /*
  * ftp-algctl: ask a running ftp-algd what it is doing.
  *
- *   ftp-algctl [--socket PATH] status|sessions|pinholes [--json]
+ *   ftp-algctl [--socket PATH] [--json] COMMAND [ARG]
+ *     status | sessions | pinholes | stats     text, or JSON with --json
+ *     metrics                                  Prometheus text format
+ *     log-level [debug|info|notice|warning|error]
+ *     trace [SESSION]                          until interrupted
  *
  * The daemon formats the answer (text or JSON) after a first line "ok";
  * this program sends one request line, copies the rest to stdout and
  * exits 0, or exits 1 with one line on stderr when the daemon cannot be
- * reached, does not answer in time, or answers "error: ...".
+ * reached, does not answer in time, or answers "error: ...". A trace has
+ * no end: its lines are copied until the daemon closes or we are
+ * interrupted (exit 0 on SIGINT, SIGTERM or a closed stdout).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,10 +33,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ftp-algctl [--socket PATH] "
-		"status|sessions|pinholes [--json]\n"
+	fprintf(f, "usage: ftp-algctl [--socket PATH] [--json] COMMAND "
+		"[ARG]\n"
+		"  status|sessions|pinholes|stats  the daemon's state\n"
+		"  metrics        the counters in Prometheus text format\n"
+		"  log-level [debug|info|notice|warning|error]\n"
+		"                 show or set the log level until a reload\n"
+		"  trace [SESSION] session events as they happen, until "
+		"Ctrl-C\n"
 		"  --socket PATH  ftp-algd's control socket (default %s)\n"
-		"  --json         print a JSON document\n",
+		"  --json         JSON (trace: one JSON object per line)\n",
 		CTL_SOCKET_DEFAULT);
 }
 
@@ -58,6 +71,52 @@ static int wait_fd(int fd, short ev, const struct timespec *start)
 	return n ? 0 : -ETIMEDOUT;
 }
 
+/* Which commands take an argument (nargs: how many were given). */
+static bool cmd_known(const char *cmd, int nargs)
+{
+	static const char *const plain[] = {
+		"status", "sessions", "pinholes", "stats", "metrics",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (!strcmp(cmd, plain[i]))
+			return nargs == 0;
+	if (!strcmp(cmd, "log-level") || !strcmp(cmd, "trace"))
+		return nargs <= 1;
+	return false;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Ctrl-C ends a trace cleanly: poll returns EINTR, the loop sees stop. */
+static void stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A trace's next lines: no deadline. */
+static int wait_stream(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, -1) < 0)
+		return -errno;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -67,10 +126,10 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = CTL_SOCKET_DEFAULT, *cmd;
+	const char *path = CTL_SOCKET_DEFAULT, *cmd, *arg;
 	char req[64], buf[65536];
 	struct timespec start;
-	bool json = false, first = true;
+	bool json = false, first = true, stream;
 	size_t off, len;
 	ssize_t n;
 	int c, fd, ret;
@@ -91,23 +150,31 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "sessions") &&
-	    strcmp(cmd, "pinholes")) {
-		fprintf(stderr, "ftp-algctl: unknown command '%s'\n", cmd);
+	if (!cmd_known(cmd, argc - optind - 1)) {
+		fprintf(stderr, "ftp-algctl: unknown command or arguments: "
+			"'%s'\n", cmd);
 		usage(stderr);
 		return 2;
 	}
+	arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (arg && (strlen(arg) > 23 || strchr(arg, ' '))) {
+		fprintf(stderr, "ftp-algctl: bad argument '%s'\n", arg);
+		return 2;
+	}
+	stream = !strcmp(cmd, "trace");
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "ftp-algctl: socket path too long: %s\n", path);
 		return 1;
 	}
 	strcpy(sun.sun_path, path);
 
+	if (stream)
+		stop_on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 ||
@@ -116,7 +183,8 @@ int main(int argc, char **argv)
 			"(is ftp-algd running?)\n", path, strerror(errno));
 		return 1;
 	}
-	len = (size_t)snprintf(req, sizeof(req), "%s%s\n", cmd,
+	len = (size_t)snprintf(req, sizeof(req), "%s%s%s%s\n", cmd,
+			       arg ? " " : "", arg ? arg : "",
 			       json ? " json" : "");
 	for (off = 0; off < len; off += (size_t)n) {
 		ret = wait_fd(fd, POLLOUT, &start);
@@ -129,7 +197,13 @@ int main(int argc, char **argv)
 	}
 	/* the answer: "ok\n" + the document, or one "error: ..." line */
 	for (len = 0;;) {
-		ret = wait_fd(fd, POLLIN, &start);
+		if (stop)
+			break;
+		/* a trace waits for its lines as long as it takes */
+		ret = stream && !first ? wait_stream(fd) : wait_fd(fd, POLLIN,
+								   &start);
+		if (ret == -EINTR)
+			continue;
 		if (ret) {
 			fprintf(stderr, "ftp-algctl: no answer from %s: %s\n",
 				path, strerror(-ret));
@@ -161,6 +235,8 @@ int main(int argc, char **argv)
 		if (!first) {
 			fwrite(buf, 1, len, stdout);
 			len = 0;
+			if (stream && fflush(stdout) == EOF)
+				break;	/* the reader went away */
 		}
 		if (n == 0)
 			break;

@@ -23,8 +23,8 @@ packages=(
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libnftables-dev
 	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
-	vsftpd python3 python3-pyftpdlib lftp curl
 	systemd man-db passwd util-linux strace
+	vsftpd python3 python3-pyftpdlib python3-prometheus-client lftp curl
 )
 
 install_missing() {

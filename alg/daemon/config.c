@@ -16,6 +16,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "metrics_http.h"
 
 
 static const char *const level_names[] = {
@@ -351,6 +352,22 @@ SETTER(ctl_group)
 	return set_name(c->ctl_group, v, why, wl);
 }
 
+SETTER(metrics_listen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (!strcmp(v, "off")) {
+		c->metrics_listen[0] = '\0';
+		return true;
+	}
+	if (strlen(v) >= sizeof(c->metrics_listen) ||
+	    !metrics_parse_listen(v, &ss, &sl, why, wl))
+		return false;
+	strcpy(c->metrics_listen, v);
+	return true;
+}
+
 /* Each key's value as the file would say it: what a reload reports. */
 #define SHOWER(name) \
 	static void show_##name(const struct alg_config *c, char *buf, \
@@ -433,6 +450,12 @@ SHOWER(ctl_group)
 	snprintf(buf, len, "%s", c->ctl_group);
 }
 
+SHOWER(metrics_listen)
+{
+	snprintf(buf, len, "%s", c->metrics_listen[0] ? c->metrics_listen
+						      : "off");
+}
+
 #define KEY(id, name)	[id] = { #name, set_##name, show_##name }
 
 static const struct config_keydef {
@@ -455,6 +478,7 @@ static const struct config_keydef {
 	KEY(CONFIG_K_STATE_FILE, state_file),
 	KEY(CONFIG_K_USER, user),
 	KEY(CONFIG_K_CTL_GROUP, ctl_group),
+	KEY(CONFIG_K_METRICS_LISTEN, metrics_listen),
 };
 
 #define NKEYS	CONFIG_NKEYS

@@ -31,6 +31,9 @@
  *                       default none: stay root, CAP_NET_ADMIN only
  *   ctl_group           group of the control socket (mode 0660),
  *                       default CONFIG_CTL_GROUP when that group exists
+ *   metrics_listen      ADDR:PORT or [ADDR6]:PORT: serve GET /metrics
+ *                       there (HTTP); off (the default) or "off": no
+ *                       listener. Read at start only
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -47,6 +50,7 @@
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		33	/* a user or group name, NUL included */
 #define CONFIG_CTL_GROUP	"ftp-alg"
+#define CONFIG_LISTEN_MAX	64
 
 struct alg_config {
 	uint16_t queue;
@@ -56,6 +60,7 @@ struct alg_config {
 	char state_file[CONFIG_PATH_MAX];
 	char user[CONFIG_NAME_MAX];	/* "": stay root */
 	char ctl_group[CONFIG_NAME_MAX];
+	char metrics_listen[CONFIG_LISTEN_MAX];	/* "": off */
 	struct alg_policy pol;
 };
 
@@ -75,6 +80,7 @@ enum config_key {
 	CONFIG_K_STATE_FILE,
 	CONFIG_K_USER,
 	CONFIG_K_CTL_GROUP,
+	CONFIG_K_METRICS_LISTEN,
 	CONFIG_NKEYS
 };
 

@@ -30,6 +30,7 @@ struct ctl_client {
 	bool answered;
 	struct ctl_buf out;
 	size_t off;		/* bytes of out already sent */
+	uint64_t lost;		/* subscriber: lines not queued */
 };
 
 struct ctl_server {
@@ -160,16 +161,20 @@ static void ctl_accept(struct ctl_server *s, uint64_t now_ms)
 }
 
 /* Send what the socket takes; drop the client when all is sent. */
+/*
+ * Send what the socket takes; drop the client when all is sent, unless
+ * it subscribed: then it waits, read for its hang-up only, for more.
+ */
 static void ctl_write(struct ctl_server *s, struct ctl_client *c)
 {
-	struct epoll_event ev = { .events = EPOLLOUT };
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP,
+				  .data.u32 = (uint32_t)(c - s->cl) };
 	ssize_t n;
 
 	while (c->off < c->out.len) {
 		n = send(c->fd, c->out.p + c->off, c->out.len - c->off,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EAGAIN) {
-			ev.data.u32 = (uint32_t)(c - s->cl);
 			epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 			return;
 		}
@@ -177,7 +182,88 @@ static void ctl_write(struct ctl_server *s, struct ctl_client *c)
 			break;
 		c->off += (size_t)n;
 	}
-	ctl_drop(s, c);
+	if (c->off < c->out.len || !c->out.sub.on || c->out.full) {
+		ctl_drop(s, c);
+		return;
+	}
+	c->off = c->out.len = 0;
+	c->deadline_ms = UINT64_MAX;
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* A subscriber says nothing: anything it sends is read and ignored. */
+static void ctl_sub_read(struct ctl_server *s, struct ctl_client *c)
+{
+	char junk[256];
+	ssize_t n;
+
+	do
+		n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+	while (n > 0);
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		ctl_drop(s, c);
+}
+
+unsigned ctl_subscribers(const struct ctl_server *s)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->cl[i].fd >= 0 && s->cl[i].answered &&
+		    s->cl[i].out.sub.on)
+			n++;
+	return n;
+}
+
+/*
+ * Queue a line for c, if its unsent bytes stay below CTL_SUB_MAX. What
+ * was sent is dropped from the front first: a subscriber that keeps up
+ * but never quite drains must not lose lines to a buffer full of sent
+ * bytes.
+ */
+static bool ctl_sub_queue(struct ctl_client *c, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (c->off) {
+		memmove(c->out.p, c->out.p + c->off, c->out.len - c->off);
+		c->out.len -= c->off;
+		c->off = 0;
+	}
+	if (c->out.len + n >= CTL_SUB_MAX)
+		return false;
+	ctl_printf(&c->out, "%s", line);
+	return !c->out.full;
+}
+
+void ctl_publish(struct ctl_server *s, uint64_t sid, const char *text,
+		 const char *json)
+{
+	struct ctl_client *c;
+	char note[64];
+	unsigned i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		c = &s->cl[i];
+		if (c->fd < 0 || !c->answered || !c->out.sub.on ||
+		    (c->out.sub.sid && c->out.sub.sid != sid))
+			continue;
+		if (c->lost) {
+			snprintf(note, sizeof(note), c->out.sub.json ?
+				 "{\"lost\":%llu}\n" : "# %llu events lost\n",
+				 (unsigned long long)c->lost);
+			if (!ctl_sub_queue(c, note)) {
+				c->lost++;
+				continue;
+			}
+			c->lost = 0;
+		}
+		if (!ctl_sub_queue(c, c->out.sub.json ? json : text))
+			c->lost++;
+		/* the socket's own buffer first; EPOLLOUT for the rest */
+		ctl_write(s, c);
+	}
 }
 
 static void ctl_answer(struct ctl_server *s, struct ctl_client *c)
@@ -234,7 +320,10 @@ void ctl_run(struct ctl_server *s, uint64_t now_ms)
 		c = &s->cl[ev[i].data.u32];
 		if (c->fd < 0)
 			continue;	/* dropped earlier in this loop */
-		if (ev[i].events & (EPOLLERR | EPOLLHUP) && c->answered)
+		if (c->answered && c->out.sub.on &&
+		    c->off == c->out.len)
+			ctl_sub_read(s, c);
+		else if (ev[i].events & (EPOLLERR | EPOLLHUP) && c->answered)
 			ctl_drop(s, c);
 		else if (c->answered)
 			ctl_write(s, c);

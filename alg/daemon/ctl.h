@@ -15,12 +15,25 @@
 
 #define CTL_MAX_CLIENTS		8
 #define CTL_TIMEOUT_MS		2000	/* request + response */
+/* what a subscriber may have unsent before it loses events */
+#define CTL_SUB_MAX		(256u << 10)
+
+/*
+ * A client that stays connected for a stream of lines (ftp-algctl
+ * trace), of session sid (0: all), as JSON lines or text.
+ */
+struct ctl_sub {
+	bool on, json;
+	uint64_t sid;
+};
 
 /* A growing response buffer; full is set when CTL_RESP_MAX was hit. */
 struct ctl_buf {
 	char *p;
 	size_t len, cap;
 	bool full;
+	/* a handler sets sub.on to keep the client after its answer */
+	struct ctl_sub sub;
 };
 
 void ctl_printf(struct ctl_buf *b, const char *fmt, ...)
@@ -46,5 +59,16 @@ void ctl_close(struct ctl_server *s);
 int ctl_fd(const struct ctl_server *s);
 /* Accept, read, answer, write; drop clients past their deadline. */
 void ctl_run(struct ctl_server *s, uint64_t now_ms);
+
+/* Subscribers connected now. */
+unsigned ctl_subscribers(const struct ctl_server *s);
+/*
+ * One line (newline included) to every subscriber of session sid or of
+ * all: text or json as each asked. Never blocks: a subscriber whose
+ * buffer is full loses the line, and is told how many it lost ("#
+ * N events lost", {"lost":N}) once there is room again.
+ */
+void ctl_publish(struct ctl_server *s, uint64_t sid, const char *text,
+		 const char *json);
 
 #endif

@@ -100,15 +100,51 @@ static const struct ctl_field status_fields[] = {
 	  .post = " pinholes at start", ST(adopted_pinholes) },
 };
 
+/*
+ * Every key with its value in force; text adds what the file asked for
+ * where that differs. JSON: "config":{"key":"value",...} (values as the
+ * file would write them).
+ */
+static void render_config(struct ctl_buf *o, const struct alg_config *c,
+			  const struct alg_config *asked, bool json)
+{
+	char v[CONFIG_VALUE_LEN], a[CONFIG_VALUE_LEN];
+	unsigned k;
+
+	ctl_printf(o, json ? ",\"config\":{" : "config:\n");
+	for (k = 0; k < CONFIG_NKEYS; k++) {
+		config_value(c, (enum config_key)k, v, sizeof(v));
+		if (json) {
+			ctl_printf(o, "%s\"%s\":", k ? "," : "",
+				   config_key_name((enum config_key)k));
+			ctl_json_str(o, v);
+			continue;
+		}
+		ctl_printf(o, "  %-20s %s", config_key_name((enum config_key)k),
+			   v);
+		config_value(asked, (enum config_key)k, a, sizeof(a));
+		if (strcmp(a, v))
+			ctl_printf(o, " (configured %s)", a);
+		ctl_printf(o, "\n");
+	}
+	if (json)
+		ctl_printf(o, "}");
+}
+
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,
 		       bool json)
 {
 	if (!json) {
 		ctl_fields_text(o, status_fields, NFIELDS(status_fields), st);
+		if (st->cfg)
+			render_config(o, st->cfg, st->cfg_asked, false);
 		return;
 	}
-	ctl_fields_json(o, status_fields, NFIELDS(status_fields), st);
-	ctl_printf(o, "\n");
+	ctl_printf(o, "{");
+	ctl_fields_json_members(o, status_fields, NFIELDS(status_fields), st);
+	if (st->cfg)
+		render_config(o, st->cfg, st->cfg_asked, true);
+	ctl_printf(o, "}\n");
 }
 
 /* ---- sessions ---- */

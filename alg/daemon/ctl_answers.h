@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ftp-alg/engine.h"
+#include "config.h"
 #include "ctl.h"
 #include "ctl_render.h"
 #include "pinholes.h"
@@ -38,6 +39,12 @@ struct ctl_status {
 	uint64_t admin_rule_warnings;
 	uint64_t journal_records, journal_failed;
 	uint64_t restored_sessions, adopted_pinholes;	/* at start-up */
+	/*
+	 * The configuration in force (limits as the engine clamped them,
+	 * the log level as it is now) and as the file asked for it; NULL:
+	 * not shown.
+	 */
+	const struct alg_config *cfg, *cfg_asked;
 };
 
 void ctl_render_status(struct ctl_buf *o, const struct ctl_status *st,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ftp-algctl's requests: "status", "sessions", "pinholes", each optionally
- * followed by "json". The answer is "ok\n" and the text or JSON document
- * (ctl_answers.c), or a single line "error: ...".
+ * ftp-algctl's requests: "status", "sessions", "pinholes", "stats",
+ * "metrics", each optionally followed by "json"; "log-level [LEVEL]".
+ * The answer is "ok\n" and the text or JSON document (ctl_answers.c,
+ * ctl_stats.c), or a single line "error: ...".
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "conntrack.h"
 #include "ctl_answers.h"
 #include "ctl_cmds.h"
+#include "ctl_stats.h"
+#include "trace.h"
 #include "daemon.h"
 #include "queue.h"
 
@@ -60,9 +63,15 @@ static void status_snapshot(const struct daemon *d, uint64_t now,
 static void cmd_status(struct daemon *d, struct ctl_buf *o, uint64_t now,
 		       bool json)
 {
+	struct alg_config eff = d->cfg;
 	struct ctl_status st;
 
+	/* in force: the engine's clamped limits, the level as it is now */
+	eff.pol = *alg_table_policy(d->tab);
+	eff.log_level = log_get_level();
 	status_snapshot(d, now, &st);
+	st.cfg = &eff;
+	st.cfg_asked = &d->cfg;
 	ctl_render_status(o, &st, json);
 }
 
@@ -107,10 +116,17 @@ static const struct ctl_cmd {
 	const char *name;
 	void (*run)(struct daemon *d, struct ctl_buf *o, uint64_t now,
 		    bool json);
+	/* or: one word of argument; writes its own "ok" or error */
+	void (*run_arg)(struct daemon *d, struct ctl_buf *o, const char *arg,
+			bool json);
 } ctl_cmds[] = {
-	{ "status", cmd_status },
-	{ "sessions", cmd_sessions },
-	{ "pinholes", cmd_pinholes },
+	{ "status", .run = cmd_status },
+	{ "sessions", .run = cmd_sessions },
+	{ "pinholes", .run = cmd_pinholes },
+	{ "stats", .run = cmd_stats },
+	{ "metrics", .run = cmd_metrics },
+	{ "log-level", .run_arg = cmd_log_level },
+	{ "trace", .run_arg = cmd_trace },
 };
 
 static const struct ctl_cmd *ctl_cmd_find(const char *name)
@@ -123,26 +139,52 @@ static const struct ctl_cmd *ctl_cmd_find(const char *name)
 	return NULL;
 }
 
+/* "json" anywhere after the command; at most one other word, arg. */
+static bool ctl_words(const char *req, char *cmd, char *arg, bool *json)
+{
+	char w[2][24] = { "", "" }, extra[2] = "";
+	int n, i;
+
+	n = sscanf(req, "%15s %23s %23s %1s", cmd, w[0], w[1], extra);
+	if (n > 3 || strlen(req) > 64)
+		return false;
+	*json = false;
+	arg[0] = '\0';
+	for (i = 0; i < 2; i++) {
+		if (!strcmp(w[i], "json")) {
+			*json = true;
+		} else if (w[i][0]) {
+			if (arg[0])
+				return false;
+			strcpy(arg, w[i]);
+		}
+	}
+	return true;
+}
+
 void ctl_request(const char *req, struct ctl_buf *o, void *arg)
 {
-	char cmd[16] = "", opt[16] = "", extra[2] = "";
+	char cmd[16] = "", word[24];
 	const struct ctl_cmd *c;
 	bool json;
 
-	if (sscanf(req, "%15s %15s %1s", cmd, opt, extra) > 2 ||
-	    strlen(req) > 32) {
+	if (!ctl_words(req, cmd, word, &json)) {
 		ctl_printf(o, "error: bad request (want: status|sessions|"
-			   "pinholes [json])\n");
-		return;
-	}
-	json = !strcmp(opt, "json");
-	if (opt[0] && !json) {
-		ctl_printf(o, "error: unknown option '%s'\n", opt);
+			   "pinholes|stats|metrics [json], log-level "
+			   "[LEVEL], trace [SESSION] [json])\n");
 		return;
 	}
 	c = ctl_cmd_find(cmd);
 	if (!c) {
 		ctl_printf(o, "error: unknown request '%s'\n", cmd);
+		return;
+	}
+	if (c->run_arg) {
+		c->run_arg(arg, o, word[0] ? word : NULL, json);
+		return;
+	}
+	if (word[0]) {
+		ctl_printf(o, "error: unknown option '%s'\n", word);
 		return;
 	}
 	/* "ok" first: an empty list is then an answer, not a lost one */

@@ -128,14 +128,13 @@ void ctl_fields_text(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
 	}
 }
 
-/* One JSON object: the fields with a key, in table order. */
-void ctl_fields_json(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
-		     const void *rec)
+/* The members of one JSON object: the fields with a key, in order. */
+void ctl_fields_json_members(struct ctl_buf *o, const struct ctl_field *fs,
+			     size_t n, const void *rec)
 {
 	bool first = true;
 	size_t i;
 
-	ctl_printf(o, "{");
 	for (i = 0; i < n; i++) {
 		if (!fs[i].key)
 			continue;
@@ -144,6 +143,14 @@ void ctl_fields_json(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
 		field_json(o, &fs[i], rec);
 		first = false;
 	}
+}
+
+/* One JSON object: the fields with a key, in table order. */
+void ctl_fields_json(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
+		     const void *rec)
+{
+	ctl_printf(o, "{");
+	ctl_fields_json_members(o, fs, n, rec);
 	ctl_printf(o, "}");
 }
 

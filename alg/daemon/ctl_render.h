@@ -56,6 +56,9 @@ struct ctl_field {
 /* Line by line, each field of a line in table order; "\n" ends each. */
 void ctl_fields_text(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
 		     const void *rec);
+/* The same without the braces around (for an object that goes on). */
+void ctl_fields_json_members(struct ctl_buf *o, const struct ctl_field *fs,
+			     size_t n, const void *rec);
 /* One JSON object: the fields with a key, in table order. */
 void ctl_fields_json(struct ctl_buf *o, const struct ctl_field *fs, size_t n,
 		     const void *rec);

@@ -28,6 +28,7 @@
 #include "pinholes.h"
 #include "privdrop.h"
 #include "sdnotify.h"
+#include "stats.h"
 
 #ifndef FTP_ALG_VERSION
 #define FTP_ALG_VERSION	"0.1.0"
@@ -44,6 +45,7 @@ struct fw_sock;
 struct ctl_server;
 struct liberal_node;
 struct rulewatch;
+struct metrics_http;
 
 struct daemon_stats {
 	uint64_t malformed;
@@ -86,6 +88,7 @@ struct daemon {
 	struct fw_sock *fw;
 	struct ctl_server *ctl;
 	struct rulewatch *rw;		/* rulewatch.c: ruleset changes */
+	struct metrics_http *mh;	/* metrics_listen, or NULL */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
 	bool started;			/* the loop ran */
@@ -97,6 +100,8 @@ struct daemon {
 	/* sessions whose conntrack entry we already made liberal */
 	struct liberal_node *liberal[LIBERAL_BUCKETS];
 	struct daemon_stats st;
+	struct alg_stats ws;		/* this worker's (stats.h) */
+	bool tracing;			/* a trace subscriber (trace.c) */
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;

@@ -231,6 +231,7 @@ int evlog_format(const struct alg_event *ev, char *buf, size_t len)
 		return fmt_note(ev, buf, len);
 	case ALG_EV_EXPECT:
 	case ALG_EV_ADJUST:
+	case ALG_EV_SEEN:	/* for a trace only (trace.c) */
 		break;
 	}
 	buf[0] = '\0';

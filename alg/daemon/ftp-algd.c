@@ -27,6 +27,8 @@
 #include "conntrack.h"
 #include "ctl.h"
 #include "ctl_cmds.h"
+#include "ctl_stats.h"
+#include "metrics_http.h"
 #include "daemon.h"
 #include "queue.h"
 #include "rulewatch.h"
@@ -454,6 +456,8 @@ int main(int argc, char **argv)
 		goto out_ct;
 	if (claim_ctl(d))
 		goto out_queue;
+	if (metrics_listen_open(d))
+		goto out_ctl;
 	if (restore_state(d))
 		goto out_ctl;
 	if (install_rules(d) || loop_open(d))
@@ -476,6 +480,7 @@ out_rules:
 	if (d->started)
 		log_info("ftp-algd stopped");
 out_ctl:
+	metrics_http_close(d->mh);
 	ctl_close(d->ctl);
 out_queue:
 	queue_close(d->q);

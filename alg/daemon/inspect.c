@@ -30,10 +30,11 @@ static bool inspect_track(struct daemon *d, uint32_t id, const struct pkt *p,
 	return false;
 }
 
-void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
-		    bool truncated, void *arg)
+/* The packet's way through; its direction as stats count it. */
+static enum stats_dir inspect_one(struct daemon *d, uint32_t id,
+				  const uint8_t *data, size_t len,
+				  bool truncated)
 {
-	struct daemon *d = arg;
 	struct alg_session *s = NULL;
 	uint64_t now = now_ms();
 	enum alg_dir dir;
@@ -45,17 +46,17 @@ void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
 		/* cannot happen with copy range 0xffff; never rewrite it */
 		verdict_malformed(d, id, data ? data : d->buf,
 				  data ? len : 0, PKT_ERR_IP_LEN, now);
-		return;
+		return STATS_DIR_OTHER;
 	}
 	/* our copy: the engine may rewrite it in place and grow it */
 	memcpy(d->buf, data, len);
 	ret = pkt_parse(&p, d->buf, len);
 	if (ret != PKT_OK) {
 		verdict_malformed(d, id, d->buf, len, ret, now);
-		return;
+		return STATS_DIR_OTHER;
 	}
 	if (!inspect_track(d, id, &p, now, &s, &dir))
-		return;
+		return STATS_DIR_OTHER;
 	if (!alg_session_nat_known(s) && p.paylen)
 		nat_learn(d, s);
 
@@ -73,4 +74,18 @@ void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
 	if (!result_has_verdict(&d->res, id) &&
 	    d->next_tick_ms > now + d->cfg.pol.hold_ms)
 		d->next_tick_ms = now + d->cfg.pol.hold_ms;
+	return dir == ALG_DIR_ORIG ? STATS_DIR_ORIG : STATS_DIR_REPLY;
+}
+
+/* A queue_cb: the packet through, counted and timed. */
+void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
+		    bool truncated, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t t0 = stats_now_us();
+	enum stats_dir dir;
+
+	dir = inspect_one(d, id, data, len, truncated);
+	stats_packet(&d->ws, dir, len, id);
+	stats_hist_add(&d->ws.proc, stats_now_us() - t0);
 }

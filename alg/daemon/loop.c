@@ -25,12 +25,14 @@
 #include "queue.h"
 #include "signals.h"
 #include "rulewatch.h"
+#include "metrics_http.h"
+#include "trace.h"
 #include "ftp-alg/ruleset.h"
 
 #define QUEUE_BATCH	64	/* packets per wakeup before other fds */
 #define LOOP_EVENTS	8
 
-enum { TAG_QUEUE, TAG_CT, TAG_CTL, TAG_SIG, TAG_RULES };
+enum { TAG_QUEUE, TAG_CT, TAG_CTL, TAG_SIG, TAG_RULES, TAG_METRICS };
 
 uint64_t now_ms(void)
 {
@@ -59,7 +61,9 @@ int loop_open(struct daemon *d)
 	    epoll_add(d->ep, queue_fd(d->q), TAG_QUEUE) < 0 ||
 	    epoll_add(d->ep, ct_events_fd(d->ct), TAG_CT) < 0 ||
 	    epoll_add(d->ep, ctl_fd(d->ctl), TAG_CTL) < 0 ||
-	    epoll_add(d->ep, d->sfd, TAG_SIG) < 0) {
+	    epoll_add(d->ep, d->sfd, TAG_SIG) < 0 ||
+	    (d->mh && epoll_add(d->ep, metrics_http_fd(d->mh),
+				TAG_METRICS) < 0)) {
 		log_fatal("cannot set up the event loop: %s", strerror(errno));
 		loop_close(d);
 		return -1;
@@ -159,9 +163,13 @@ static bool on_ready(struct daemon *d, uint32_t tag, int *status)
 		break;
 	case TAG_CTL:
 		ctl_run(d->ctl, now_ms());
+		trace_sync(d);
 		break;
 	case TAG_RULES:
 		rulewatch_read(d, now_ms());
+		break;
+	case TAG_METRICS:
+		metrics_http_run(d->mh, now_ms());
 		break;
 	case TAG_SIG:
 		*status = 0;
@@ -183,6 +191,9 @@ static void on_timers(struct daemon *d)
 		pinholes_check(d, now);
 		journal_tick(d);
 		ctl_run(d->ctl, now);	/* client deadlines */
+		trace_sync(d);
+		if (d->mh)
+			metrics_http_run(d->mh, now);	/* deadlines */
 		d->next_pin_ms = now + PINHOLE_CHECK_MS;
 	}
 }

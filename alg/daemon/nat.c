@@ -10,6 +10,7 @@
 
 #include "conntrack.h"
 #include "daemon.h"
+#include "trace.h"
 
 /* The session's connection as conntrack sees it at our hook. */
 void session_ct_tuple(const struct alg_session *s, struct ct_tuple *t)
@@ -40,7 +41,7 @@ void nat_learn(struct daemon *d, struct alg_session *s)
 
 	session_ct_tuple(s, &t);
 	d->st.nat_queries++;
-	ret = ct_query(d->ct, &t, &e);
+	ret = STATS_NL(&d->ws, STATS_NL_CT, ct_query(d->ct, &t, &e));
 	sid = alg_session_id(s);
 	if (ret == 0) {
 		/* the client as the server sees it: where replies go */
@@ -56,6 +57,7 @@ void nat_learn(struct daemon *d, struct alg_session *s)
 			 strerror(-ret));
 	}
 	alg_session_set_nat(s, &nat);
+	trace_nat(d, sid, t.family, &nat);
 	log_sess(LOG_INFO, sid, "nat client %s server %s",
 		 alg_addr_str(t.family, &nat.client_pub, cb, sizeof(cb)),
 		 alg_addr_str(t.family, &nat.server_pub, sb, sizeof(sb)));

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "daemon.h"
+#include "trace.h"
 
 #define PINHOLE_BATCH	64	/* elements per removal batch */
 
@@ -102,11 +103,13 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	n = pinholes_collect(d, r, batch, sids);
 	if (!n)
 		return;
-	ret = pinholes_reserve(&d->pins, n) ? pin_add(d->fw, batch, n)
-					    : -ENOMEM;
+	ret = pinholes_reserve(&d->pins, n) ?
+	      STATS_NL(&d->ws, STATS_NL_NFT_BATCH, pin_add(d->fw, batch, n)) :
+	      -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (ret) {
 			d->st.pin_fail++;
+			trace_pin(d, sids[i], "failed", &batch[i]);
 			log_sess(LOG_ERR, sids[i], "pinhole failed %s: %s",
 				 pinhole_str(&batch[i], buf, sizeof(buf)),
 				 strerror(-ret));
@@ -120,6 +123,7 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 			.sid = sids[i], .e = batch[i], .added_ms = now,
 		});
 		d->st.pin_added++;
+		trace_pin(d, sids[i], "added", &batch[i]);
 		log_sess(LOG_INFO, sids[i], "pinhole added %s (%us)",
 			 pinhole_str(&batch[i], buf, sizeof(buf)),
 			 d->cfg.pinhole_timeout_s);
@@ -168,7 +172,8 @@ static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
 					struct pinhole_ct_view *view,
 					bool *unknown, enum pinhole_conn *conn)
 {
-	int present = pin_present(d->fw, &p->e);
+	int present = STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
+			       pin_present(d->fw, &p->e));
 	enum pinhole_fate f;
 
 	p->gone = present == 0;
@@ -225,7 +230,8 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 	int ret;
 
 	/* also deletes the dnat4 mappings of used pinholes */
-	ret = pin_del_gone(d->fw, batch, n, gone);
+	ret = STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
+		       pin_del_gone(d->fw, batch, n, gone));
 	for (k = 0; k < n; k++) {
 		if (ret) {
 			log_sess(LOG_ERR, sids[k],
@@ -236,6 +242,7 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 		}
 		pinholes_log_fate(sids[k], &batch[k], fate[k], unknown[k],
 				  conn[k]);
+		trace_pin(d, sids[k], pinhole_fate_name(fate[k]), &batch[k]);
 	}
 	return ret;
 }
@@ -306,8 +313,10 @@ void pinholes_check(struct daemon *d, uint64_t now)
 			i++;
 			continue;
 		}
-		pin_del_gone(d->fw, &p->e, 1, &p->gone);
+		STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
+			 pin_del_gone(d->fw, &p->e, 1, &p->gone));
 		pinholes_log_fate(p->sid, &p->e, fate, unknown, conn);
+		trace_pin(d, p->sid, pinhole_fate_name(fate), &p->e);
 		pinholes_forget(d, i);
 	}
 	pinholes_ct_view_free(&view);

@@ -99,8 +99,10 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 	if (!v->loaded) {
 		v->loaded = true;
 		/* conntrack -L --mark 0x00f70000/0x00f70000 */
-		v->err = ct_dump_marked(d->ct, PIN_CT_MARK, PIN_CT_MARK,
-					pinholes_ct_keep, v);
+		v->err = STATS_NL(&d->ws, STATS_NL_CT,
+				  ct_dump_marked(d->ct, PIN_CT_MARK,
+						 PIN_CT_MARK, pinholes_ct_keep,
+						 v));
 	}
 	if (v->err)
 		return PINHOLE_CONN_UNKNOWN;

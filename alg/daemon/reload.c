@@ -12,7 +12,8 @@
  *   the other limits, control_ports
  *                       alg_table_set_policy(): from the next packet or
  *                       tick; nft set ctl_ports follows (reload_ctl_ports)
- *   queue               at the next start
+ *   queue, state_file, metrics_listen
+ *                       at the next start
  */
 #include <errno.h>
 #include <string.h>
@@ -83,7 +84,8 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 	const unsigned restart = CONFIG_BIT(CONFIG_K_QUEUE) |
 				 CONFIG_BIT(CONFIG_K_STATE_FILE) |
 				 CONFIG_BIT(CONFIG_K_USER) |
-				 CONFIG_BIT(CONFIG_K_CTL_GROUP);
+				 CONFIG_BIT(CONFIG_K_CTL_GROUP) |
+				 CONFIG_BIT(CONFIG_K_METRICS_LISTEN);
 	const unsigned live = CONFIG_ALL_KEYS & ~restart;
 	char diff[CONFIG_DIFF_LEN];
 	struct alg_config next;
@@ -111,13 +113,17 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 		memcpy(next.user, d->cfg.user, sizeof(next.user));
 	res->kept = config_diff(&d->cfg, &next, restart, diff, sizeof(diff));
 	if (res->kept)
-		log_warn("configuration: %s needs a restart: keeping queue %u "
-			 "and state_file %s", diff, d->cfg.queue,
-			 d->cfg.state_file);
+		log_warn("configuration: %s needs a restart: keeping queue %u, "
+			 "state_file %s and metrics_listen %s", diff,
+			 d->cfg.queue, d->cfg.state_file,
+			 d->cfg.metrics_listen[0] ? d->cfg.metrics_listen
+						  : "off");
 	next.queue = d->cfg.queue;
 	/* privileges are dropped once, at start: kept as they are */
 	memcpy(next.user, d->cfg.user, sizeof(next.user));
 	memcpy(next.ctl_group, d->cfg.ctl_group, sizeof(next.ctl_group));
+	memcpy(next.metrics_listen, d->cfg.metrics_listen,
+	       sizeof(next.metrics_listen));
 	/* d->jr.path points at this very buffer */
 	memcpy(next.state_file, d->cfg.state_file, sizeof(next.state_file));
 	next.pol.hash_seed = d->cfg.pol.hash_seed;

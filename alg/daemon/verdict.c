@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "evlog.h"
 #include "queue.h"
+#include "trace.h"
 
 static void event_apply(struct daemon *d, const struct alg_event *ev,
 			struct alg_session *s)
@@ -25,6 +26,8 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 	char text[EVLOG_LEN];
 	int prio;
 
+	stats_event(&d->ws, ev);
+	trace_event(d, ev);
 	prio = evlog_format(ev, text, sizeof(text));
 	if (prio >= 0)
 		log_sess(prio, ev->sid, "%s", text);
@@ -51,8 +54,11 @@ void verdict_send(struct daemon *d, uint32_t id, int verdict,
 	int ret;
 
 	ret = queue_verdict(d->q, id, verdict, data, len);
-	if (!ret)
+	if (!ret) {
+		d->ws.verdicts[verdict != NF_ACCEPT ? STATS_V_DROP :
+			       data ? STATS_V_MODIFIED : STATS_V_ACCEPT]++;
 		return;
+	}
 	d->st.verdict_fail++;
 	if (log_rl_ok(&d->rl_verdict, now_ms(), &missed))
 		log_err("verdict for packet %u failed: %s (%u more "

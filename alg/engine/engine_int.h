@@ -116,6 +116,7 @@ struct alg_table {
 	/* released packets whose buffers back this call's verdicts */
 	struct alg_held *graveyard;
 	uint8_t *scratch;		/* one rendered payload */
+	bool trace_lines;		/* LINE events wanted */
 };
 
 /* One line being handled: who, which way, where results go. */

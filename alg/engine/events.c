@@ -18,6 +18,7 @@ static const char *const ev_names[] = {
 	[ALG_EV_STOP] = "stop",
 	[ALG_EV_NOTE] = "note",
 	[ALG_EV_ADJUST] = "adjust",
+	[ALG_EV_SEEN] = "line",
 };
 
 const char *alg_ev_name(enum alg_ev_type t)
@@ -59,6 +60,7 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_CLOSE_IDLE] = "idle",
 	[ALG_R_CLOSE_CONNTRACK] = "conntrack",
 	[ALG_R_CLOSE_SHUTDOWN] = "shutdown",
+	[ALG_R_LINE_SEEN] = "line_seen",
 };
 
 const char *alg_reason_name(enum alg_reason r)

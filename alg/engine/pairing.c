@@ -153,6 +153,14 @@ int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq)
 	int ret;
 
 	c->s->cnt.lines[c->dir]++;
+	/* half the room at most: a trace never crowds out an EXPECT */
+	if (c->t->trace_lines && c->r->nev < ALG_MAX_EV / 2) {
+		struct alg_event *ev = ev_new(c->r, c->s, ALG_EV_SEEN,
+					      ALG_R_LINE_SEEN, c->dir);
+
+		if (ev)
+			ev_line(&ev->line, line, len);
+	}
 	rewrite_split_finish(c->s, c->dir, line, len,
 			     st->line_cr ? '\r' : '\n');
 	c->rewritten = st->early == ALG_EARLY_REWROTE;

@@ -94,6 +94,11 @@ unsigned alg_table_count(const struct alg_table *t)
 	return t->count;
 }
 
+void alg_table_set_trace_lines(struct alg_table *t, bool on)
+{
+	t->trace_lines = on;
+}
+
 int alg_table_walk(const struct alg_table *t,
 		   int (*fn)(const struct alg_session *s, void *arg),
 		   void *arg)

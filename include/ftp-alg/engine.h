@@ -149,6 +149,8 @@ enum alg_reason {
 	ALG_R_CLOSE_IDLE,
 	ALG_R_CLOSE_CONNTRACK,	/* conntrack entry destroyed */
 	ALG_R_CLOSE_SHUTDOWN,
+	/* SEEN: line, dir (last: the journal stores reasons by number) */
+	ALG_R_LINE_SEEN,
 	ALG_R_MAX
 };
 
@@ -202,6 +204,12 @@ enum alg_ev_type {
 	 * the peers' windows against what it saw (docs/kernel-facts.md).
 	 */
 	ALG_EV_ADJUST,
+	/*
+	 * A complete control line as inspected (line, dir), produced only
+	 * while alg_table_set_trace_lines() is on and the result has room
+	 * to spare: for live tracing, never needed to act.
+	 */
+	ALG_EV_SEEN,
 };
 
 const char *alg_ev_name(enum alg_ev_type t);
@@ -271,6 +279,8 @@ const struct alg_policy *alg_table_policy(const struct alg_table *t);
  */
 int alg_table_set_policy(struct alg_table *t, const struct alg_policy *pol);
 unsigned alg_table_count(const struct alg_table *t);
+/* LINE events on (a trace is watching) or off (the default). */
+void alg_table_set_trace_lines(struct alg_table *t, bool on);
 /* Visit every session (for ftp-algctl); stop when fn returns non-zero. */
 int alg_table_walk(const struct alg_table *t,
 		   int (*fn)(const struct alg_session *s, void *arg),

@@ -250,6 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.t = alg_table_new(&pol, 3);
 	if (!f.t)
 		return 0;
+	/* a trace watching: LINE events must never cost a verdict */
+	alg_table_set_trace_lines(f.t, data[0] & 0x04);
 	if (f.family == AF_INET) {
 		inet_pton(AF_INET, "10.0.1.2", &f.ca);
 		inet_pton(AF_INET, "10.0.2.2", &f.sa);
