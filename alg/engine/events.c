@@ -46,10 +46,19 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_HOLD_SEGMENTS] = "hold_segments",
 	[ALG_R_HOLD_TIMEOUT] = "hold_timeout",
 	[ALG_R_TABLE_FULL] = "table_full",
+	[ALG_R_CLIENT_LIMIT] = "client_limit",
+	[ALG_R_TABLE_RESERVE] = "table_reserve",
+	[ALG_R_UNSYNCED] = "unsynced",
+	[ALG_R_BARE_LF] = "bare_lf",
+	[ALG_R_PORT_REJECTED] = "port_rejected",
+	[ALG_R_RETRANS_MISMATCH] = "retrans_mismatch",
+	[ALG_R_RESET_SENT] = "reset_sent",
 	[ALG_R_LINE_NUL] = "line_nul",
 	[ALG_R_LINE_LONG] = "line_long",
 	[ALG_R_AUTH_TLS] = "auth_tls",
 	[ALG_R_FOREIGN_ADDR] = "foreign_addr",
+	[ALG_R_PIN_REPLACED] = "pin_replaced",
+	[ALG_R_RST_WINDOW] = "rst_window",
 	[ALG_R_REWRITE_LINE] = "line",
 	[ALG_R_REWRITE_SPLIT] = "split",
 	[ALG_R_DATA_PORT] = "data_port",
@@ -59,6 +68,7 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_CLOSE_IDLE] = "idle",
 	[ALG_R_CLOSE_CONNTRACK] = "conntrack",
 	[ALG_R_CLOSE_SHUTDOWN] = "shutdown",
+	[ALG_R_CLOSE_HALF_OPEN] = "half_open",
 };
 
 const char *alg_reason_name(enum alg_reason r)
