@@ -59,6 +59,9 @@ struct daemon_stats {
 	uint64_t journal_records, journal_fail, journal_compactions;
 	uint64_t journal_restored;	/* sessions taken over at start-up */
 	uint64_t pin_adopted;		/* pinholes taken over at start-up */
+	uint64_t pin_replaced;		/* max_pinholes_per_session */
+	/* every engine event by its reason (alg_reason_name() names them) */
+	uint64_t reasons[ALG_R_MAX];
 };
 
 /* The restart journal's file (journal.c). */
@@ -97,6 +100,7 @@ struct daemon {
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;
+	struct log_rl rl_limit;		/* limits a peer can hit per packet */
 	struct journal_file jr;
 	struct alg_result res;
 	uint8_t buf[PKT_BUF_LEN] __attribute__((aligned(8)));

@@ -58,6 +58,16 @@ static bool pinholes_reserve(struct pinholes *ps, unsigned n)
 	return true;
 }
 
+static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+					uint64_t now, bool closing,
+					struct pinhole_ct_view *view,
+					bool *unknown, enum pinhole_conn *conn);
+static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+			   const bool *gone, const uint64_t *sids,
+			   const enum pinhole_fate *fate,
+			   const bool *unknown, const enum pinhole_conn *conn,
+			   unsigned n);
+
 /* The EXPECT events of r as entries; refused ones are logged. */
 static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 				 struct pin_entry *batch, uint64_t *sids)
@@ -90,6 +100,52 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 	return n;
 }
 
+static bool pinhole_is(const struct pinhole *p, uint64_t sid,
+		       const struct alg_expect *x)
+{
+	const struct pin_entry *e = &p->e;
+
+	return p->sid == sid && e->family == x->family &&
+	       alg_addr_eq(e->family, &e->peer, &x->peer) &&
+	       alg_addr_eq(e->family, &e->wire.addr, &x->wire.addr) &&
+	       e->wire.port == x->wire.port &&
+	       alg_addr_eq(e->family, &e->target.addr, &x->target.addr) &&
+	       e->target.port == x->target.port;
+}
+
+/*
+ * A new pinhole of the session replaces its oldest (the engine's NOTE
+ * PIN_REPLACED, max_pinholes_per_session): that one goes first, in its
+ * own batch, before the new one is added and before any verdict. One
+ * its data connection already consumed only loses its mapping; one we
+ * no longer hold (used and forgotten) needs nothing.
+ */
+static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
+			     uint64_t now)
+{
+	struct pinhole_ct_view view = { .loaded = false };
+	struct pinholes *ps = &d->pins;
+	enum pinhole_fate fate;
+	enum pinhole_conn conn;
+	struct pin_entry e;
+	uint64_t sid = ev->sid;
+	unsigned i;
+	bool unknown, gone;
+
+	d->st.pin_replaced++;
+	for (i = 0; i < ps->n && !pinhole_is(&ps->v[i], sid, &ev->exp); i++)
+		;
+	if (i == ps->n)
+		return;
+	fate = pinholes_judge(d, &ps->v[i], now, true, &view, &unknown,
+			      &conn);
+	gone = ps->v[i].gone;
+	e = ps->v[i].e;
+	pinholes_forget(d, i);
+	pinholes_delete(d, &e, &gone, &sid, &fate, &unknown, &conn, 1);
+	pinholes_ct_view_free(&view);
+}
+
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now)
 {
@@ -99,6 +155,10 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	unsigned i, n;
 	int ret;
 
+	for (i = 0; i < r->nev; i++)
+		if (r->ev[i].type == ALG_EV_NOTE &&
+		    r->ev[i].reason == ALG_R_PIN_REPLACED)
+			pinholes_replace(d, &r->ev[i], now);
 	n = pinholes_collect(d, r, batch, sids);
 	if (!n)
 		return;
