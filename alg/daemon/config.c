@@ -56,8 +56,6 @@ void config_default(struct alg_config *c)
 		 CONFIG_STATE_FILE);
 	/* the engine's defaults, control port ALG_CTL_PORT_DEFAULT too */
 	alg_policy_default(&c->pol);
-	/* the daemon's own: the netns harness passes with it */
-	c->pol.active_on_reply = true;
 }
 
 #define POLICY_VALUE(m)	{ #m, offsetof(struct alg_policy, m) }

@@ -37,8 +37,10 @@
  *                       default 10
  *   half_open_timeout   seconds a session with no handshake or nothing
  *                       exchanged is kept (1..3600), default 30
- *   active_pinhole_on_reply   yes/no (default yes): a PORT/EPRT pinhole
+ *   active_pinhole_on_reply   yes/no (default no): a PORT/EPRT pinhole
  *                       opens on the server's 2xx to it, not on the PORT
+ *                       (breaks servers that connect before they answer,
+ *                       such as pyftpdlib: docs/security.md)
  *   violation_action    pass (default: the line passes, nothing opens) or
  *                       reset (the control connection is reset)
  */

@@ -25,7 +25,7 @@ void alg_policy_default(struct alg_policy *pol)
 	pol->max_sessions_per_client = 256;
 	pol->reserve_pct = 10;
 	pol->half_open_ms = 30 * 1000;
-	pol->active_on_reply = false;	/* the daemon's default: config.c */
+	pol->active_on_reply = false;	/* docs/security.md: why not */
 	pol->violation_reset = false;
 	pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
 }
