@@ -214,7 +214,9 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 	if ((p->flags & TCPF_RST && !rst_ok) ||
 	    (p->flags & TCPF_FIN && !fin_ok))
 		note_window(r, s, dir, p);
-	if (seq_after(end, st->seen_max))
+	/* only a segment in the window moves it: a forged one far ahead
+	 * must not drag the window along for the next forged RST */
+	if (seq_after(end, st->seen_max) && in_window(st, end))
 		st->seen_max = end;
 	h = held_new(id, p, now_ms);
 	if (!h)

@@ -33,6 +33,9 @@
 #define PASV_227 "227 Entering Passive Mode (198,51,100,10,200,10)\r\n"
 
 static struct alg_tuple neighbour;
+/* Stream offsets of what each side really sent, taken at the first forged
+ * segment (the world counts a forged segment's offset as sent). */
+static uint32_t real_len[2];
 static uint16_t next_port = 41000;
 
 /* A world with its neighbour session; w->s is the attacked one. */
@@ -46,6 +49,7 @@ static struct world *hostile(const struct alg_policy *pol)
 	neighbour = *alg_session_tuple(w->s);
 	w_connect(w, 40001);
 	w_line(w, S, "220 hello\r\n");
+	real_len[0] = real_len[1] = 0;
 	return w;
 }
 
@@ -522,7 +526,9 @@ static void test_port_at_segment_start_mid_line(void **state)
 
 static void rst_far(struct world *w, int dir, uint8_t flags, uint32_t skew)
 {
-	w_send_x(w, dir, w_sent_len(w, dir) + skew, NULL, 0, flags, NULL, 0);
+	if (!real_len[dir])
+		real_len[dir] = w_sent_len(w, dir);
+	w_send_x(w, dir, real_len[dir] + skew, NULL, 0, flags, NULL, 0);
 }
 
 static void test_out_of_window_rst_from_server(void **state)
@@ -570,6 +576,19 @@ static void test_rst_behind_the_stream_ignored(void **state)
 	w_line(w, S, "200 more text\r\n");
 	/* before the next byte we expect: an old or forged sequence */
 	w_send_x(w, S, 2, NULL, 0, TCPF_RST | TCPF_ACK, NULL, 0);
+	assert_int_equal(w_count(w, ALG_EV_CLOSE), 0);
+	assert_int_equal(events(w, ALG_EV_NOTE, ALG_R_RST_WINDOW), 1);
+	neighbours_ok(w);
+	w_free(w);
+}
+
+static void test_forged_ack_does_not_drag_the_window(void **state)
+{
+	struct world *w = hostile(NULL);
+
+	/* a pure ACK far ahead, then an RST within a window of it */
+	rst_far(w, S, TCPF_ACK, 1u << 30);
+	rst_far(w, S, TCPF_RST | TCPF_ACK, (1u << 30) + 10);
 	assert_int_equal(w_count(w, ALG_EV_CLOSE), 0);
 	assert_int_equal(events(w, ALG_EV_NOTE, ALG_R_RST_WINDOW), 1);
 	neighbours_ok(w);
@@ -1148,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_window_rst_from_client),
 		cmocka_unit_test(test_rst_just_past_the_window),
 		cmocka_unit_test(test_rst_behind_the_stream_ignored),
+		cmocka_unit_test(test_forged_ack_does_not_drag_the_window),
 		cmocka_unit_test(test_out_of_window_fin_both_ways),
 		cmocka_unit_test(test_disagreeing_retransmission_of_held_line),
 		cmocka_unit_test(test_retransmission_turning_noop_into_port),
