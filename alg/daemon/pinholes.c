@@ -70,7 +70,8 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 
 /* The EXPECT events of r as entries; refused ones are logged. */
 static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
-				 struct pin_entry *batch, uint64_t *sids)
+				 const bool *skip, struct pin_entry *batch,
+				 uint64_t *sids)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned i, n = 0;
@@ -79,7 +80,7 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 		const struct alg_event *ev = &r->ev[i];
 		struct pin_entry *e = &batch[n];
 
-		if (ev->type != ALG_EV_EXPECT)
+		if (ev->type != ALG_EV_EXPECT || skip[i])
 			continue;
 		memset(e, 0, sizeof(*e));
 		e->family = ev->exp.family;
@@ -100,17 +101,26 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 	return n;
 }
 
+static bool expect_eq(const struct alg_expect *a, const struct alg_expect *b)
+{
+	return a->family == b->family &&
+	       alg_addr_eq(a->family, &a->peer, &b->peer) &&
+	       alg_addr_eq(a->family, &a->wire.addr, &b->wire.addr) &&
+	       a->wire.port == b->wire.port &&
+	       alg_addr_eq(a->family, &a->target.addr, &b->target.addr) &&
+	       a->target.port == b->target.port;
+}
+
 static bool pinhole_is(const struct pinhole *p, uint64_t sid,
 		       const struct alg_expect *x)
 {
 	const struct pin_entry *e = &p->e;
+	const struct alg_expect y = {
+		.family = e->family, .peer = e->peer, .wire = e->wire,
+		.target = e->target,
+	};
 
-	return p->sid == sid && e->family == x->family &&
-	       alg_addr_eq(e->family, &e->peer, &x->peer) &&
-	       alg_addr_eq(e->family, &e->wire.addr, &x->wire.addr) &&
-	       e->wire.port == x->wire.port &&
-	       alg_addr_eq(e->family, &e->target.addr, &x->target.addr) &&
-	       e->target.port == x->target.port;
+	return p->sid == sid && expect_eq(&y, x);
 }
 
 /*
@@ -146,6 +156,36 @@ static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
 	pinholes_ct_view_free(&view);
 }
 
+/*
+ * The pinhole note j replaces was announced earlier in r (two passive
+ * replies in one result): that EXPECT is skipped, never added. True then.
+ */
+static bool replaced_here(const struct alg_result *r, unsigned j, bool *skip)
+{
+	const struct alg_event *note = &r->ev[j];
+	unsigned i;
+
+	for (i = 0; i < j; i++)
+		if (r->ev[i].type == ALG_EV_EXPECT && !skip[i] &&
+		    r->ev[i].sid == note->sid &&
+		    expect_eq(&r->ev[i].exp, &note->exp)) {
+			skip[i] = true;
+			return true;
+		}
+	return false;
+}
+
+void pinholes_plan(const struct alg_result *r, bool *skip, bool *remove)
+{
+	unsigned i;
+
+	memset(skip, 0, r->nev * sizeof(*skip));
+	for (i = 0; i < r->nev; i++)
+		remove[i] = r->ev[i].type == ALG_EV_NOTE &&
+			    r->ev[i].reason == ALG_R_PIN_REPLACED &&
+			    !replaced_here(r, i, skip);
+}
+
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now)
 {
@@ -155,11 +195,13 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	unsigned i, n;
 	int ret;
 
+	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
+
+	pinholes_plan(r, skip, remove);
 	for (i = 0; i < r->nev; i++)
-		if (r->ev[i].type == ALG_EV_NOTE &&
-		    r->ev[i].reason == ALG_R_PIN_REPLACED)
+		if (remove[i])
 			pinholes_replace(d, &r->ev[i], now);
-	n = pinholes_collect(d, r, batch, sids);
+	n = pinholes_collect(d, r, skip, batch, sids);
 	if (!n)
 		return;
 	ret = pinholes_reserve(&d->pins, n) ? pin_add(d->fw, batch, n)
