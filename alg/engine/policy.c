@@ -57,11 +57,13 @@ void policy_expect(struct line_ctx *c, const struct alg_expect *exp)
 	unsigned max = c->t->pol.max_pinholes_per_session;
 	struct alg_event *ev;
 
-	if (c->r->nev + 2 > ALG_MAX_EV) {
+	/* a limit lowered by a reload may ask for more than one */
+	if (c->r->nev + 1 + (max && s->npins >= max ? s->npins - max + 1 : 0) >
+	    ALG_MAX_EV) {
 		c->r->ev_lost++;
 		return;		/* no room: no pinhole, nothing opened */
 	}
-	if (max && s->npins >= max) {
+	while (max && s->npins >= max) {
 		ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_PIN_REPLACED, c->dir);
 		ev->kind = exp->via;
 		ev->exp = s->pins[0];

@@ -841,6 +841,30 @@ static void test_pasv_flood_three_pinholes_live(void **state)
 	pasv_flood(3, 1000);
 }
 
+static void test_lowered_pinhole_limit_replaces_all_extra(void **state)
+{
+	struct alg_policy pol;
+	struct world *w;
+	unsigned i;
+
+	alg_policy_default(&pol);
+	pol.max_pinholes_per_session = 4;
+	w = hostile(&pol);
+	for (i = 0; i < 4; i++) {
+		w_line(w, C, "PASV\r\n");
+		w_line(w, S, PASV_227);
+	}
+	assert_int_equal(live_pinholes(w), 4);
+	pol.max_pinholes_per_session = 1;
+	assert_int_equal(alg_table_set_policy(w->t, &pol), 0);
+	w_line(w, C, "PASV\r\n");
+	w_line(w, S, PASV_227);
+	assert_int_equal(events(w, ALG_EV_NOTE, ALG_R_PIN_REPLACED), 4);
+	assert_int_equal(live_pinholes(w), 1);
+	neighbours_ok(w);
+	w_free(w);
+}
+
 /* A bare SYN from src:sport straight into the table. */
 static int raw_syn(struct alg_table *t, const char *src, uint16_t sport,
 		   uint64_t now, struct alg_result *r)
@@ -1184,6 +1208,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_chain_bounce_refused),
 		cmocka_unit_test(test_pasv_flood_one_pinhole_live),
 		cmocka_unit_test(test_pasv_flood_three_pinholes_live),
+		cmocka_unit_test(test_lowered_pinhole_limit_replaces_all_extra),
 		cmocka_unit_test(test_syn_flood_from_one_address),
 		cmocka_unit_test(test_table_reserve_keeps_room_for_others),
 		cmocka_unit_test(test_half_open_session_expires),
