@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/x_tables.h>
@@ -340,6 +341,49 @@ static int ruleset_expr_adjusted(struct nftnl_rule *r)
 	return 0;
 }
 
+/*
+ * ct state != invalid: a segment conntrack calls invalid is not queued.
+ * Its stream position is one the endpoints may not accept, and the
+ * firewall may drop it after us: parsing it could make our view of the
+ * stream differ from theirs. Unqueued, it goes on through ctl_hook (the
+ * drop of shifted sessions still applies: such a packet cannot pass
+ * unadjusted) and then meets the administrator's own chains, whose
+ * policy for invalid packets decides; our chain's policy accept does
+ * not end their evaluation.
+ */
+static int ruleset_expr_not_invalid(struct nftnl_rule *r)
+{
+	uint32_t bit = NF_CT_STATE_INVALID_BIT, zero = 0;
+	struct nftnl_expr *e;
+
+	/* ct load state => reg 1 */
+	e = ruleset_expr(r, "ct");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	/* bitwise reg 1 = (reg 1 & invalid) ^ 0 */
+	e = ruleset_expr(r, "bitwise");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bit));
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit)) < 0 ||
+	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
+			   sizeof(zero)) < 0)
+		return -ENOMEM;
+	/* cmp eq reg 1 0 */
+	e = ruleset_expr(r, "cmp");
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* A rule of chain ctl_queue, without expressions yet. */
 static struct nftnl_rule *ruleset_queue_rule(void)
 {
@@ -370,7 +414,8 @@ int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
 		return -ENOMEM;
 	/*
 	 * add rule inet ftp_alg ctl_queue [ct mark & 0x00080000 == 0x00080000]
-	 *	meta l4proto tcp tcp dport @ctl_ports queue num N [bypass]
+	 *	meta l4proto tcp tcp dport @ctl_ports ct state != invalid
+	 *	queue num N [bypass]
 	 * (reply: tcp sport @ctl_ports)
 	 */
 	if (q->adjusted)
@@ -379,6 +424,8 @@ int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
 		err = ruleset_expr_l4proto_tcp(r);
 	if (!err)
 		err = ruleset_expr_port_lookup(r, q->reply);
+	if (!err)
+		err = ruleset_expr_not_invalid(r);
 	if (!err)
 		err = q->native ? ruleset_expr_queue(r, q->num, bypass) :
 				  ruleset_expr_nfqueue(r, q->num, bypass);

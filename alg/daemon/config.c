@@ -277,6 +277,54 @@ SETTER(strict_pairing)
 	return true;
 }
 
+/* The security settings (docs/security.md). */
+SETTER(max_pinholes_per_session)
+{
+	NUMBER(v, 0, ALG_MAX_PIN_PER_SESS, "a number",
+	       c->pol.max_pinholes_per_session);
+	return true;
+}
+
+SETTER(max_sessions_per_client)
+{
+	NUMBER(v, 0, 1000000, "a number", c->pol.max_sessions_per_client);
+	return true;
+}
+
+SETTER(session_reserve)
+{
+	NUMBER(v, 0, 50, "a percentage", c->pol.reserve_pct);
+	return true;
+}
+
+SETTER(half_open_timeout)
+{
+	unsigned s;
+
+	NUMBER(v, 1, 3600, "seconds", s);
+	c->pol.half_open_ms = s * 1000u;
+	return true;
+}
+
+SETTER(active_pinhole_on_reply)
+{
+	if (!parse_bool(v, &c->pol.active_on_reply)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
+SETTER(violation_action)
+{
+	if (strcmp(v, "pass") && strcmp(v, "reset")) {
+		why_set(why, wl, "expected pass or reset, not '%s'", v);
+		return false;
+	}
+	c->pol.violation_reset = !strcmp(v, "reset");
+	return true;
+}
+
 SETTER(log_level)
 {
 	int l = config_log_level(v);
@@ -425,6 +473,36 @@ SHOWER(strict_pairing)
 	snprintf(buf, len, "%s", c->pol.strict_pairing ? "yes" : "no");
 }
 
+SHOWER(max_pinholes_per_session)
+{
+	snprintf(buf, len, "%u", c->pol.max_pinholes_per_session);
+}
+
+SHOWER(max_sessions_per_client)
+{
+	snprintf(buf, len, "%u", c->pol.max_sessions_per_client);
+}
+
+SHOWER(session_reserve)
+{
+	snprintf(buf, len, "%u", c->pol.reserve_pct);
+}
+
+SHOWER(half_open_timeout)
+{
+	snprintf(buf, len, "%u", c->pol.half_open_ms / 1000u);
+}
+
+SHOWER(active_pinhole_on_reply)
+{
+	snprintf(buf, len, "%s", c->pol.active_on_reply ? "yes" : "no");
+}
+
+SHOWER(violation_action)
+{
+	snprintf(buf, len, "%s", c->pol.violation_reset ? "reset" : "pass");
+}
+
 SHOWER(log_level)
 {
 	snprintf(buf, len, "%s", config_log_level_name(c->log_level));
@@ -479,6 +557,12 @@ static const struct config_keydef {
 	KEY(CONFIG_K_USER, user),
 	KEY(CONFIG_K_CTL_GROUP, ctl_group),
 	KEY(CONFIG_K_METRICS_LISTEN, metrics_listen),
+	KEY(CONFIG_K_MAX_PINHOLES_PER_SESSION, max_pinholes_per_session),
+	KEY(CONFIG_K_MAX_SESSIONS_PER_CLIENT, max_sessions_per_client),
+	KEY(CONFIG_K_SESSION_RESERVE, session_reserve),
+	KEY(CONFIG_K_HALF_OPEN_TIMEOUT, half_open_timeout),
+	KEY(CONFIG_K_ACTIVE_PINHOLE_ON_REPLY, active_pinhole_on_reply),
+	KEY(CONFIG_K_VIOLATION_ACTION, violation_action),
 };
 
 #define NKEYS	CONFIG_NKEYS

@@ -34,6 +34,22 @@
  *   metrics_listen      ADDR:PORT or [ADDR6]:PORT: serve GET /metrics
  *                       there (HTTP); off (the default) or "off": no
  *                       listener. Read at start only
+ *   max_pinholes_per_session  live pinholes one session may have (0..16,
+ *                       0: no limit), default 1: a new one replaces the
+ *                       oldest, as the kernel helper does
+ *   max_sessions_per_client   sessions of one client address (0..1000000,
+ *                       0: no limit), default 256
+ *   session_reserve     percent of max_sessions (0..50) kept for clients
+ *                       holding fewer than ALG_RESERVE_SHARE sessions,
+ *                       default 10
+ *   half_open_timeout   seconds a session with no handshake or nothing
+ *                       exchanged is kept (1..3600), default 30
+ *   active_pinhole_on_reply   yes/no (default no): a PORT/EPRT pinhole
+ *                       opens on the server's 2xx to it, not on the PORT
+ *                       (breaks servers that connect before they answer,
+ *                       such as pyftpdlib: docs/security.md)
+ *   violation_action    pass (default: the line passes, nothing opens) or
+ *                       reset (the control connection is reset)
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -81,6 +97,13 @@ enum config_key {
 	CONFIG_K_USER,
 	CONFIG_K_CTL_GROUP,
 	CONFIG_K_METRICS_LISTEN,
+	/* docs/security.md */
+	CONFIG_K_MAX_PINHOLES_PER_SESSION,
+	CONFIG_K_MAX_SESSIONS_PER_CLIENT,
+	CONFIG_K_SESSION_RESERVE,
+	CONFIG_K_HALF_OPEN_TIMEOUT,
+	CONFIG_K_ACTIVE_PINHOLE_ON_REPLY,
+	CONFIG_K_VIOLATION_ACTION,
 	CONFIG_NKEYS
 };
 

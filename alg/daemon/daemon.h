@@ -63,6 +63,8 @@ struct daemon_stats {
 	uint64_t journal_records, journal_fail, journal_compactions;
 	uint64_t journal_restored;	/* sessions taken over at start-up */
 	uint64_t pin_adopted;		/* pinholes taken over at start-up */
+	uint64_t pin_replaced;		/* max_pinholes_per_session */
+	/* every engine event by its reason (alg_reason_name() names them) */
 };
 
 /* The restart journal's file (journal.c). */
@@ -105,6 +107,7 @@ struct daemon {
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;
+	struct log_rl rl_limit;		/* limits a peer can hit per packet */
 	struct journal_file jr;
 	struct sdnotify sd;		/* systemd notify, watchdog */
 	struct privdrop priv;		/* who we become after set-up */

@@ -31,8 +31,25 @@ const char *evlog_reason_text(enum alg_reason r)
 		return "shutdown";
 	case ALG_R_HOLD_SEGMENTS:
 		return "line split into too many segments";
+	case ALG_R_CLOSE_HALF_OPEN:
+		return "half-open: no handshake or nothing exchanged in time";
 	default:
 		return alg_reason_name(r);
+	}
+}
+
+bool evlog_rate_limited(enum alg_reason r)
+{
+	switch (r) {
+	case ALG_R_TABLE_FULL:
+	case ALG_R_CLIENT_LIMIT:
+	case ALG_R_TABLE_RESERVE:
+	case ALG_R_RST_WINDOW:
+	case ALG_R_RETRANS_MISMATCH:
+	case ALG_R_CLOSE_HALF_OPEN:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -133,6 +150,45 @@ static void fmt_refused_rewrite(const struct alg_event *ev, char *buf,
 	}
 }
 
+/* Refused for what the peer did to the session or the stream. */
+static void fmt_refused_peer(const struct alg_event *ev, char *buf,
+			     size_t len)
+{
+	const char *k = ftp_kind_name(ev->kind);
+	char a[INET6_ADDRSTRLEN], ex[160];
+
+	switch (ev->reason) {
+	case ALG_R_CLIENT_LIMIT:
+		snprintf(buf, len, "client %s already has %u sessions "
+			 "(max_sessions_per_client): connection not tracked",
+			 alg_addr_str(ev->family, &ev->addr, a, sizeof(a)),
+			 ev->value);
+		break;
+	case ALG_R_TABLE_RESERVE:
+		snprintf(buf, len, "session table nearly full and client %s "
+			 "already has %u sessions: the rest is kept for "
+			 "others; connection not tracked",
+			 alg_addr_str(ev->family, &ev->addr, a, sizeof(a)),
+			 ev->value);
+		break;
+	case ALG_R_UNSYNCED:
+		snprintf(buf, len, "%s before a complete command/reply "
+			 "exchange (session picked up mid-stream): nothing "
+			 "opened: \"%s\"", k, excerpt(ex, sizeof(ex), &ev->line));
+		break;
+	case ALG_R_BARE_LF:
+		snprintf(buf, len, "%s after or ended by a bare LF, which the "
+			 "peer has not shown it accepts: nothing opened: "
+			 "\"%s\"", k, excerpt(ex, sizeof(ex), &ev->line));
+		break;
+	default:
+		snprintf(buf, len, "retransmission disagrees with the bytes "
+			 "already seen: dropped: \"%s\"",
+			 excerpt(ex, sizeof(ex), &ev->line));
+		break;
+	}
+}
+
 /* The refusals: what was refused and why, one sentence each. */
 static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
 {
@@ -181,6 +237,13 @@ static void fmt_refusal(const struct alg_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "session table full (%u): connection not "
 			 "tracked", ev->value);
 		break;
+	case ALG_R_CLIENT_LIMIT:
+	case ALG_R_TABLE_RESERVE:
+	case ALG_R_UNSYNCED:
+	case ALG_R_BARE_LF:
+	case ALG_R_RETRANS_MISMATCH:
+		fmt_refused_peer(ev, buf, len);
+		break;
 	default:
 		snprintf(buf, len, "%s", alg_reason_name(ev->reason));
 		break;
@@ -191,7 +254,30 @@ static int fmt_note(const struct alg_event *ev, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
-	if (ev->reason != ALG_R_FOREIGN_ADDR) {
+	switch (ev->reason) {
+	case ALG_R_FOREIGN_ADDR:
+		break;
+	case ALG_R_PIN_REPLACED:
+		snprintf(buf, len, "%s replaces the session's oldest pinhole "
+			 "(to %s port %u; max_pinholes_per_session)",
+			 ftp_kind_name(ev->kind),
+			 alg_addr_str(ev->family, &ev->exp.target.addr, a,
+				      sizeof(a)), ev->exp.target.port);
+		return LOG_INFO;
+	case ALG_R_RST_WINDOW:
+		snprintf(buf, len, "RST or FIN with sequence number %u outside "
+			 "the window: ignored, session unchanged", ev->value);
+		return LOG_NOTICE;
+	case ALG_R_PORT_REJECTED:
+		snprintf(buf, len, "%s answered %u by the server: its data port "
+			 "is not opened", ftp_kind_name(ev->kind), ev->value);
+		return LOG_INFO;
+	case ALG_R_RESET_SENT:
+		snprintf(buf, len, "violation (%s): control connection reset "
+			 "(violation_action = reset)",
+			 alg_reason_name((enum alg_reason)ev->value));
+		return LOG_NOTICE;
+	default:
 		snprintf(buf, len, "%s", alg_reason_name(ev->reason));
 		return LOG_INFO;
 	}

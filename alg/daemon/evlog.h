@@ -6,6 +6,7 @@
 #ifndef FTP_ALG_EVLOG_H
 #define FTP_ALG_EVLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "ftp-alg/engine.h"
 
@@ -20,6 +21,13 @@ int evlog_format(const struct alg_event *ev, char *buf, size_t len);
 
 /* A reason as a phrase ("idle timeout", "NUL byte in a control line"). */
 const char *evlog_reason_text(enum alg_reason r);
+
+/*
+ * Reasons a peer can trigger with every packet (a table limit, an
+ * out-of-window RST): the caller logs a few per interval and counts the
+ * rest.
+ */
+bool evlog_rate_limited(enum alg_reason r);
 
 /* "192.0.2.1:21", "[2001:db8::1]:21" */
 const char *evlog_ep(int family, const union alg_addr *a, uint16_t port,

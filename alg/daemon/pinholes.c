@@ -59,9 +59,20 @@ static bool pinholes_reserve(struct pinholes *ps, unsigned n)
 	return true;
 }
 
+static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+					uint64_t now, bool closing,
+					struct pinhole_ct_view *view,
+					bool *unknown, enum pinhole_conn *conn);
+static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+			   const bool *gone, const uint64_t *sids,
+			   const enum pinhole_fate *fate,
+			   const bool *unknown, const enum pinhole_conn *conn,
+			   unsigned n);
+
 /* The EXPECT events of r as entries; refused ones are logged. */
 static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
-				 struct pin_entry *batch, uint64_t *sids)
+				 const bool *skip, struct pin_entry *batch,
+				 uint64_t *sids)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned i, n = 0;
@@ -70,7 +81,7 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 		const struct alg_event *ev = &r->ev[i];
 		struct pin_entry *e = &batch[n];
 
-		if (ev->type != ALG_EV_EXPECT)
+		if (ev->type != ALG_EV_EXPECT || skip[i])
 			continue;
 		memset(e, 0, sizeof(*e));
 		e->family = ev->exp.family;
@@ -91,6 +102,91 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 	return n;
 }
 
+static bool expect_eq(const struct alg_expect *a, const struct alg_expect *b)
+{
+	return a->family == b->family &&
+	       alg_addr_eq(a->family, &a->peer, &b->peer) &&
+	       alg_addr_eq(a->family, &a->wire.addr, &b->wire.addr) &&
+	       a->wire.port == b->wire.port &&
+	       alg_addr_eq(a->family, &a->target.addr, &b->target.addr) &&
+	       a->target.port == b->target.port;
+}
+
+static bool pinhole_is(const struct pinhole *p, uint64_t sid,
+		       const struct alg_expect *x)
+{
+	const struct pin_entry *e = &p->e;
+	const struct alg_expect y = {
+		.family = e->family, .peer = e->peer, .wire = e->wire,
+		.target = e->target,
+	};
+
+	return p->sid == sid && expect_eq(&y, x);
+}
+
+/*
+ * A new pinhole of the session replaces its oldest (the engine's NOTE
+ * PIN_REPLACED, max_pinholes_per_session): that one goes first, in its
+ * own batch, before the new one is added and before any verdict. One
+ * its data connection already consumed only loses its mapping; one we
+ * no longer hold (used and forgotten) needs nothing.
+ */
+static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
+			     uint64_t now)
+{
+	struct pinhole_ct_view view = { .loaded = false };
+	struct pinholes *ps = &d->pins;
+	enum pinhole_fate fate;
+	enum pinhole_conn conn;
+	struct pin_entry e;
+	uint64_t sid = ev->sid;
+	unsigned i;
+	bool unknown, gone;
+
+	d->st.pin_replaced++;
+	for (i = 0; i < ps->n && !pinhole_is(&ps->v[i], sid, &ev->exp); i++)
+		;
+	if (i == ps->n)
+		return;
+	fate = pinholes_judge(d, &ps->v[i], now, true, &view, &unknown,
+			      &conn);
+	gone = ps->v[i].gone;
+	e = ps->v[i].e;
+	pinholes_forget(d, i);
+	pinholes_delete(d, &e, &gone, &sid, &fate, &unknown, &conn, 1);
+	pinholes_ct_view_free(&view);
+}
+
+/*
+ * The pinhole note j replaces was announced earlier in r (two passive
+ * replies in one result): that EXPECT is skipped, never added. True then.
+ */
+static bool replaced_here(const struct alg_result *r, unsigned j, bool *skip)
+{
+	const struct alg_event *note = &r->ev[j];
+	unsigned i;
+
+	for (i = 0; i < j; i++)
+		if (r->ev[i].type == ALG_EV_EXPECT && !skip[i] &&
+		    r->ev[i].sid == note->sid &&
+		    expect_eq(&r->ev[i].exp, &note->exp)) {
+			skip[i] = true;
+			return true;
+		}
+	return false;
+}
+
+void pinholes_plan(const struct alg_result *r, bool *skip, bool *remove)
+{
+	unsigned i;
+
+	memset(skip, 0, r->nev * sizeof(*skip));
+	for (i = 0; i < r->nev; i++)
+		remove[i] = r->ev[i].type == ALG_EV_NOTE &&
+			    r->ev[i].reason == ALG_R_PIN_REPLACED &&
+			    !replaced_here(r, i, skip);
+}
+
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now)
 {
@@ -100,7 +196,13 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	unsigned i, n;
 	int ret;
 
-	n = pinholes_collect(d, r, batch, sids);
+	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
+
+	pinholes_plan(r, skip, remove);
+	for (i = 0; i < r->nev; i++)
+		if (remove[i])
+			pinholes_replace(d, &r->ev[i], now);
+	n = pinholes_collect(d, r, skip, batch, sids);
 	if (!n)
 		return;
 	ret = pinholes_reserve(&d->pins, n) ?

@@ -121,7 +121,14 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);
 void pinholes_ct_view_free(struct pinhole_ct_view *v);
 
-/* All EXPECT events of r: one batch, before any verdict of r. */
+/*
+ * What max_pinholes_per_session asks of r, pure: remove[i] for a NOTE
+ * PIN_REPLACED naming a pinhole of our table; skip[i] for an EXPECT that
+ * a later note in r replaces already (never added). Arrays of r->nev.
+ */
+void pinholes_plan(const struct alg_result *r, bool *skip, bool *remove);
+/* All EXPECT events of r: one batch, before any verdict of r (after the
+ * removals pinholes_plan() names, in a batch of their own). */
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now);
 /* The pinholes of session sid (all: every one), at its end. */

@@ -24,12 +24,20 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 			struct alg_session *s)
 {
 	char text[EVLOG_LEN];
+	unsigned missed = 0;
 	int prio;
 
 	stats_event(&d->ws, ev);
 	trace_event(d, ev);
 	prio = evlog_format(ev, text, sizeof(text));
-	if (prio >= 0)
+	/* a limit a peer can hit with every packet: a few lines, counted */
+	if (prio >= 0 && evlog_rate_limited(ev->reason) &&
+	    !log_rl_ok(&d->rl_limit, now_ms(), &missed))
+		prio = -1;
+	if (prio >= 0 && missed)
+		log_sess(prio, ev->sid, "%s (%u more suppressed)", text,
+			 missed);
+	else if (prio >= 0)
 		log_sess(prio, ev->sid, "%s", text);
 	switch (ev->type) {
 	case ALG_EV_CLOSE:

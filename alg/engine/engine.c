@@ -118,12 +118,72 @@ static void inspect(struct alg_table *t, struct alg_session *s,
 	}
 }
 
+/*
+ * Does an RST or FIN at seq from dir's sender change our state? Only
+ * from the next byte we expect of it up to ALG_RST_WINDOW past the
+ * highest byte it sent that we saw: conntrack ignores (and the forward
+ * chain drops) one far outside, so must we. A direction we never saw
+ * has no window to check against: it changes nothing either (the
+ * conntrack destroy event still ends the session).
+ *
+ * Why not RFC 5961's exact match (seq == the next byte): we may not have
+ * seen every byte the sender sent (lost before us), and we cannot send
+ * the challenge ACK that makes exact matching safe for the endpoints.
+ * A blind attacker must still land in 64 KiB of 4 GiB.
+ */
+static bool in_window(const struct alg_stream *st, uint32_t seq)
+{
+	uint32_t hi = seq_after(st->seen_max, st->nxt) ? st->seen_max
+						       : st->nxt;
+
+	if (!st->synced)
+		return false;
+	return !seq_before(seq, st->nxt) && !seq_after(seq, hi +
+						       ALG_RST_WINDOW);
+}
+
+static void note_window(struct alg_result *r, struct alg_session *s,
+			enum alg_dir dir, const struct pkt *p)
+{
+	struct alg_event *ev = ev_new(r, s, ALG_EV_NOTE, ALG_R_RST_WINDOW,
+				      dir);
+
+	if (ev)
+		ev->value = p->seq;
+}
+
+/*
+ * A segment overlapping the line being assembled must carry the bytes
+ * we parsed: the bytes first seen are authoritative (they are what a
+ * receiver keeps, and what we decided on). One that disagrees is
+ * dropped, never parsed; the sender retransmits the real bytes.
+ */
+static bool retrans_disagrees(const struct alg_stream *st,
+			      const struct pkt *p)
+{
+	uint32_t from, to, i;
+	const uint8_t *pay = pkt_payload(p);
+
+	if (!st->synced || !st->at_line_start || !p->paylen)
+		return false;
+	from = seq_after(p->seq, st->line_seq) ? p->seq : st->line_seq;
+	to = p->seq + p->paylen;
+	if (seq_after(to, st->nxt))
+		to = st->nxt;
+	for (i = from; seq_before(i, to); i++)
+		if ((uint8_t)st->line[i - st->line_seq] != pay[i - p->seq])
+			return true;
+	return false;
+}
+
 void alg_process(struct alg_table *t, struct alg_session *s,
 		 enum alg_dir dir, struct pkt *p, uint32_t id,
 		 uint64_t now_ms, struct alg_result *r)
 {
 	struct alg_stream *st = &s->st[dir], *os = &s->st[!dir];
+	uint32_t end = p->seq + p->paylen;
 	struct alg_held *h;
+	bool rst_ok, fin_ok;
 
 	table_gc(t);
 	s->last_ms = now_ms;
@@ -138,17 +198,40 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 		render_release(t, s, dir, h, r);
 		return;
 	}
+	if (violation_after(t, s, dir, p, id, now_ms, r))
+		return;
 	if (s->state == ALG_S_SYN)
 		s->state = ALG_S_OPEN;
+	rst_ok = (p->flags & TCPF_RST) && in_window(st, p->seq);
+	fin_ok = (p->flags & TCPF_FIN) && in_window(st, end);
 	if (!st->synced) {
-		/* joined mid-stream: lines count from the next line feed */
+		/* joined mid-stream: lines count from the next line feed;
+		 * pairing counts from the next exchange (pairing.c) */
 		stream_sync(st, p->seq, false);
 		s->midstream = true;
 		s->cmdq_lost = true;
 	}
+	if ((p->flags & TCPF_RST && !rst_ok) ||
+	    (p->flags & TCPF_FIN && !fin_ok))
+		note_window(r, s, dir, p);
+	/* only a segment in the window moves it: a forged one far ahead
+	 * must not drag the window along for the next forged RST */
+	if (seq_after(end, st->seen_max) && in_window(st, end))
+		st->seen_max = end;
 	h = held_new(id, p, now_ms);
 	if (!h)
 		goto nomem;
+	if (s->inspect && s->state != ALG_S_CLOSED &&
+	    seq_before(p->seq, st->nxt) && retrans_disagrees(st, p)) {
+		struct alg_event *ev = ev_new(r, s, ALG_EV_REFUSE,
+					      ALG_R_RETRANS_MISMATCH, dir);
+
+		if (ev)
+			ev_line(&ev->line, (const char *)pkt_payload(p),
+				p->paylen);
+		render_drop(t, s, h, r);
+		return;
+	}
 	/*
 	 * Nothing to inspect: no payload, inspection over, or a closed
 	 * session lingering for its last packets (it is freed with no
@@ -163,9 +246,9 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 	else
 		inspect(t, s, dir, h, now_ms, r);
 
-	if (p->flags & TCPF_FIN)
+	if (fin_ok)
 		st->fin = true;
-	if (p->flags & TCPF_RST)
+	if (rst_ok || (s->reset_sent && s->state != ALG_S_CLOSED))
 		close_session(t, s, ALG_R_CLOSE_RST, now_ms, r);
 	else if (st->fin && os->fin)
 		close_session(t, s, ALG_R_CLOSE_FIN, now_ms, r);
@@ -174,6 +257,18 @@ nomem:
 	/* without memory we cannot hold or render: let TCP resend it */
 	out_add(r, id)->verdict = ALG_V_DROP;
 	s->cnt.dropped++;
+}
+
+/*
+ * A session with no handshake (SYN only) or nothing exchanged: a bare
+ * SYN costs a table slot only this long.
+ */
+static bool half_open_expired(const struct alg_table *t,
+			      const struct alg_session *s, uint64_t now)
+{
+	if (s->state != ALG_S_SYN && (s->cnt.bytes[0] || s->cnt.bytes[1]))
+		return false;
+	return now - s->created_ms >= t->pol.half_open_ms;
 }
 
 /* One session's hold timers; true while packets wait. */
@@ -220,6 +315,12 @@ unsigned alg_tick(struct alg_table *t, uint64_t now_ms, struct alg_result *r)
 		if (s->state == ALG_S_CLOSED) {
 			if (now_ms - s->closed_ms >= pol->linger_ms)
 				session_free(t, s);
+			continue;
+		}
+		if (half_open_expired(t, s, now_ms)) {
+			/* nothing held, nothing to linger for */
+			close_session(t, s, ALG_R_CLOSE_HALF_OPEN, now_ms, r);
+			session_free(t, s);
 			continue;
 		}
 		if (now_ms - s->last_ms >= pol->idle_timeout_ms) {

@@ -58,6 +58,11 @@ struct alg_stream {
 	uint32_t line_seq;	/* original seq of its first byte */
 	unsigned llen;
 	bool line_cr;		/* the line just ended with "\r\n" */
+	bool after_lf;		/* the line being assembled follows a bare
+				 * LF (pairing.c: bare-LF rule) */
+	bool lf_ok;		/* the peer answered a bare-LF line: it
+				 * frames on LF too */
+	uint32_t seen_max;	/* past the highest byte seen (RST window) */
 	char *line;		/* line_max + 1 bytes */
 	/*
 	 * The longest line this stream inspects: max_line when the session
@@ -97,16 +102,46 @@ struct alg_session {
 	/* command/reply pairing */
 	enum ftp_kind cmdq[ALG_CMDQ_LEN];
 	unsigned cmdq_head, cmdq_len;
-	bool cmdq_lost;		/* overflowed or mid-stream: be lenient */
+	/*
+	 * Pairing unknown (mid-stream pick-up, an unparseable packet
+	 * before): nothing opens until a command we saw got its final
+	 * reply. Never "accept anything".
+	 */
+	bool cmdq_lost;
+	unsigned cmdq_extra;	/* commands past the queue (their kinds
+				 * unknown: answers to them open nothing) */
+	uint32_t cmd_pushed, cmd_popped;	/* commands seen, answered */
+	uint32_t port_cmd;	/* port_exp: cmd_pushed of its PORT */
 	int ml_code;		/* code of an open multi-line reply, or 0 */
 	bool ml_ep_done;	/* that reply already announced its port */
+	/* the pinholes announced, oldest first (max_pinholes_per_session) */
+	struct alg_expect pins[ALG_MAX_PIN_PER_SESS];
+	unsigned npins;
+	/* active_on_reply: a PORT's pinhole waiting for the server's 2xx */
+	struct alg_expect port_exp;
+	bool port_pending;
+	/* violation_action = reset */
+	enum alg_reason violation;	/* the first, or NONE */
+	enum alg_dir violation_dir;
+	bool reset_sent;
+	struct alg_client *client;	/* its address's session count */
 	struct alg_counters cnt;
 	struct alg_session *hnext;	/* hash chain */
 	struct alg_session *lnext, *lprev;	/* all sessions */
 };
 
+/* Sessions per client address (clients.c). */
+struct alg_client {
+	struct alg_client *next;
+	int family;
+	union alg_addr addr;
+	unsigned n;
+};
+
 struct alg_table {
 	struct alg_policy pol;
+	struct alg_client **clients;	/* ncbuckets chains */
+	unsigned ncbuckets, nclients;
 	uint16_t worker;
 	uint64_t next_id;
 	unsigned nbuckets;
@@ -143,6 +178,28 @@ const union alg_addr *session_pub(const struct alg_session *s,
 				  enum alg_dir dir);
 void table_gc(struct alg_table *t);
 
+/* clients.c */
+struct alg_client *client_get(struct alg_table *t, int family,
+			      const union alg_addr *a, bool create);
+void client_put(struct alg_table *t, struct alg_client *c);
+/* 0, or the refusal (ALG_R_CLIENT_LIMIT / ALG_R_TABLE_RESERVE). */
+enum alg_reason client_admit(const struct alg_table *t,
+			     const struct alg_client *c);
+int clients_rehash(struct alg_table *t, unsigned n);
+
+/* violation.c */
+/* The first violation among r's events from ev0 on is s's. */
+void violation_scan(struct alg_session *s, const struct alg_result *r,
+		    unsigned ev0);
+/* violation_action = reset: o (h rendered) becomes an RST or a drop. */
+void violation_render(struct alg_table *t, struct alg_session *s,
+		      enum alg_dir dir, struct alg_held *h,
+		      struct alg_out *o, struct alg_result *r);
+/* After the reset: true when p was dealt with (dropped or released). */
+bool violation_after(struct alg_table *t, struct alg_session *s,
+		     enum alg_dir dir, struct pkt *p, uint32_t id,
+		     uint64_t now, struct alg_result *r);
+
 /* stream.c */
 typedef int (*stream_line_fn)(void *ctx, const char *line, size_t len,
 			      uint32_t line_seq);
@@ -171,6 +228,8 @@ int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq);
 /* policy.c */
 void policy_active(struct line_ctx *c, const struct ftp_msg *m,
 		   const char *line, size_t len, uint32_t line_seq);
+/* Announce exp (EXPECT), replacing the oldest past the session's limit. */
+void policy_expect(struct line_ctx *c, const struct alg_expect *exp);
 void policy_passive(struct line_ctx *c, const struct ftp_msg *m,
 		    const char *line, size_t len, uint32_t line_seq);
 

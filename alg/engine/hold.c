@@ -158,9 +158,12 @@ void hold_drain(struct alg_table *t, struct alg_session *s,
 {
 	struct alg_stream *st = &s->st[dir];
 	struct alg_held *h, *next;
+	unsigned ev0 = r->nev;
 	uint32_t decided;
+	bool go_on = scan_held(t, s, dir, now, r);
 
-	if (!scan_held(t, s, dir, now, r))
+	violation_scan(s, r, ev0);
+	if (!go_on)
 		return;
 	decided = st->pending ? st->line_seq : st->nxt;
 	for (h = st->held; h; h = next) {

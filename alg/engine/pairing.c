@@ -6,14 +6,34 @@
  * strict_pairing is set; a 234 must answer an AUTH). Multi-line replies
  * count as one reply, and only their first endpoint line counts. What
  * passes goes to policy.c.
+ *
+ * Pairing cannot be switched off from outside:
+ *   - only the client's lines are commands, only the server's replies;
+ *   - a session whose pairing is unknown (picked up mid-stream, which is
+ *     also what follows an unparseable first packet) opens nothing, in
+ *     either direction, until the queue of commands we saw has drained:
+ *     a command seen, and final replies up to the last of them. Until
+ *     then PORT/EPRT/LPRT and 227/228/229 are refused (UNSYNCED);
+ *   - more commands pipelined than the queue holds are counted, not
+ *     forgotten: their replies answer "some other command" and open
+ *     nothing, and the queue stays aligned.
+ *
+ * Bare LF: a line is ended by LF, with or without CR, as the FTP servers
+ * we know parse it, but a server that frames on CRLF only reads
+ * "NOOP\nPORT ..." as one line. So an address line that follows a bare
+ * LF, or is ended by one, opens nothing (BARE_LF) until the peer has
+ * shown it frames on bare LF: it answered a line ended by one before
+ * anything followed it (a reply to such a command; a command after such
+ * a reply).
  */
 #include "engine_int.h"
 
 static void cmdq_push(struct alg_session *s, enum ftp_kind k)
 {
+	s->cmd_pushed++;
 	if (s->cmdq_len == ALG_CMDQ_LEN) {
-		/* more pipelined than we track: pairing is lost for good */
-		s->cmdq_lost = true;
+		/* more pipelined than we track: kinds unknown, order kept */
+		s->cmdq_extra++;
 		return;
 	}
 	s->cmdq[(s->cmdq_head + s->cmdq_len++) % ALG_CMDQ_LEN] = k;
@@ -30,6 +50,31 @@ static void cmdq_pop(struct alg_session *s)
 		return;
 	s->cmdq_head = (s->cmdq_head + 1) % ALG_CMDQ_LEN;
 	s->cmdq_len--;
+	s->cmd_popped++;
+	if (s->cmdq_extra) {
+		s->cmdq_extra--;
+		s->cmd_pushed--;	/* counted once already */
+		cmdq_push(s, FTP_CMD_OTHER);
+	}
+	/* an exchange completed: from here the queue is the server's */
+	if (!s->cmdq_len)
+		s->cmdq_lost = false;
+}
+
+static bool addr_line(enum ftp_kind k)
+{
+	return k == FTP_CMD_PORT || k == FTP_CMD_EPRT || k == FTP_CMD_LPRT ||
+	       k == FTP_REPLY_227 || k == FTP_REPLY_228 ||
+	       k == FTP_REPLY_229;
+}
+
+/* The other side answered dir's bare-LF line: dir may use bare LF. */
+static void lf_answered(struct alg_session *s, enum alg_dir dir)
+{
+	struct alg_stream *st = &s->st[dir];
+
+	if (st->after_lf && !st->llen)
+		st->lf_ok = true;
 }
 
 static void refuse_line(struct line_ctx *c, enum alg_reason why,
@@ -46,6 +91,23 @@ static void refuse_line(struct line_ctx *c, enum alg_reason why,
 	ev_line(&ev->line, line, len);
 }
 
+/* The session-wide rules before any address line may open anything. */
+static bool may_open(struct line_ctx *c, const struct ftp_msg *m,
+		     const char *line, size_t len)
+{
+	struct alg_stream *st = &c->s->st[c->dir];
+
+	if (c->s->cmdq_lost) {
+		refuse_line(c, ALG_R_UNSYNCED, m, NULL, line, len);
+		return false;
+	}
+	if ((st->after_lf || !st->line_cr) && !st->lf_ok) {
+		refuse_line(c, ALG_R_BARE_LF, m, NULL, line, len);
+		return false;
+	}
+	return true;
+}
+
 static int client_line(struct line_ctx *c, const char *line, size_t len,
 		       uint32_t line_seq)
 {
@@ -60,12 +122,13 @@ static int client_line(struct line_ctx *c, const char *line, size_t len,
 	}
 	if (m.kind == FTP_NONE)
 		return 0;
+	lf_answered(s, ALG_DIR_REPLY);
 	cmdq_push(s, m.kind);
 	if (s->st[c->dir].tainted)
 		return 0;	/* given up on while split; already reported */
-	if (m.kind == FTP_CMD_PORT || m.kind == FTP_CMD_EPRT ||
-	    m.kind == FTP_CMD_LPRT)
-		policy_active(c, &m, line, len, line_seq);
+	if (!addr_line(m.kind) || !may_open(c, &m, line, len))
+		return 0;
+	policy_active(c, &m, line, len, line_seq);
 	return 0;
 }
 
@@ -77,7 +140,9 @@ static void passive_reply(struct line_ctx *c, const struct ftp_msg *m,
 	struct alg_event *ev;
 
 	s->ml_ep_done = true;
-	if (!c->t->pol.strict_pairing || s->cmdq_lost ||
+	if (!may_open(c, m, line, len))
+		return;
+	if (!c->t->pol.strict_pairing ||
 	    cmdq_head(s) == ftp_reply_answers(m->kind)) {
 		policy_passive(c, m, line, len, line_seq);
 		return;
@@ -89,6 +154,31 @@ static void passive_reply(struct line_ctx *c, const struct ftp_msg *m,
 	ev->value = (unsigned)m->code;
 	ev->awaited = cmdq_head(s);
 	ev_line(&ev->line, line, len);
+}
+
+/*
+ * active_on_reply: the final reply to the PORT/EPRT/LPRT whose pinhole
+ * waits. 2xx opens it (the EXPECT comes before this reply's verdict);
+ * anything else drops it.
+ */
+static void port_answered(struct line_ctx *c, const struct ftp_msg *m)
+{
+	struct alg_session *s = c->s;
+	struct alg_event *ev;
+
+	if (!s->port_pending || s->port_cmd != s->cmd_popped)
+		return;
+	s->port_pending = false;
+	if (m->code >= 200 && m->code < 300) {
+		policy_expect(c, &s->port_exp);
+		return;
+	}
+	ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_PORT_REJECTED, c->dir);
+	if (ev) {
+		ev->kind = s->port_exp.via;
+		ev->value = (unsigned)m->code;
+		ev->exp = s->port_exp;
+	}
 }
 
 static int server_line(struct line_ctx *c, const char *line, size_t len,
@@ -133,8 +223,11 @@ static int server_line(struct line_ctx *c, const char *line, size_t len,
 		ret = LINE_STOP_TLS;
 	}
 	if (final) {
-		if (m.code >= 200)
+		lf_answered(s, ALG_DIR_ORIG);
+		if (m.code >= 200) {
+			port_answered(c, &m);
 			cmdq_pop(s);
+		}
 		s->ml_code = 0;
 		s->ml_ep_done = false;
 	}

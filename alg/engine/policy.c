@@ -11,7 +11,12 @@
  *   229              port only.
  *   every one        the session's address family; no data port below
  *                    1024 unless allow_low_data_port.
+ *
+ * With active_on_reply a PORT's pinhole waits for the server's 2xx to it
+ * (pairing.c); the line is rewritten at once all the same.
  */
+#include <string.h>
+
 #include "engine_int.h"
 
 static struct alg_event *refuse(struct line_ctx *c, enum alg_reason why,
@@ -40,28 +45,66 @@ static bool endpoint_allowed(struct line_ctx *c, const struct ftp_msg *m)
 	return true;
 }
 
+/*
+ * Announce exp. Past max_pinholes_per_session the oldest this session
+ * announced is replaced, as the kernel helper keeps one expectation per
+ * session: a NOTE PIN_REPLACED naming it comes first, so the daemon
+ * removes it before it adds the new one (and before the verdicts).
+ */
+void policy_expect(struct line_ctx *c, const struct alg_expect *exp)
+{
+	struct alg_session *s = c->s;
+	unsigned max = c->t->pol.max_pinholes_per_session;
+	struct alg_event *ev;
+
+	/* a limit lowered by a reload may ask for more than one */
+	if (c->r->nev + 1 + (max && s->npins >= max ? s->npins - max + 1 : 0) >
+	    ALG_MAX_EV) {
+		c->r->ev_lost++;
+		return;		/* no room: no pinhole, nothing opened */
+	}
+	while (max && s->npins >= max) {
+		ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_PIN_REPLACED, c->dir);
+		ev->kind = exp->via;
+		ev->exp = s->pins[0];
+		memmove(&s->pins[0], &s->pins[1],
+			(s->npins - 1) * sizeof(s->pins[0]));
+		s->npins--;
+	}
+	if (max)
+		s->pins[s->npins++] = *exp;
+	ev = ev_new(c->r, s, ALG_EV_EXPECT, ALG_R_DATA_PORT, c->dir);
+	ev->kind = exp->via;
+	ev->exp = *exp;
+	s->cnt.expects++;
+}
+
 /* Let peer connect to wire:port, which NAT sends on to target:port. */
 static void expect(struct line_ctx *c, enum ftp_kind via,
 		   const union alg_addr *peer, const union alg_addr *wire,
 		   const union alg_addr *target, uint16_t port)
 {
 	struct alg_session *s = c->s;
-	struct alg_event *ev;
+	struct alg_expect exp;
 
-	ev = ev_new(c->r, s, ALG_EV_EXPECT, ALG_R_DATA_PORT, c->dir);
-	if (!ev)
-		return;		/* no room: no pinhole, nothing opened */
-	ev->kind = via;
-	ev->exp.family = s->tu.family;
-	ev->exp.peer = *peer;
-	ev->exp.wire.family = s->tu.family;
-	ev->exp.wire.addr = *wire;
-	ev->exp.wire.port = port;
-	ev->exp.target.family = s->tu.family;
-	ev->exp.target.addr = *target;
-	ev->exp.target.port = port;
-	ev->exp.via = via;
-	s->cnt.expects++;
+	memset(&exp, 0, sizeof(exp));
+	exp.family = s->tu.family;
+	exp.peer = *peer;
+	exp.wire.family = s->tu.family;
+	exp.wire.addr = *wire;
+	exp.wire.port = port;
+	exp.target.family = s->tu.family;
+	exp.target.addr = *target;
+	exp.target.port = port;
+	exp.via = via;
+	if (c->dir == ALG_DIR_ORIG && c->t->pol.active_on_reply) {
+		/* opened by the server's 2xx to this command (pairing.c) */
+		s->port_exp = exp;
+		s->port_pending = true;
+		s->port_cmd = s->cmd_pushed - 1;
+		return;
+	}
+	policy_expect(c, &exp);
 }
 
 /* PORT, EPRT, LPRT from the client. */

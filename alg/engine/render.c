@@ -100,7 +100,10 @@ void render_release(struct alg_table *t, struct alg_session *s,
 		    enum alg_dir dir, struct alg_held *h,
 		    struct alg_result *r)
 {
-	render(t, s, dir, h, out_add(r, h->id));
+	struct alg_out *o = out_add(r, h->id);
+
+	render(t, s, dir, h, o);
+	violation_render(t, s, dir, h, o, r);
 	h->next = t->graveyard;
 	t->graveyard = h;
 }

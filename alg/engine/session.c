@@ -21,6 +21,12 @@ void alg_policy_default(struct alg_policy *pol)
 	pol->max_sessions = 16384;
 	pol->strict_pairing = true;
 	pol->allow_low_data_port = false;
+	pol->max_pinholes_per_session = 1;
+	pol->max_sessions_per_client = 256;
+	pol->reserve_pct = 10;
+	pol->half_open_ms = 30 * 1000;
+	pol->active_on_reply = false;	/* docs/security.md: why not */
+	pol->violation_reset = false;
 	pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
 }
 
@@ -37,6 +43,12 @@ static void policy_clamp(struct alg_policy *pol)
 		pol->max_sessions = 1;
 	if (!pol->ctl_ports[0])
 		pol->ctl_ports[0] = ALG_CTL_PORT_DEFAULT;
+	if (pol->max_pinholes_per_session > ALG_MAX_PIN_PER_SESS)
+		pol->max_pinholes_per_session = ALG_MAX_PIN_PER_SESS;
+	if (pol->reserve_pct > 50)
+		pol->reserve_pct = 50;
+	if (!pol->half_open_ms)
+		pol->half_open_ms = 1000;
 }
 
 /* Hash buckets for max_sessions: about one each, a power of two. */
@@ -62,8 +74,11 @@ struct alg_table *alg_table_new(const struct alg_policy *pol,
 	t->next_id = 1;
 	t->nbuckets = table_nbuckets(t->pol.max_sessions);
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	t->ncbuckets = t->nbuckets;
+	t->clients = calloc(t->ncbuckets, sizeof(*t->clients));
 	t->scratch = malloc(ALG_SCRATCH_LEN);
-	if (!t->buckets || !t->scratch) {
+	if (!t->buckets || !t->scratch || !t->clients) {
+		free(t->clients);
 		free(t->buckets);
 		free(t->scratch);
 		free(t);
@@ -79,6 +94,7 @@ void alg_table_free(struct alg_table *t)
 	while (t->all)
 		session_free(t, t->all);
 	table_gc(t);
+	free(t->clients);
 	free(t->buckets);
 	free(t->scratch);
 	free(t);
@@ -180,7 +196,9 @@ int alg_table_set_policy(struct alg_table *t, const struct alg_policy *pol)
 	/* grow only: a smaller table later would just cost a rehash now */
 	n = table_nbuckets(p.max_sessions);
 	if (n > t->nbuckets) {
-		ret = table_rehash(t, n);
+		ret = clients_rehash(t, n);
+		if (!ret)
+			ret = table_rehash(t, n);
 		if (ret)
 			return ret;
 	}
@@ -256,6 +274,7 @@ void session_free(struct alg_table *t, struct alg_session *s)
 	if (s->lnext)
 		s->lnext->lprev = s->lprev;
 	t->count--;
+	client_put(t, s->client);
 	session_discard(s);
 }
 
@@ -302,6 +321,10 @@ int session_insert(struct alg_table *t, struct alg_session *s)
 		return -EEXIST;
 	if (t->count >= t->pol.max_sessions)
 		return -ENOSPC;
+	s->client = client_get(t, s->tu.family, &s->tu.caddr, true);
+	if (!s->client)
+		return -ENOMEM;
+	s->client->n++;
 	if (s->id >> 48 == t->worker &&
 	    (s->id & ALG_SID_SEQ_MASK) >= t->next_id)
 		t->next_id = (s->id & ALG_SID_SEQ_MASK) + 1;
@@ -334,6 +357,29 @@ static struct alg_session *session_new(struct alg_table *t,
 		return NULL;
 	}
 	return s;
+}
+
+/*
+ * The per-client limit and the table's reserve (clients.c): true, with
+ * a REFUSE event, when tu's client may not have another session.
+ */
+static bool admit_refused(struct alg_table *t, const struct alg_tuple *tu,
+			  struct alg_result *r)
+{
+	struct alg_client *c = client_get(t, tu->family, &tu->caddr, false);
+	enum alg_reason why = client_admit(t, c);
+	struct alg_event *ev;
+
+	if (why == ALG_R_NONE)
+		return false;
+	ev = ev_new(r, NULL, ALG_EV_REFUSE, why, ALG_DIR_ORIG);
+	if (ev) {
+		ev->value = why == ALG_R_CLIENT_LIMIT ?
+			    t->pol.max_sessions_per_client : c->n;
+		ev->family = tu->family;
+		ev->addr = tu->caddr;
+	}
+	return true;
 }
 
 int alg_track(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
@@ -375,14 +421,19 @@ int alg_track(struct alg_table *t, const struct pkt *p, uint64_t now_ms,
 		return -ENOENT;
 	if (p->flags & TCPF_SYN && !syn)
 		return -ENOENT;	/* SYN-ACK without the SYN: wait */
+	pkt_tuple(p, from_client, &tu);
 	if (t->count >= t->pol.max_sessions) {
 		ev = ev_new(r, NULL, ALG_EV_REFUSE, ALG_R_TABLE_FULL,
 			    ALG_DIR_ORIG);
-		if (ev)
+		if (ev) {
 			ev->value = t->pol.max_sessions;
+			ev->family = tu.family;
+			ev->addr = tu.caddr;
+		}
 		return -ENOSPC;
 	}
-	pkt_tuple(p, from_client, &tu);
+	if (admit_refused(t, &tu, r))
+		return -ENOSPC;
 	s = session_new(t, &tu, now_ms);
 	if (!s)
 		return -ENOMEM;

@@ -39,7 +39,9 @@ void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)
 {
 	st->synced = true;
 	st->nxt = nxt;
+	st->seen_max = nxt;
 	st->line_seq = nxt;
+	st->after_lf = false;
 	st->llen = 0;
 	st->pending = false;
 	st->tainted = false;
@@ -84,6 +86,7 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 				len--;
 			st->line[len] = '\0';
 			err = fn(ctx, st->line, len, st->line_seq);
+			st->after_lf = !st->line_cr;
 			st->llen = 0;
 			st->line_seq = st->nxt;
 			st->pending = false;

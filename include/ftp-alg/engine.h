@@ -42,6 +42,16 @@
 #define ALG_MAX_OUT		(2 * ALG_MAX_HOLD_PKTS + 16)
 #define ALG_MAX_EV		64	/* events one call may return */
 #define ALG_EV_LINE		160	/* bytes of a line an event carries */
+#define ALG_MAX_PIN_PER_SESS	16	/* most max_pinholes_per_session */
+/*
+ * An RST or FIN is acted on only when its sequence number lies from the
+ * next byte we expect of its sender up to this far past the highest byte
+ * we saw it send (docs/security.md: why not an exact match).
+ */
+#define ALG_RST_WINDOW		65535u
+/* In the last reserve_pct of the table, a client holding this many
+ * sessions already gets no more: room kept for the others. */
+#define ALG_RESERVE_SHARE	2
 
 struct alg_policy {
 	unsigned max_line;		/* longest line inspected (bytes) */
@@ -53,6 +63,16 @@ struct alg_policy {
 	unsigned max_sessions;
 	bool strict_pairing;		/* 227/228/229 only answering PASV... */
 	bool allow_low_data_port;	/* data ports below 1024 */
+	/* docs/security.md explains each of these */
+	unsigned max_pinholes_per_session; /* a new one replaces the oldest;
+					    * 0: no limit */
+	unsigned max_sessions_per_client; /* by client address; 0: none */
+	unsigned reserve_pct;		/* of max_sessions, kept for clients
+					 * under ALG_RESERVE_SHARE sessions */
+	unsigned half_open_ms;		/* SYN only, or nothing exchanged */
+	bool active_on_reply;		/* PORT's pinhole on the server's 2xx */
+	bool violation_reset;		/* reset the control connection on a
+					 * violation instead of passing */
 	uint32_t hash_seed;		/* random per daemon: no chain flooding */
 	uint16_t ctl_ports[ALG_MAX_CTL_PORTS];	/* server ports, 0-ended */
 };
@@ -128,6 +148,20 @@ enum alg_reason {
 	ALG_R_HOLD_SEGMENTS,	/* line: held in too many segments */
 	ALG_R_HOLD_TIMEOUT,	/* line, value (hold_ms) */
 	ALG_R_TABLE_FULL,	/* value (max_sessions); sid 0 */
+	ALG_R_CLIENT_LIMIT,	/* value (max_sessions_per_client), addr
+				 * (the client); sid 0 */
+	ALG_R_TABLE_RESERVE,	/* value (sessions the client holds), addr;
+				 * sid 0: the rest of the table is kept */
+	ALG_R_UNSYNCED,		/* kind, line: pairing not established yet
+				 * (mid-stream, or after an overflow) */
+	ALG_R_BARE_LF,		/* kind, line: after or ended by a bare LF
+				 * the peer has not shown it accepts */
+	ALG_R_PORT_REJECTED,	/* kind (PORT...), value (the reply's code):
+				 * the server did not accept it */
+	ALG_R_RETRANS_MISMATCH,	/* a retransmission disagreeing with bytes
+				 * already seen: dropped */
+	ALG_R_RESET_SENT,	/* kind, value (the violation, an
+				 * alg_reason): violation_action = reset */
 	/* STOP */
 	ALG_R_LINE_NUL,		/* a NUL byte in a control line */
 	ALG_R_LINE_LONG,	/* a line over max_line */
@@ -136,6 +170,10 @@ enum alg_reason {
 	/* NOTE */
 	ALG_R_FOREIGN_ADDR,	/* kind, ep (announced), addr (the server):
 				 * the client is sent to the server */
+	ALG_R_PIN_REPLACED,	/* kind, exp (the pinhole replaced, see
+				 * EXPECT): max_pinholes_per_session */
+	ALG_R_RST_WINDOW,	/* value (seq), addr unused: an RST or FIN
+				 * outside the window changed nothing */
 	/* REWRITE: kind, line, line_new */
 	ALG_R_REWRITE_LINE,	/* a complete line */
 	ALG_R_REWRITE_SPLIT,	/* rendered piece by piece as it arrived */
@@ -149,7 +187,9 @@ enum alg_reason {
 	ALG_R_CLOSE_IDLE,
 	ALG_R_CLOSE_CONNTRACK,	/* conntrack entry destroyed */
 	ALG_R_CLOSE_SHUTDOWN,
-	/* SEEN: line, dir (last: the journal stores reasons by number) */
+	ALG_R_CLOSE_HALF_OPEN,	/* no handshake or nothing exchanged in
+				 * half_open_ms */
+	/* SEEN: line, dir */
 	ALG_R_LINE_SEEN,
 	ALG_R_MAX
 };

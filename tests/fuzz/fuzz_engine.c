@@ -245,6 +245,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pol.max_line = 64 + (data[0] & 0x30) * 4;
 	pol.max_hold_pkts = 8 + (data[0] >> 6) * 40;
 	pol.strict_pairing = data[0] & 0x08;
+	/* docs/security.md: the strict settings, and two pinholes */
+	pol.violation_reset = data[0] & 0x04;
+	pol.active_on_reply = data[0] & 0x04;
+	pol.max_pinholes_per_session = 1 + (data[0] & 0x04 ? 1 : 0);
 	f.family = data[0] & 1 ? AF_INET6 : AF_INET;
 	f.now = 1000;
 	f.t = alg_table_new(&pol, 3);

@@ -180,9 +180,9 @@ if zcat /proc/config.gz 2>/dev/null |
 	fi
 fi
 expect_queue_rules 2
-expect_in "rule on tcp dport @ctl_ports" 'tcp dport @ctl_ports queue' \
+expect_in "rule on tcp dport @ctl_ports" 'tcp dport @ctl_ports ct state ! invalid queue' \
 	chain inet ftp_alg ctl_queue
-expect_in "rule on tcp sport @ctl_ports" 'tcp sport @ctl_ports queue' \
+expect_in "rule on tcp sport @ctl_ports" 'tcp sport @ctl_ports ct state ! invalid queue' \
 	chain inet ftp_alg ctl_queue
 step queue-install
 expect_queue_rules 2

@@ -45,6 +45,8 @@ static void w_take(struct world *w, const struct alg_out *o)
 		fail_msg("released packet %u does not parse", o->id);
 	if (!pkt_csum_ok(&p))
 		fail_msg("released packet %u has a bad checksum", o->id);
+	if (p.flags & TCPF_RST)
+		w->rst_out[dir]++;
 	if (p.flags & TCPF_SYN)
 		return;
 	off = p.seq - (w->isn[dir] + 1);
@@ -178,6 +180,16 @@ void w_connect(struct world *w, uint16_t cport)
 	memset(w->max_ack_out, 0, sizeof(w->max_ack_out));
 	w->cport = cport;
 	w_handshake(w);
+}
+
+void w_connect_midstream(struct world *w, uint16_t cport)
+{
+	sent_len[0] = sent_len[1] = 0;
+	memset(w->out, 0, sizeof(w->out));
+	memset(w->have, 0, sizeof(w->have));
+	memset(w->contig, 0, sizeof(w->contig));
+	memset(w->max_ack_out, 0, sizeof(w->max_ack_out));
+	w->cport = cport;
 }
 
 struct world *w_masq(void)

@@ -44,6 +44,7 @@ struct world {
 	size_t contig[2];	/* bytes received in order */
 	uint32_t max_ack_out[2];	/* highest ack released, per dir */
 	unsigned released, dropped, held_now;
+	unsigned rst_out[2];	/* released packets carrying RST, per dir */
 	struct alg_event ev[W_EV];
 	unsigned nev;
 	struct alg_result r;
@@ -63,6 +64,11 @@ struct world *w_new(int family, const char *caddr, const char *saddr,
  * the table; the output streams and offsets start over.
  */
 void w_connect(struct world *w, uint16_t cport);
+/*
+ * Another control connection from client port cport with no handshake:
+ * its first packet makes a session picked up mid-stream.
+ */
+void w_connect_midstream(struct world *w, uint16_t cport);
 /* Default IPv4 masquerade world: 10.0.1.2 -> 198.51.100.10, pub 203.0.113.1 */
 struct world *w_masq(void);
 void w_free(struct world *w);

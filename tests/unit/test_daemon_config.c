@@ -255,6 +255,40 @@ static void test_bad_booleans_and_levels_are_refused(void **state)
 		   "error, warning, notice, info or debug, not 'verbose'");
 }
 
+static void test_security_keys(void **state)
+{
+	struct alg_config c;
+
+	config_default(&c);
+	assert_int_equal(c.pol.max_pinholes_per_session, 1);
+	assert_int_equal(c.pol.max_sessions_per_client, 256);
+	assert_int_equal(c.pol.reserve_pct, 10);
+	assert_int_equal(c.pol.half_open_ms, 30000);
+	assert_false(c.pol.active_on_reply);
+	assert_false(c.pol.violation_reset);
+	expect_ok(&c, "max_pinholes_per_session = 4\n"
+		  "max_sessions_per_client = 0\n"
+		  "session_reserve = 20\n"
+		  "half_open_timeout = 5\n"
+		  "active_pinhole_on_reply = yes\n"
+		  "violation_action = reset\n", __LINE__);
+	assert_int_equal(c.pol.max_pinholes_per_session, 4);
+	assert_int_equal(c.pol.max_sessions_per_client, 0);
+	assert_int_equal(c.pol.reserve_pct, 20);
+	assert_int_equal(c.pol.half_open_ms, 5000);
+	assert_true(c.pol.active_on_reply);
+	assert_true(c.pol.violation_reset);
+	EXPECT_ERR("violation_action = drop\n", NAME ":1: violation_action: "
+		   "expected pass or reset, not 'drop'");
+	EXPECT_ERR("max_pinholes_per_session = 17\n", NAME ":1: "
+		   "max_pinholes_per_session: expected a number from 0 to 16, "
+		   "not '17'");
+	EXPECT_ERR("session_reserve = 51\n", NAME ":1: session_reserve: "
+		   "expected a percentage from 0 to 50, not '51'");
+	EXPECT_ERR("half_open_timeout = 0\n", NAME ":1: half_open_timeout: "
+		   "expected seconds from 1 to 3600, not '0'");
+}
+
 static void test_error_after_good_lines_changes_nothing(void **state)
 {
 	/* expect_err_n() checks the settings are untouched */
@@ -589,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_bad_numbers_are_refused),
 		cmocka_unit_test(test_bad_port_lists_are_refused),
 		cmocka_unit_test(test_bad_booleans_and_levels_are_refused),
+		cmocka_unit_test(test_security_keys),
 		cmocka_unit_test(
 			test_error_after_good_lines_changes_nothing),
 		cmocka_unit_test(test_overlong_line_is_refused),

@@ -280,6 +280,93 @@ static void test_expect_and_adjust_are_logged_elsewhere(void **state)
 	expect(&ev, -1, "");
 }
 
+static void test_refusals_of_security_limits(void **state)
+{
+	struct alg_event ev = event(ALG_EV_REFUSE, ALG_R_CLIENT_LIMIT);
+
+	ev.sid = 0;
+	ev.value = 256;
+	tu_addr(AF_INET, "10.9.9.9", &ev.addr);
+	expect(&ev, LOG_NOTICE, "refused: client 10.9.9.9 already has 256 "
+	       "sessions (max_sessions_per_client): connection not tracked");
+	ev.reason = ALG_R_TABLE_RESERVE;
+	ev.value = 90;
+	expect(&ev, LOG_NOTICE, "refused: session table nearly full and "
+	       "client 10.9.9.9 already has 90 sessions: the rest is kept "
+	       "for others; connection not tracked");
+	assert_true(evlog_rate_limited(ALG_R_CLIENT_LIMIT));
+	assert_true(evlog_rate_limited(ALG_R_TABLE_RESERVE));
+	assert_true(evlog_rate_limited(ALG_R_TABLE_FULL));
+	assert_true(evlog_rate_limited(ALG_R_RST_WINDOW));
+	assert_true(evlog_rate_limited(ALG_R_RETRANS_MISMATCH));
+	assert_false(evlog_rate_limited(ALG_R_BOUNCE));
+}
+
+static void test_refusals_of_pairing_and_framing(void **state)
+{
+	struct alg_event ev = refusal(ALG_R_UNSYNCED, FTP_REPLY_227, 0);
+
+	line(&ev.line, "227 Entering Passive Mode (10,0,0,5,4,1)");
+	expect(&ev, LOG_NOTICE, "refused: 227 before a complete "
+	       "command/reply exchange (session picked up mid-stream): "
+	       "nothing opened: \"227 Entering Passive Mode "
+	       "(10,0,0,5,4,1)\"");
+	ev = refusal(ALG_R_BARE_LF, FTP_CMD_PORT, 0);
+	line(&ev.line, "PORT 10,0,1,2,4,1");
+	expect(&ev, LOG_NOTICE, "refused: PORT after or ended by a bare LF, "
+	       "which the peer has not shown it accepts: nothing opened: "
+	       "\"PORT 10,0,1,2,4,1\"");
+	ev = event(ALG_EV_REFUSE, ALG_R_RETRANS_MISMATCH);
+	line(&ev.line, "PORT 19,0");
+	expect(&ev, LOG_NOTICE, "refused: retransmission disagrees with the "
+	       "bytes already seen: dropped: \"PORT 19,0\"");
+}
+
+static void test_notes_of_security_defences(void **state)
+{
+	struct alg_event ev = event(ALG_EV_NOTE, ALG_R_PIN_REPLACED);
+
+	ev.kind = FTP_REPLY_227;
+	tu_addr(AF_INET, "198.51.100.10", &ev.exp.target.addr);
+	ev.exp.target.port = 51210;
+	expect(&ev, LOG_INFO, "227 replaces the session's oldest pinhole "
+	       "(to 198.51.100.10 port 51210; max_pinholes_per_session)");
+	ev = event(ALG_EV_NOTE, ALG_R_RST_WINDOW);
+	ev.value = 123456;
+	expect(&ev, LOG_NOTICE, "RST or FIN with sequence number 123456 "
+	       "outside the window: ignored, session unchanged");
+	ev = event(ALG_EV_NOTE, ALG_R_PORT_REJECTED);
+	ev.kind = FTP_CMD_PORT;
+	ev.value = 500;
+	expect(&ev, LOG_INFO, "PORT answered 500 by the server: its data "
+	       "port is not opened");
+	ev = event(ALG_EV_NOTE, ALG_R_RESET_SENT);
+	ev.value = ALG_R_BOUNCE;
+	expect(&ev, LOG_NOTICE, "violation (bounce): control connection "
+	       "reset (violation_action = reset)");
+	ev = event(ALG_EV_CLOSE, ALG_R_CLOSE_HALF_OPEN);
+	expect(&ev, LOG_INFO, "close (half-open: no handshake or nothing "
+	       "exchanged in time)");
+}
+
+static void test_every_reason_has_a_name(void **state)
+{
+	unsigned r;
+
+	/* counters are keyed by these: all distinct, none missing */
+	for (r = 0; r < ALG_R_MAX; r++) {
+		const char *n = alg_reason_name((enum alg_reason)r);
+		unsigned q;
+
+		if (!strcmp(n, "?"))
+			fail_msg("reason %u has no name", r);
+		for (q = 0; q < r; q++)
+			if (!strcmp(n, alg_reason_name((enum alg_reason)q)))
+				fail_msg("reasons %u and %u share '%s'", q, r,
+					 n);
+	}
+}
+
 static void test_every_reason_has_a_phrase(void **state)
 {
 	unsigned r;
@@ -322,6 +409,10 @@ int main(void)
 		cmocka_unit_test(test_expect_and_adjust_are_logged_elsewhere),
 		cmocka_unit_test(test_every_reason_has_a_phrase),
 		cmocka_unit_test(test_endpoints_bracket_ipv6),
+		cmocka_unit_test(test_refusals_of_security_limits),
+		cmocka_unit_test(test_refusals_of_pairing_and_framing),
+		cmocka_unit_test(test_notes_of_security_defences),
+		cmocka_unit_test(test_every_reason_has_a_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,34 @@ static void test_fate_names_are_the_logged_words(void **state)
 	assert_string_equal(pinhole_fate_name(PINHOLE_KEEP), "kept");
 }
 
+/* Two passive replies in one result, max_pinholes_per_session = 1. */
+static void test_plan_skips_a_pinhole_replaced_in_the_same_result(void **s)
+{
+	static struct alg_result r;
+	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
+	struct alg_expect a = { .family = AF_INET }, b = a, old = a;
+
+	a.target.port = 5001;
+	b.target.port = 5002;
+	old.target.port = 4000;
+	r.nev = 4;
+	r.ev[0] = (struct alg_event){ .type = ALG_EV_NOTE, .sid = 9,
+				      .reason = ALG_R_PIN_REPLACED, .exp = old };
+	r.ev[1] = (struct alg_event){ .type = ALG_EV_EXPECT, .sid = 9,
+				      .reason = ALG_R_DATA_PORT, .exp = a };
+	r.ev[2] = (struct alg_event){ .type = ALG_EV_NOTE, .sid = 9,
+				      .reason = ALG_R_PIN_REPLACED, .exp = a };
+	r.ev[3] = (struct alg_event){ .type = ALG_EV_EXPECT, .sid = 9,
+				      .reason = ALG_R_DATA_PORT, .exp = b };
+	pinholes_plan(&r, skip, remove);
+	/* the old one leaves the table; a never reaches it; b is added */
+	assert_true(remove[0]);
+	assert_true(skip[1]);
+	assert_false(remove[2]);
+	assert_false(skip[3]);
+	assert_false(remove[1] || remove[3] || skip[0] || skip[2]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +130,8 @@ int main(void)
 		cmocka_unit_test(
 			test_unknown_state_is_kept_or_removed_whatever_its_age),
 		cmocka_unit_test(test_fate_names_are_the_logged_words),
+		cmocka_unit_test(
+			test_plan_skips_a_pinhole_replaced_in_the_same_result),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/x_tables.h>
@@ -327,7 +328,27 @@ static void expect_expr(struct nftnl_expr *e, const char *name)
 	assert_string_equal(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), name);
 }
 
-/* meta l4proto tcp  tcp dport|sport @ctl_ports */
+static void expect_not_invalid(struct nftnl_expr *ex[])
+{
+	const uint32_t *v;
+	uint32_t len = 0;
+
+	expect_expr(ex[0], "ct");
+	assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_CT_KEY),
+			 NFT_CT_STATE);
+	expect_expr(ex[1], "bitwise");
+	v = nftnl_expr_get(ex[1], NFTNL_EXPR_BITWISE_MASK, &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(*v, NF_CT_STATE_INVALID_BIT);
+	expect_expr(ex[2], "cmp");
+	assert_int_equal(nftnl_expr_get_u32(ex[2], NFTNL_EXPR_CMP_OP),
+			 NFT_CMP_EQ);
+	v = nftnl_expr_get(ex[2], NFTNL_EXPR_CMP_DATA, &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(*v, 0);
+}
+
+/* meta l4proto tcp  tcp dport|sport @ctl_ports  ct state != invalid */
 static void expect_match(struct nftnl_expr *ex[], uint32_t port_off)
 {
 	const uint8_t *proto;
@@ -364,21 +385,24 @@ static void expect_match(struct nftnl_expr *ex[], uint32_t port_off)
 	assert_int_equal(nftnl_expr_get_u32(ex[3], NFTNL_EXPR_LOOKUP_SREG),
 			 NFT_REG_1);
 	assert_false(nftnl_expr_is_set(ex[3], NFTNL_EXPR_LOOKUP_DREG));
+
+	/* ct state != invalid: conntrack's invalid segments are not ours */
+	expect_not_invalid(ex + 4);
 }
 
 static void test_queue_rule_native_expression(void **state)
 {
-	struct nftnl_expr *ex[8];
+	struct nftnl_expr *ex[12];
 	struct nftnl_rule *r;
 	size_t n;
 
-	r = build_rule(false, 7, true, ex, 8, &n);
-	assert_int_equal(n, 5);
+	r = build_rule(false, 7, true, ex, 12, &n);
+	assert_int_equal(n, 8);
 	expect_match(ex, 2);		/* tcp dport */
-	expect_expr(ex[4], "queue");
-	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_NUM), 7);
-	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_TOTAL), 1);
-	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_FLAGS),
+	expect_expr(ex[7], "queue");
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_NUM), 7);
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_TOTAL), 1);
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_FLAGS),
 			 NFT_QUEUE_FLAG_BYPASS);
 	nftnl_rule_free(r);
 }
@@ -391,7 +415,7 @@ static void test_queue_rule_xt_target_fallback(void **state)
 		.flags = NFQ_FLAG_BYPASS,
 	};
 	uint8_t want[XT_ALIGN(sizeof(struct xt_NFQ_info_v3))] = { 0 };
-	struct nftnl_expr *ex[8];
+	struct nftnl_expr *ex[12];
 	struct nftnl_rule *r;
 	const void *info;
 	uint32_t len = 0;
@@ -401,14 +425,14 @@ static void test_queue_rule_xt_target_fallback(void **state)
 	assert_int_equal(sizeof(want), 8);
 	memcpy(want, &want_info, sizeof(want_info));
 
-	r = build_rule(false, 513, false, ex, 8, &n);
-	assert_int_equal(n, 5);
+	r = build_rule(false, 513, false, ex, 12, &n);
+	assert_int_equal(n, 8);
 	expect_match(ex, 2);
-	expect_expr(ex[4], "target");
-	assert_string_equal(nftnl_expr_get_str(ex[4], NFTNL_EXPR_TG_NAME),
+	expect_expr(ex[7], "target");
+	assert_string_equal(nftnl_expr_get_str(ex[7], NFTNL_EXPR_TG_NAME),
 			    "NFQUEUE");
-	assert_int_equal(nftnl_expr_get_u32(ex[4], NFTNL_EXPR_TG_REV), 3);
-	info = nftnl_expr_get(ex[4], NFTNL_EXPR_TG_INFO, &len);
+	assert_int_equal(nftnl_expr_get_u32(ex[7], NFTNL_EXPR_TG_REV), 3);
+	info = nftnl_expr_get(ex[7], NFTNL_EXPR_TG_INFO, &len);
 	assert_non_null(info);
 	assert_int_equal(len, sizeof(want));
 	/* host byte order, as in iptables: the kernel reads it as is */
@@ -427,14 +451,14 @@ static void test_queue_rule_adjusted_sessions_never_bypass(void **state)
 		.reply = true, .adjusted = true, .bypass = true, .num = 3,
 		.native = true,
 	};
-	struct nftnl_expr *ex[12];
+	struct nftnl_expr *ex[16];
 	struct nftnl_rule *r;
 	const uint32_t *v;
 	uint32_t len = 0;
 	size_t n;
 
-	r = build_spec(&q, ex, 12, &n);
-	assert_int_equal(n, 8);
+	r = build_spec(&q, ex, 16, &n);
+	assert_int_equal(n, 11);
 	expect_expr(ex[0], "ct");
 	assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_CT_KEY),
 			 NFT_CT_MARK);
@@ -449,18 +473,18 @@ static void test_queue_rule_adjusted_sessions_never_bypass(void **state)
 	assert_int_equal(len, 4);
 	assert_int_equal(*v, PIN_CT_MARK_ADJUSTED);
 	expect_match(ex + 3, 0);	/* tcp sport */
-	expect_expr(ex[7], "queue");
-	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_NUM), 3);
-	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_FLAGS), 0);
+	expect_expr(ex[10], "queue");
+	assert_int_equal(nftnl_expr_get_u16(ex[10], NFTNL_EXPR_QUEUE_NUM), 3);
+	assert_int_equal(nftnl_expr_get_u16(ex[10], NFTNL_EXPR_QUEUE_FLAGS), 0);
 	nftnl_rule_free(r);
 
 	/* the xt fallback: NFQUEUE without --queue-bypass */
 	q.native = false;
-	r = build_spec(&q, ex, 12, &n);
-	assert_int_equal(n, 8);
-	expect_expr(ex[7], "target");
+	r = build_spec(&q, ex, 16, &n);
+	assert_int_equal(n, 11);
+	expect_expr(ex[10], "target");
 	assert_int_equal(((const struct xt_NFQ_info_v3 *)nftnl_expr_get(
-				  ex[7], NFTNL_EXPR_TG_INFO, &len))->flags, 0);
+				  ex[10], NFTNL_EXPR_TG_INFO, &len))->flags, 0);
 	nftnl_rule_free(r);
 }
 
@@ -468,34 +492,34 @@ static void test_queue_rule_adjusted_sessions_never_bypass(void **state)
 static void test_queue_rule_fail_closed_has_no_bypass(void **state)
 {
 	struct ruleset_queue_spec q = { .num = 1, .native = true };
-	struct nftnl_expr *ex[8];
+	struct nftnl_expr *ex[12];
 	struct nftnl_rule *r;
 	size_t n;
 
-	r = build_spec(&q, ex, 8, &n);
-	assert_int_equal(n, 5);
+	r = build_spec(&q, ex, 12, &n);
+	assert_int_equal(n, 8);
 	expect_match(ex, 2);
-	assert_int_equal(nftnl_expr_get_u16(ex[4], NFTNL_EXPR_QUEUE_FLAGS), 0);
+	assert_int_equal(nftnl_expr_get_u16(ex[7], NFTNL_EXPR_QUEUE_FLAGS), 0);
 	nftnl_rule_free(r);
 }
 
 /* The reply direction matches the server's port as source. */
 static void test_queue_rule_reply_matches_sport(void **state)
 {
-	struct nftnl_expr *ex[8];
+	struct nftnl_expr *ex[12];
 	struct nftnl_rule *r;
 	size_t n;
 
-	r = build_rule(true, 0, false, ex, 8, &n);
-	assert_int_equal(n, 5);
+	r = build_rule(true, 0, false, ex, 12, &n);
+	assert_int_equal(n, 8);
 	expect_match(ex, 0);		/* tcp sport */
-	expect_expr(ex[4], "target");
+	expect_expr(ex[7], "target");
 	nftnl_rule_free(r);
 
-	r = build_rule(true, 0, true, ex, 8, &n);
-	assert_int_equal(n, 5);
+	r = build_rule(true, 0, true, ex, 12, &n);
+	assert_int_equal(n, 8);
 	expect_match(ex, 0);
-	expect_expr(ex[4], "queue");
+	expect_expr(ex[7], "queue");
 	nftnl_rule_free(r);
 }
 
