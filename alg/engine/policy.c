@@ -40,10 +40,14 @@ static bool endpoint_allowed(struct line_ctx *c, const struct ftp_msg *m)
 	return true;
 }
 
-/* Let peer connect to wire:port, which NAT sends on to target:port. */
+/*
+ * Let peer connect to wire:port, which NAT sends on to target:port, its
+ * connection leaving from peer_pub (where the other end knows it from).
+ */
 static void expect(struct line_ctx *c, enum ftp_kind via,
-		   const union alg_addr *peer, const union alg_addr *wire,
-		   const union alg_addr *target, uint16_t port)
+		   const union alg_addr *peer, const union alg_addr *peer_pub,
+		   const union alg_addr *wire, const union alg_addr *target,
+		   uint16_t port)
 {
 	struct alg_session *s = c->s;
 	struct alg_event *ev;
@@ -54,6 +58,7 @@ static void expect(struct line_ctx *c, enum ftp_kind via,
 	ev->kind = via;
 	ev->exp.family = s->tu.family;
 	ev->exp.peer = *peer;
+	ev->exp.peer_pub = *peer_pub;
 	ev->exp.wire.family = s->tu.family;
 	ev->exp.wire.addr = *wire;
 	ev->exp.wire.port = port;
@@ -89,8 +94,12 @@ void policy_active(struct line_ctx *c, const struct ftp_msg *m,
 		if (rewrite_line(c, m, line, len, line_seq, &nep))
 			return;
 	}
-	/* the server connects to the public address; NAT sends it home */
-	expect(c, m->kind, &s->tu.saddr, pub, &s->tu.caddr, m->ep.port);
+	/*
+	 * the server connects to the public address; NAT sends it home,
+	 * from the address the client reached the server at
+	 */
+	expect(c, m->kind, &s->tu.saddr, session_pub(s, ALG_DIR_REPLY), pub,
+	       &s->tu.caddr, m->ep.port);
 }
 
 /* 227, 228, 229 from the server. */
@@ -122,5 +131,6 @@ void policy_passive(struct line_ctx *c, const struct ftp_msg *m,
 		    rewrite_line(c, m, line, len, line_seq, &nep))
 			return;
 	}
-	expect(c, m->kind, &s->tu.caddr, pub, &s->tu.saddr, m->ep.port);
+	expect(c, m->kind, &s->tu.caddr, session_pub(s, ALG_DIR_ORIG), pub,
+	       &s->tu.saddr, m->ep.port);
 }
