@@ -16,6 +16,8 @@
 #                  usual "masquerade" of 10.0.2.0/24 as well)
 #
 # Cases (each a download or upload with its checksum):
+#   restart  (ftp-algd only) killed with SIGKILL while a PORT pinhole and
+#            its mapping wait: taken over, used, removed
 #   dmz-*    outside client -> each forwarded address: curl PORT, EPRT,
 #            upload; ftplib PORT, EPRT (the data connection must come
 #            from the address the client connected to); conntrack must
@@ -87,13 +89,16 @@ result() {	# MODE CASE ok|FAIL [detail]
 }
 
 algd_start() {
+	local before
+	before=$(grep -c ' started: ' "$WORK/ftp-algd.log" 2>/dev/null)
 	ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground \
 		--ctl-socket "$WORK/ctl.sock" --state-file "$WORK/state" \
 		</dev/null >>"$WORK/ftp-algd.log" 2>&1 &
 	ALGD_PID=$!
 	for _ in $(seq 50); do
 		kill -0 "$ALGD_PID" 2>/dev/null || { ALGD_PID=; return 1; }
-		grep -q ' started: ' "$WORK/ftp-algd.log" &&
+		# this run's own "started" line (the log keeps every run's)
+		[ "$(grep -c ' started: ' "$WORK/ftp-algd.log")" -gt "${before:-0}" ] &&
 			[ -S "$WORK/ctl.sock" ] && return 0
 		sleep 0.1
 	done
@@ -198,6 +203,65 @@ dmz_case() {
 	fi
 }
 
+# Elements in map snat4 on the router.
+snat4_count() {
+	ftpalg_nsx "$FTPALG_NS_RTR" nft list map inet ftp_alg snat4 2>/dev/null |
+		tr -d '\n' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' |
+		tr ',' '\n' | grep -c ':'
+}
+
+# ftp-algd killed (SIGKILL) while a DMZ session's PORT pinhole and its
+# source mapping wait for their data connection: the next daemon takes
+# both over, the transfer leaves from the secondary address, and when
+# the session ends the mapping goes with it.
+restart_case() {
+	local m=$1 hold=$WORK/hold.$$ out=$WORK/hold.out pid i
+	rm -f "$hold"
+	dmz_data_sources >/dev/null
+	ftpalg_nsx "$FTPALG_NS_OCL" timeout 60 "$PY" "$HERE/ftpclient.py" \
+		--host "$SECONDARY_IP" --case hold --mode PORT --file mid.bin \
+		--hold-file "$hold" --hold-max 30 --timeout 10 \
+		--check-data-source --sums "$FTPALG_SUMS" >"$out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q ready "$hold" 2>/dev/null && break
+		sleep 0.1
+	done
+	if [ "$(snat4_count)" = 1 ]; then
+		result "$m" "restart: snat4 holds the announced mapping" ok
+	else
+		result "$m" "restart: snat4 holds the announced mapping" FAIL "$(snat4_count) elements"
+	fi
+	kill -KILL "$ALGD_PID"
+	wait "$ALGD_PID" 2>/dev/null
+	ALGD_PID=
+	if algd_start && sleep 0.5 &&
+	   grep -q "pinhole taken over 10.0.2.2 -> .* from $SECONDARY_IP" "$WORK/ftp-algd.log" &&
+	   [ "$(snat4_count)" = 1 ]; then
+		result "$m" "restart: the next daemon took the pinhole and its mapping over" ok
+	else
+		result "$m" "restart: the next daemon took the pinhole and its mapping over" FAIL
+	fi
+	rm -f "$hold"
+	if wait "$pid" && grep -q 'RESULT OK' "$out"; then
+		result "$m" "restart: the held transfer (PORT, secondary address)" ok
+	else
+		result "$m" "restart: the held transfer (PORT, secondary address)" FAIL
+		tail -n 5 "$out"
+	fi
+	[ "$(dmz_data_sources)" = "$SECONDARY_IP " ] ||
+		result "$m" "restart: data connection from $SECONDARY_IP" FAIL
+	for i in $(seq 40); do
+		[ "$(snat4_count)" = 0 ] && break
+		sleep 0.1
+	done
+	if [ "$(snat4_count)" = 0 ]; then
+		result "$m" "restart: the mapping went with its use" ok
+	else
+		result "$m" "restart: the mapping went with its use" FAIL
+	fi
+}
+
 run_mode() {
 	local m=$1 pub
 	ftpalg_topo_up "snat$m" >"$WORK/topo.log" 2>&1 || {
@@ -254,6 +318,7 @@ run_mode() {
 		ftplib_case "$FTPALG_NS_LAN" "$FTPALG_SRV_IP6" EPRT --check-data-source
 
 	if [ "$m" = algd ]; then
+		restart_case "$m"
 		if kill -0 "$ALGD_PID" 2>/dev/null; then
 			result "$m" "ftp-algd still running" ok
 		else
