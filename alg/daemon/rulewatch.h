@@ -54,7 +54,7 @@ struct rw_report {
 	/* found missing */
 	bool table_gone;
 	const char *incomplete;	/* the object missing or wrong */
-	bool pin_rules_gone;	/* pin_nat, pin_fwd, pin_snat without rules */
+	bool pin_rules_gone;	/* a pin_* chain without its rules */
 	bool queue_lost;
 	unsigned queue_found;	/* rules in ctl_queue when looked at */
 	unsigned pins_lost, maps_lost;

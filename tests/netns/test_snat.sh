@@ -18,6 +18,8 @@
 # Cases (each a download or upload with its checksum):
 #   restart  (ftp-algd only) killed with SIGKILL while a PORT pinhole and
 #            its mapping wait: taken over, used, removed
+#   mark     (ftp-algd only) an snat4 element without a consumed pinhole
+#            translates nothing
 #   dmz-*    outside client -> each forwarded address: curl PORT, EPRT,
 #            upload; ftplib PORT, EPRT (the data connection must come
 #            from the address the client connected to); conntrack must
@@ -262,6 +264,48 @@ restart_case() {
 	fi
 }
 
+# An snat4 element alone (no pinhole consumed, so no mark) translates
+# nothing: a DMZ connection matching its key, let through by a rule of
+# the administrator's, leaves untranslated (or as their masquerade says).
+mark_gate_case() {
+	local m=$1 r=$FTPALG_NS_RTR h got lp want
+	ftpalg_nsx "$r" nft add element inet ftp_alg snat4 \
+		"{ $FTPALG_DMZ_IP . $FTPALG_OCL_IP . 45000 timeout 30s : $SECONDARY_IP }" &&
+	ftpalg_nsx "$r" nft insert rule inet admin forward \
+		iifname dmz tcp dport 45000 accept || {
+		result "$m" "snat4 needs the pinhole mark" FAIL "setup"; return; }
+	ftpalg_nsx "$FTPALG_NS_OCL" timeout 6 "$PY" -c '
+import socket; s = socket.socket(); s.bind(("0.0.0.0", 45000)); s.listen(1)
+s.settimeout(5)
+try: s.accept()
+except OSError: pass' &
+	lp=$!
+	sleep 0.3
+	ftpalg_nsx "$FTPALG_NS_DMZ" timeout 4 "$PY" -c '
+import socket, sys
+try: socket.create_connection(("'"$FTPALG_OCL_IP"'", 45000), timeout=2)
+except OSError: sys.exit(0)
+sys.exit(1)' || true
+	got=$(ftpalg_nsx "$r" conntrack -L -p tcp --orig-src "$FTPALG_DMZ_IP" \
+		--dport 45000 2>/dev/null |
+		sed -n 's/.*src=[^ ]* dst=[^ ]* sport=[^ ]* dport=[^ ]* .*src=[^ ]* dst=\([^ ]*\) sport=.*/\1/p' |
+		head -n 1)
+	# untranslated, or the administrator's masquerade's (the primary)
+	want=$FTPALG_DMZ_IP
+	[ "$DMZ_MASQ" = 1 ] && want=$FTPALG_RTR_WAN_IP
+	if [ "$got" = "$want" ]; then
+		result "$m" "snat4 needs the pinhole mark" ok "left from $got, not $SECONDARY_IP"
+	else
+		result "$m" "snat4 needs the pinhole mark" FAIL "left from '$got', want $want"
+	fi
+	h=$(ftpalg_nsx "$r" nft -a list chain inet admin forward |
+		sed -n 's/.*dport 45000 accept # handle \([0-9]*\).*/\1/p')
+	[ -n "$h" ] && ftpalg_nsx "$r" nft delete rule inet admin forward handle "$h"
+	ftpalg_nsx "$r" nft delete element inet ftp_alg snat4 \
+		"{ $FTPALG_DMZ_IP . $FTPALG_OCL_IP . 45000 }" 2>/dev/null
+	wait "$lp" 2>/dev/null
+}
+
 run_mode() {
 	local m=$1 pub
 	ftpalg_topo_up "snat$m" >"$WORK/topo.log" 2>&1 || {
@@ -319,6 +363,7 @@ run_mode() {
 
 	if [ "$m" = algd ]; then
 		restart_case "$m"
+		mark_gate_case "$m"
 		if kill -0 "$ALGD_PID" 2>/dev/null; then
 			result "$m" "ftp-algd still running" ok
 		else
