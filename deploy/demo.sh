@@ -195,6 +195,10 @@ fetch "1) active mode (PORT) from the LAN client, behind masquerade:" \
 fetch "2) passive mode (PASV) from the outside, through the port forward:" \
 	"$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" big.bin \
 	--disable-epsv --no-ftp-skip-pasv-ip
+# the DMZ is not masqueraded: the server's data connection leaves from the
+# port forward's address by the snat4 mapping ftp-algd adds with its pinhole
+fetch "3) active mode (PORT) from the outside, through the port forward:" \
+	"$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" big.bin -P - --disable-eprt
 
 # --- 6. a session held open -------------------------------------------------
 
@@ -255,7 +259,7 @@ info "queue rules left: $left"
 [ "$left" = 0 ] || FAILED=1
 
 if [ $FAILED = 0 ]; then
-	step "Done: both transfers verified. Cleaning up."
+	step "Done: every transfer verified. Cleaning up."
 else
 	step "Done, with failures (see above). Cleaning up."
 	exit 1

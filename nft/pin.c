@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Pinholes and NAT mappings: elements of pin4, pin6 and dnat4 in table
- * inet ftp_alg, sent through batch.c.
+ * Pinholes and NAT mappings: elements of pin4, pin6, dnat4 and snat4 in
+ * table inet ftp_alg, sent through batch.c.
  *
  * A concatenated key is laid out like the registers the rules load it
  * into: every field starts on a 4-byte boundary, a port takes the first
@@ -9,6 +9,7 @@
  *   pin4   peer(4) . addr(4) . port(2+2)	= 12 bytes
  *   pin6   peer(16) . addr(16) . port(2+2)	= 36 bytes
  *   dnat4  key as pin4, data addr(4) . port(2+2) = 8 bytes
+ *   snat4  key as pin4, data addr(4)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -77,6 +78,35 @@ static int pin_entries_ok(const struct pin_entry *e, unsigned n)
 	return 0;
 }
 
+/*
+ * Element j of e (0 its pinhole, 1 its dnat4 mapping, 2 its snat4
+ * mapping): the set it is in, or NULL when e needs none.
+ */
+static const char *pin_elem_set(const struct pin_entry *e, unsigned j)
+{
+	switch (j) {
+	case 0:
+		return pin_set_of(e);
+	case 1:
+		return pin_needs_nat(e) ? PIN_MAP4 : NULL;
+	case 2:
+		return pin_needs_snat(e) ? PIN_SNAT4 : NULL;
+	default:
+		return NULL;
+	}
+}
+
+unsigned pin_elem_sets(const struct pin_entry *e,
+		       const char *sets[PIN_ELEMS_MAX])
+{
+	unsigned j, n = 0;
+
+	for (j = 0; j < PIN_ELEMS_MAX; j++)
+		if (pin_elem_set(e, j))
+			sets[n++] = pin_elem_set(e, j);
+	return n;
+}
+
 /* The key (and map data) of e in set; false if set does not hold e. */
 static bool pin_elem_fields(const char *set, const struct pin_entry *e,
 			    struct pin_data *key, struct pin_data *data)
@@ -91,6 +121,11 @@ static bool pin_elem_fields(const char *set, const struct pin_entry *e,
 		k = &e->wire;
 		pin_cat_addr(data, AF_INET, &e->target.addr);
 		pin_cat_port(data, e->target.port);
+	} else if (!strcmp(set, PIN_SNAT4)) {
+		/* keyed as the pinhole: postrouting sees the target */
+		if (e->family != AF_INET)
+			return false;
+		pin_cat_addr(data, AF_INET, &e->peer_pub);
 	} else if (strcmp(set, pin_set_of(e)) ||
 		   (e->family != AF_INET && e->family != AF_INET6)) {
 		return false;
@@ -156,6 +191,8 @@ int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 	 * add element inet ftp_alg pin4 { peer . addr . port timeout T }
 	 * add element inet ftp_alg dnat4 { peer . wire_addr . wire_port
 	 *	timeout T : addr . port }
+	 * add element inet ftp_alg snat4 { peer . addr . port
+	 *	timeout T : peer_pub }
 	 * delete element / get element: the key alone
 	 */
 	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key.b, key.len) < 0)
@@ -212,8 +249,9 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 
 int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
+	const char *sets[PIN_ELEMS_MAX];
 	struct batch b;
-	unsigned i;
+	unsigned i, j, ns;
 	int err;
 
 	err = pin_entries_ok(e, n);
@@ -223,13 +261,16 @@ int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		/* add element inet ftp_alg pin4 { peer . addr . port } */
-		err = pin_batch_elem(&b, NFT_MSG_NEWSETELEM,
-				     pin_set_of(&e[i]), &e[i]);
-		/* add element inet ftp_alg dnat4 { peer . wire : target } */
-		if (!err && pin_needs_nat(&e[i]))
-			err = pin_batch_elem(&b, NFT_MSG_NEWSETELEM,
-					     PIN_MAP4, &e[i]);
+		ns = pin_elem_sets(&e[i], sets);
+		/*
+		 * add element inet ftp_alg pin4 { peer . addr . port }
+		 * add element inet ftp_alg dnat4 { peer . wire : target }
+		 * add element inet ftp_alg snat4 { peer . addr . port :
+		 *	peer_pub }
+		 */
+		for (j = 0; j < ns && !err; j++)
+			err = pin_batch_elem(&b, NFT_MSG_NEWSETELEM, sets[j],
+					     &e[i]);
 		if (err)
 			goto err_free;
 	}
@@ -240,24 +281,25 @@ err_free:
 }
 
 /*
- * pin_del's message k deletes the pinhole of e[k / 2], or (k odd) its
- * mapping. Append one for every k not gone yet; idx[i] is the k of the
- * batch's message i.
+ * pin_del's message k deletes element k % PIN_ELEMS_MAX of e[k /
+ * PIN_ELEMS_MAX] (pin_elem_set()). Append one for every k not gone yet;
+ * idx[i] is the k of the batch's message i.
  */
 static int pin_del_fill(struct batch *b, const struct pin_entry *e,
 			unsigned n, const bool *gone, unsigned *idx)
 {
+	const struct pin_entry *ek;
 	unsigned k;
 	int err = 0;
 
-	for (k = 0; k < 2 * n && !err; k++) {
+	for (k = 0; k < PIN_ELEMS_MAX * n && !err; k++) {
 		if (gone[k])
 			continue;
 		idx[b->n] = k;
-		/* delete element inet ftp_alg pin4|dnat4 { key } */
+		ek = &e[k / PIN_ELEMS_MAX];
+		/* delete element inet ftp_alg pin4|dnat4|snat4 { key } */
 		err = pin_batch_elem(b, NFT_MSG_DELSETELEM,
-				     k & 1 ? PIN_MAP4 : pin_set_of(&e[k / 2]),
-				     &e[k / 2]);
+				     pin_elem_set(ek, k % PIN_ELEMS_MAX), ek);
 	}
 	return err;
 }
@@ -306,8 +348,8 @@ int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
 	err = pin_entries_ok(e, n);
 	if (err || !n)
 		return err;
-	gone = calloc(2 * (size_t)n, sizeof(*gone));
-	idx = calloc(2 * (size_t)n, sizeof(*idx));
+	gone = calloc(PIN_ELEMS_MAX * (size_t)n, sizeof(*gone));
+	idx = calloc(PIN_ELEMS_MAX * (size_t)n, sizeof(*idx));
 	err = -ENOMEM;
 	if (!gone || !idx)
 		goto err_free;
@@ -316,9 +358,11 @@ int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
 	 * caller saw gone is not named (a batch that names a missing
 	 * element aborts, and the abort costs milliseconds).
 	 */
-	for (k = 0; k < 2 * n; k++)
-		gone[k] = k & 1 ? !pin_needs_nat(&e[k / 2]) :
-				  elem_gone && elem_gone[k / 2];
+	for (k = 0; k < PIN_ELEMS_MAX * n; k++)
+		gone[k] = k % PIN_ELEMS_MAX ?
+			  !pin_elem_set(&e[k / PIN_ELEMS_MAX],
+					k % PIN_ELEMS_MAX) :
+			  elem_gone && elem_gone[k / PIN_ELEMS_MAX];
 
 	for (;;) {
 		err = batch_begin(fw, &b);
@@ -370,15 +414,24 @@ int pin_present(struct fw_sock *fw, const struct pin_entry *e)
 
 int pin_map_present(struct fw_sock *fw, const struct pin_entry *e)
 {
-	if (!pin_needs_nat(e))
+	int ret = 1;
+
+	if (!pin_has_maps(e))
 		return -EINVAL;
 	/* get element inet ftp_alg dnat4 { $peer . $wire_addr . $port } */
-	return pin_elem_present(fw, PIN_MAP4, e);
+	if (pin_needs_nat(e))
+		ret = pin_elem_present(fw, PIN_MAP4, e);
+	/* get element inet ftp_alg snat4 { $peer . $addr . $port } */
+	if (ret == 1 && pin_needs_snat(e))
+		ret = pin_elem_present(fw, PIN_SNAT4, e);
+	return ret;
 }
 
 int pin_sweep(struct fw_sock *fw)
 {
-	static const char *const sets[] = { PIN_SET4, PIN_SET6, PIN_MAP4 };
+	static const char *const sets[] = {
+		PIN_SET4, PIN_SET6, PIN_MAP4, PIN_SNAT4
+	};
 	union batch_msg m;
 	struct batch b;
 	size_t i;
@@ -388,7 +441,7 @@ int pin_sweep(struct fw_sock *fw)
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		/* flush set inet ftp_alg pin4 (pin6, dnat4) */
+		/* flush set inet ftp_alg pin4 (pin6, dnat4, snat4) */
 		err = sets_build_flush(m.b, sizeof(m), batch_seq(&b), sets[i]);
 		if (err < 0)
 			goto err_free;
@@ -406,7 +459,8 @@ err_free:
 
 struct pin_dump_state {
 	int family;
-	bool map;
+	bool map;		/* dnat4 */
+	bool snat;		/* snat4 */
 	pin_dump_fn fn;
 	void *arg;
 	int err;
@@ -419,7 +473,7 @@ static int pin_decode(const struct pin_dump_state *st,
 {
 	size_t alen = st->family == AF_INET ? 4 : 16;
 	struct alg_endpoint *k;
-	const uint8_t *key, *data;
+	const uint8_t *key, *data = NULL;
 	uint32_t klen, dlen;
 	uint16_t port;
 
@@ -434,18 +488,22 @@ static int pin_decode(const struct pin_dump_state *st,
 	memcpy(k->addr.b, key + alen, alen);
 	memcpy(&port, key + 2 * alen, sizeof(port));
 	k->port = ntohs(port);
-	if (st->map) {
+	if (st->map || st->snat) {
 		if (!nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA))
 			return -EBADMSG;
 		data = nftnl_set_elem_get(el, NFTNL_SET_ELEM_DATA, &dlen);
-		if (!data || dlen != alen + 4)
+		if (!data || dlen != alen + (st->map ? 4 : 0))
 			return -EBADMSG;
+	}
+	if (st->map) {
 		memcpy(e->target.addr.b, data, alen);
 		memcpy(&port, data + alen, sizeof(port));
 		e->target.port = ntohs(port);
 	} else {
 		e->wire = e->target;
 	}
+	if (st->snat)
+		memcpy(e->peer_pub.b, data, alen);
 	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
 		e->timeout_ms = (uint32_t)nftnl_set_elem_get_u64(el,
 						NFTNL_SET_ELEM_TIMEOUT);
@@ -506,13 +564,15 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 	union batch_msg m;
 	int err;
 
-	if (!strcmp(set, PIN_SET4) || !strcmp(set, PIN_MAP4))
+	if (!strcmp(set, PIN_SET4) || !strcmp(set, PIN_MAP4) ||
+	    !strcmp(set, PIN_SNAT4))
 		st.family = AF_INET;
 	else if (!strcmp(set, PIN_SET6))
 		st.family = AF_INET6;
 	else
 		return -EINVAL;
 	st.map = !strcmp(set, PIN_MAP4);
+	st.snat = !strcmp(set, PIN_SNAT4);
 
 	s = sets_alloc(set);
 	if (!s)

@@ -57,6 +57,9 @@ static const struct ruleset_set_shape ruleset_shapes[] = {
 	/* map dnat4 { type ipv4_addr . ipv4_addr . inet_service :
 	 *	       ipv4_addr . inet_service; flags timeout; } */
 	{ PIN_MAP4, "map dnat4", 12, 8, NFT_SET_MAP | NFT_SET_TIMEOUT },
+	/* map snat4 { type ipv4_addr . ipv4_addr . inet_service :
+	 *	       ipv4_addr; flags timeout; } */
+	{ PIN_SNAT4, "map snat4", 12, 4, NFT_SET_MAP | NFT_SET_TIMEOUT },
 };
 
 /* list table inet ftp_alg */

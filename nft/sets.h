@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internal to nft/: the named sets and maps of table inet ftp_alg, as
- * pin.c (pin4, pin6, dnat4) and ruleset.c (ctl_ports) both address them.
+ * pin.c (pin4, pin6, dnat4, snat4) and ruleset.c (ctl_ports) both address them.
  * Defined in pin.c.
  */
 #ifndef FTP_ALG_NFT_SETS_H

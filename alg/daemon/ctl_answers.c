@@ -355,6 +355,16 @@ static void get_target(const void *rec, struct ctl_value *v)
 			       sizeof(v->buf[0]));
 }
 
+/* Where the data connection leaves from: its snat4 address, or the peer. */
+static void get_leaves_from(const void *rec, struct ctl_value *v)
+{
+	const struct pin_entry *e = rec_entry(rec);
+
+	v->s[0] = alg_addr_str(e->family,
+			       pin_needs_snat(e) ? &e->peer_pub : &e->peer,
+			       v->buf[0], sizeof(v->buf[0]));
+}
+
 #define PH(m)	MEMBER(struct pinhole_rec, m)
 
 static const struct ctl_field pinhole_fields[] = {
@@ -369,6 +379,8 @@ static const struct ctl_field pinhole_fields[] = {
 	  .get = get_target },
 	{ .key = "target_port", .line = NO_TEXT, .type = FT_UINT,
 	  PH(p.e.target.port) },
+	{ .key = "leaves_from", .line = NO_TEXT, .type = FT_STR,
+	  .get = get_leaves_from },
 	{ .key = "age_s", .pre = " age ", .post = "s", .type = FT_UINT,
 	  PH(age_s) },
 	{ .key = "expires_in_s", .pre = " expires in ", .post = "s",

@@ -99,8 +99,9 @@ size_t journal_encode_end(uint8_t *out, uint64_t sid)
 }
 
 /* sid(8) family(1) peer(16) wire: family(1) addr(16) port(2), target
- * the same, timeout_ms(4) added_ms(8) */
-#define JOURNAL_PIN_LEN	(8 + 1 + 16 + 2 * 19 + 4 + 8)
+ * the same, timeout_ms(4) added_ms(8), then peer_pub(16) */
+#define JOURNAL_PIN_V1_LEN	(8 + 1 + 16 + 2 * 19 + 4 + 8)
+#define JOURNAL_PIN_LEN		(JOURNAL_PIN_V1_LEN + 16)
 
 static uint8_t *put_ep(uint8_t *p, const struct alg_endpoint *ep)
 {
@@ -132,6 +133,7 @@ size_t journal_encode_pin(uint8_t *out, enum journal_type type,
 	q = put_ep(q, &jp->e.target);
 	be_put(q, jp->e.timeout_ms, 4);
 	be_put(q + 4, jp->added_ms, 8);
+	memcpy(q + 12, jp->e.peer_pub.b, 16);
 	return journal_frame(out, type, p, sizeof(p));
 }
 
@@ -140,9 +142,13 @@ static bool family_ok(int f)
 	return f == AF_INET || f == AF_INET6;
 }
 
+/*
+ * A record without peer_pub (JOURNAL_PIN_V1_LEN, written before snat4
+ * existed) is a pinhole without a source mapping: peer_pub stays zero.
+ */
 static int decode_pin(const uint8_t *p, size_t n, struct journal_pin *jp)
 {
-	if (n != JOURNAL_PIN_LEN)
+	if (n != JOURNAL_PIN_LEN && n != JOURNAL_PIN_V1_LEN)
 		return -EINVAL;
 	memset(jp, 0, sizeof(*jp));
 	jp->sid = be_get(p, 8);
@@ -152,6 +158,8 @@ static int decode_pin(const uint8_t *p, size_t n, struct journal_pin *jp)
 	p = get_ep(p, &jp->e.target);
 	jp->e.timeout_ms = (uint32_t)be_get(p, 4);
 	jp->added_ms = be_get(p + 4, 8);
+	if (n == JOURNAL_PIN_LEN)
+		memcpy(jp->e.peer_pub.b, p + 12, 16);
 	if (!jp->sid || !family_ok(jp->e.family) ||
 	    jp->e.wire.family != jp->e.family ||
 	    jp->e.target.family != jp->e.family || !jp->e.wire.port ||

@@ -18,14 +18,17 @@
 const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 {
 	char peer[INET6_ADDRSTRLEN], wire[EVLOG_EP_LEN];
-	char target[EVLOG_EP_LEN];
+	char target[EVLOG_EP_LEN], from[INET6_ADDRSTRLEN] = "";
 
 	alg_addr_str(e->family, &e->peer, peer, sizeof(peer));
 	evlog_ep(e->wire.family, &e->wire.addr, e->wire.port, wire,
 		 sizeof(wire));
 	evlog_ep(e->target.family, &e->target.addr, e->target.port, target,
 		 sizeof(target));
-	snprintf(buf, len, "%s -> %s => %s", peer, wire, target);
+	if (pin_needs_snat(e))
+		alg_addr_str(e->family, &e->peer_pub, from, sizeof(from));
+	snprintf(buf, len, "%s -> %s => %s%s%s", peer, wire, target,
+		 from[0] ? " from " : "", from);
 	return buf;
 }
 
@@ -86,6 +89,7 @@ static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
 		memset(e, 0, sizeof(*e));
 		e->family = ev->exp.family;
 		e->peer = ev->exp.peer;
+		e->peer_pub = ev->exp.peer_pub;
 		e->wire = ev->exp.wire;
 		e->target = ev->exp.target;
 		e->timeout_ms = d->cfg.pinhole_timeout_s * 1000u;
@@ -331,7 +335,7 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 	unsigned k;
 	int ret;
 
-	/* also deletes the dnat4 mappings of used pinholes */
+	/* also deletes the dnat4/snat4 mappings of used pinholes */
 	ret = STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
 		       pin_del_gone(d->fw, batch, n, gone));
 	for (k = 0; k < n; k++) {
@@ -394,7 +398,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 
 /*
  * Once a second: a pinhole used by its data connection goes, and with it
- * its dnat4 mapping, no longer needed once conntrack has the connection;
+ * its mappings, no longer needed once conntrack has the connection;
  * so does one that expired, and one consumed without a connection.
  */
 void pinholes_check(struct daemon *d, uint64_t now)

@@ -31,8 +31,11 @@
  * it is reported as not established.
  */
 #define PINHOLE_CONFIRM_MS	2000
-/* "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001" */
-#define PINHOLE_STR_LEN		(3 * EVLOG_EP_LEN)
+/*
+ * "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001", and with a
+ * source mapping " from 203.0.113.5"
+ */
+#define PINHOLE_STR_LEN		(4 * EVLOG_EP_LEN)
 
 struct daemon;
 

@@ -5,7 +5,7 @@
  *
  *   sessions     imported from the journal; one whose conntrack entry is
  *                gone ended while we were away, and is closed
- *   pinholes     elements of pin4/pin6/dnat4 that a restored session owns
+ *   pinholes     elements of pin4/pin6/dnat4/snat4 that a restored session owns
  *                are adopted, with their age; every other element (a
  *                session that ended, a run that kept no journal) is
  *                deleted
@@ -118,15 +118,42 @@ static bool same_map(const struct pin_entry *k, const struct pin_entry *j)
 	       k->wire.port == j->wire.port;
 }
 
-static int delete_unknown(struct daemon *d, const struct pin_entry *v,
-			  unsigned n)
+/* The source mapping of jp in snat4 (key: peer . target, as pin4's). */
+static bool same_snat(const struct pin_entry *k, const struct pin_entry *j)
 {
+	return pin_needs_snat(j) && same_pin(k, j);
+}
+
+/* Our sets, pinhole sets first: a mapping is kept only with its pinhole. */
+static const struct restore_set {
+	const char *name;
+	bool pinhole;
+	bool (*same)(const struct pin_entry *k, const struct pin_entry *j);
+} restore_sets[] = {
+	{ PIN_SET4, true, same_pin },
+	{ PIN_SET6, true, same_pin },
+	{ PIN_MAP4, false, same_map },
+	{ PIN_SNAT4, false, same_snat },
+};
+
+/*
+ * Delete elements dumped from our sets. A mapping's entry names its
+ * pinhole's key too: maps says to delete only the mapping (the pinhole
+ * may be another's, adopted).
+ */
+static int delete_unknown(struct daemon *d, const struct pin_entry *v,
+			  unsigned n, bool maps)
+{
+	bool all_gone[RESTORE_DEL_BATCH];
 	unsigned i;
 	int ret;
 
+	for (i = 0; i < RESTORE_DEL_BATCH; i++)
+		all_gone[i] = true;
 	for (i = 0; i < n; i += RESTORE_DEL_BATCH) {
-		ret = pin_del(d->fw, v + i, n - i < RESTORE_DEL_BATCH ?
-			      n - i : RESTORE_DEL_BATCH);
+		ret = pin_del_gone(d->fw, v + i, n - i < RESTORE_DEL_BATCH ?
+				   n - i : RESTORE_DEL_BATCH,
+				   maps ? all_gone : NULL);
 		if (ret)
 			return ret;
 	}
@@ -140,28 +167,31 @@ static int delete_unknown(struct daemon *d, const struct pin_entry *v,
 static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 			    unsigned njp)
 {
-	static const char *const sets[] = { PIN_SET4, PIN_SET6, PIN_MAP4 };
-	struct kernel_elems k = { 0 }, del = { 0 };
+	const size_t nsets = sizeof(restore_sets) / sizeof(restore_sets[0]);
+	struct kernel_elems k = { 0 }, del = { 0 }, del_maps = { 0 };
 	char buf[PINHOLE_STR_LEN];
 	bool *adopted = calloc(njp ? njp : 1, sizeof(*adopted));
-	unsigned i, j, s;
+	const struct restore_set *rs;
+	unsigned i, j;
+	size_t s;
 	int ret = 0;
 
 	if (!adopted)
 		return -ENOMEM;
-	for (s = 0; s < 3 && !ret; s++) {
+	for (s = 0; s < nsets && !ret; s++) {
+		rs = &restore_sets[s];
 		k.n = 0;
-		ret = pin_dump(d->fw, sets[s], collect_elem, &k);
+		ret = pin_dump(d->fw, rs->name, collect_elem, &k);
 		for (i = 0; i < k.n && !ret; i++) {
 			for (j = 0; j < njp; j++)
-				if (s < 2 ? same_pin(&k.v[i], &jp[j].e) :
-					    same_map(&k.v[i], &jp[j].e))
+				if (rs->same(&k.v[i], &jp[j].e))
 					break;
-			if (j < njp && s < 2)
+			if (j < njp && rs->pinhole)
 				adopted[j] = true;
 			/* a mapping stays only with its adopted pinhole */
-			if (j == njp || (s == 2 && !adopted[j]))
-				ret = collect_elem(&k.v[i], 0, &del);
+			if (j == njp || (!rs->pinhole && !adopted[j]))
+				ret = collect_elem(&k.v[i], 0, rs->pinhole ?
+						   &del : &del_maps);
 		}
 	}
 	for (j = 0; j < njp && !ret; j++) {
@@ -174,15 +204,18 @@ static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 		if (!pinholes_adopt(d, jp[j].sid, &jp[j].e, jp[j].added_ms))
 			ret = -ENOMEM;
 	}
-	if (!ret && del.n) {
+	if (!ret && del.n + del_maps.n) {
 		log_info("journal: %u set elements deleted: mappings of "
 			 "pinholes used meanwhile, or elements no restored "
-			 "session owns", del.n);
-		ret = delete_unknown(d, del.v, del.n);
+			 "session owns", del.n + del_maps.n);
+		ret = delete_unknown(d, del.v, del.n, false);
+		if (!ret)
+			ret = delete_unknown(d, del_maps.v, del_maps.n, true);
 	}
 	free(adopted);
 	free(k.v);
 	free(del.v);
+	free(del_maps.v);
 	return ret;
 }
 

@@ -128,7 +128,7 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 {
 	char err[160];
 	const char *what = NULL;
-	unsigned nat = 0, fwd = 0, hook = 0;
+	unsigned nat = 0, fwd = 0, hook = 0, snat = 0;
 	int ret;
 
 	ret = ruleset_check_table(d->fw, &what);
@@ -140,13 +140,14 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 	} else if (ruleset_chain_rules(d->fw, "pin_nat", &nat) ||
 		   ruleset_chain_rules(d->fw, "pin_fwd", &fwd) ||
 		   ruleset_chain_rules(d->fw, RULESET_HOOK_CHAIN, &hook) ||
-		   nat < 1 || fwd < 2 || hook < 2) {
+		   ruleset_chain_rules(d->fw, "pin_snat", &snat) ||
+		   nat < 1 || fwd < 2 || hook < 2 || snat < 1) {
 		r->pin_rules_gone = true;
 	}
 	if (!r->table_gone && !r->incomplete && !r->pin_rules_gone)
 		return;
 	/* nft -f deploy/ftp-alg.nft: creates what is missing, keeps the
-	 * rest, and replaces the rules of ctl_hook, pin_nat and pin_fwd */
+	 * rest, and replaces the rules of ctl_hook and pin_* */
 	ret = ruleset_load_definition(err, sizeof(err));
 	if (ret)
 		rw_fail(r, "table", ret, err[0] ? err : NULL);
@@ -198,7 +199,7 @@ static bool rw_pin_look(struct daemon *d, const struct pinhole *p,
 			struct rw_report *r, struct pin_entry *out)
 {
 	struct rw_pin_seen s = {
-		.needs_nat = pin_needs_nat(&p->e),
+		.needs_nat = pin_has_maps(&p->e),
 		.age_ms = now - p->added_ms,
 		.timeout_ms = p->e.timeout_ms,
 		.consumed = p->consumed_ms != 0,
@@ -235,14 +236,15 @@ static void rw_fix_pins(struct daemon *d, struct rw_report *r, uint64_t now)
 					 &batch[n]);
 		if (!n)
 			continue;
-		/* add element inet ftp_alg pin4 { ... } (+ dnat4) */
+		/* add element inet ftp_alg pin4 { ... } (+ dnat4, snat4) */
 		ret = pin_add(d->fw, batch, n);
 		if (ret) {
 			fail = ret;
 			continue;
 		}
 		for (k = 0, maps = 0; k < n; k++)
-			maps += pin_needs_nat(&batch[k]);
+			maps += pin_needs_nat(&batch[k]) +
+				pin_needs_snat(&batch[k]);
 		r->pins_done += n;
 		r->maps_done += maps;
 	}

@@ -54,7 +54,7 @@ struct rw_report {
 	/* found missing */
 	bool table_gone;
 	const char *incomplete;	/* the object missing or wrong */
-	bool pin_rules_gone;	/* pin_nat / pin_fwd without their rules */
+	bool pin_rules_gone;	/* a pin_* chain without its rules */
 	bool queue_lost;
 	unsigned queue_found;	/* rules in ctl_queue when looked at */
 	unsigned pins_lost, maps_lost;
@@ -80,7 +80,7 @@ size_t rw_describe(const struct rw_report *r, char *buf, size_t len);
 struct rw_pin_seen {
 	int present;		/* pin_present(): 1, 0, <0 unknown */
 	int map_present;	/* pin_map_present(); ignored without NAT */
-	bool needs_nat;
+	bool needs_nat;		/* it has mappings: dnat4, snat4 */
 	uint64_t age_ms, timeout_ms;
 	bool consumed;		/* pinholes.c already saw it consumed */
 	/* asked only when present == 0: did a connection take it? */

@@ -165,7 +165,7 @@ size_t rw_describe(const struct rw_report *r, char *buf, size_t len)
 		rw_add(&l, "table inet ftp_alg incomplete (%s)",
 		       r->incomplete);
 	if (r->pin_rules_gone)
-		rw_add(&l, "pin_nat/pin_fwd rules gone");
+		rw_add(&l, "pin_nat/pin_fwd/pin_snat rules gone");
 	if (r->queue_lost && !r->queue_found)
 		rw_add(&l, "queue rules gone");
 	else if (r->queue_lost)

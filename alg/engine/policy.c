@@ -79,10 +79,14 @@ void policy_expect(struct line_ctx *c, const struct alg_expect *exp)
 	s->cnt.expects++;
 }
 
-/* Let peer connect to wire:port, which NAT sends on to target:port. */
+/*
+ * Let peer connect to wire:port, which NAT sends on to target:port, its
+ * connection leaving from peer_pub (where the other end knows it from).
+ */
 static void expect(struct line_ctx *c, enum ftp_kind via,
-		   const union alg_addr *peer, const union alg_addr *wire,
-		   const union alg_addr *target, uint16_t port)
+		   const union alg_addr *peer, const union alg_addr *peer_pub,
+		   const union alg_addr *wire, const union alg_addr *target,
+		   uint16_t port)
 {
 	struct alg_session *s = c->s;
 	struct alg_expect exp;
@@ -90,6 +94,7 @@ static void expect(struct line_ctx *c, enum ftp_kind via,
 	memset(&exp, 0, sizeof(exp));
 	exp.family = s->tu.family;
 	exp.peer = *peer;
+	exp.peer_pub = *peer_pub;
 	exp.wire.family = s->tu.family;
 	exp.wire.addr = *wire;
 	exp.wire.port = port;
@@ -132,8 +137,12 @@ void policy_active(struct line_ctx *c, const struct ftp_msg *m,
 		if (rewrite_line(c, m, line, len, line_seq, &nep))
 			return;
 	}
-	/* the server connects to the public address; NAT sends it home */
-	expect(c, m->kind, &s->tu.saddr, pub, &s->tu.caddr, m->ep.port);
+	/*
+	 * the server connects to the public address; NAT sends it home,
+	 * from the address the client reached the server at
+	 */
+	expect(c, m->kind, &s->tu.saddr, session_pub(s, ALG_DIR_REPLY), pub,
+	       &s->tu.caddr, m->ep.port);
 }
 
 /* 227, 228, 229 from the server. */
@@ -165,5 +174,6 @@ void policy_passive(struct line_ctx *c, const struct ftp_msg *m,
 		    rewrite_line(c, m, line, len, line_seq, &nep))
 			return;
 	}
-	expect(c, m->kind, &s->tu.caddr, pub, &s->tu.saddr, m->ep.port);
+	expect(c, m->kind, &s->tu.caddr, session_pub(s, ALG_DIR_ORIG), pub,
+	       &s->tu.saddr, m->ep.port);
 }

@@ -257,6 +257,12 @@ const char *alg_ev_name(enum alg_ev_type t);
 struct alg_expect {
 	int family;
 	union alg_addr peer;		/* who may connect */
+	/*
+	 * The peer as the other end saw it on the control connection: its
+	 * data connection must leave the router from there (a server in a
+	 * DMZ behind a port forward, a client behind masquerade).
+	 */
+	union alg_addr peer_pub;
 	struct alg_endpoint wire;	/* what they connect to, on the wire */
 	struct alg_endpoint target;	/* where it goes after NAT */
 	enum ftp_kind via;		/* the line that announced it */

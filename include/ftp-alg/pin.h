@@ -22,6 +22,7 @@
 #define PIN_SET4	"pin4"
 #define PIN_SET6	"pin6"
 #define PIN_MAP4	"dnat4"
+#define PIN_SNAT4	"snat4"
 #define PIN_CT_MARK	0x00f70000u
 /*
  * The ct mark bit of a control connection whose stream we shift (set by
@@ -38,6 +39,11 @@ _Static_assert(!(PIN_CT_MARK & PIN_CT_MARK_ADJUSTED),
  *   pin4/pin6 element  peer . target.addr . target.port   (after DNAT)
  *   dnat4 element      peer . wire.addr . wire.port : target.addr . target.port
  *                      (only when wire != target; IPv4 only)
+ *   snat4 element      peer . target.addr . target.port : peer_pub
+ *                      (only when peer_pub is set and != peer; IPv4 only)
+ * snat4 makes the connection leave from the address the other end knows
+ * the peer by: a DMZ server's active-mode data connection leaves from the
+ * public address its control connection was forwarded from.
  */
 struct pin_entry {
 	int family;
@@ -45,7 +51,12 @@ struct pin_entry {
 	struct alg_endpoint wire;
 	struct alg_endpoint target;
 	uint32_t timeout_ms;
+	/* all zero: none (entries of journals from before snat4) */
+	union alg_addr peer_pub;
 };
+
+/* The elements of one entry: its pinhole, dnat4, snat4. */
+#define PIN_ELEMS_MAX	3
 
 static inline bool pin_needs_nat(const struct pin_entry *e)
 {
@@ -54,7 +65,35 @@ static inline bool pin_needs_nat(const struct pin_entry *e)
 }
 
 /*
- * Add n entries (elements + mappings) in one batch: all or none. A
+ * IPv6 has no source map: what the data connection leaves from is the
+ * administrator's NAT's (none, usually), as without snat4.
+ */
+static inline bool pin_needs_snat(const struct pin_entry *e)
+{
+	static const union alg_addr none;
+
+	return e->family == AF_INET &&
+	       !alg_addr_eq(AF_INET, &e->peer_pub, &none) &&
+	       !alg_addr_eq(AF_INET, &e->peer_pub, &e->peer);
+}
+
+/* dnat4 or snat4 has an element for e. */
+static inline bool pin_has_maps(const struct pin_entry *e)
+{
+	return pin_needs_nat(e) || pin_needs_snat(e);
+}
+
+/*
+ * The sets e has an element in, its pinhole set first (PIN_SET4 or
+ * PIN_SET6, then PIN_MAP4, PIN_SNAT4 as e needs them): the messages one
+ * pin_add() batch carries for e, in order. Returns how many (1..3).
+ */
+unsigned pin_elem_sets(const struct pin_entry *e,
+		       const char *sets[PIN_ELEMS_MAX]);
+
+/*
+ * Add n entries (elements + mappings, pin_elem_sets()) in one batch: all
+ * or none. A
  * timeout_ms of 0 adds elements that never expire. -EAFNOSUPPORT for an
  * IPv6 entry that needs NAT (there is no IPv6 map).
  */
@@ -73,14 +112,18 @@ int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
  * connection, or expired), <0 error.
  */
 int pin_present(struct fw_sock *fw, const struct pin_entry *e);
-/* The same for e's dnat4 mapping; -EINVAL if e needs none. */
+/*
+ * The same for e's mappings (dnat4, snat4): 1 when every one e needs is
+ * there, 0 when one is missing; -EINVAL if e needs none.
+ */
 int pin_map_present(struct fw_sock *fw, const struct pin_entry *e);
-/* Flush pin4, pin6 and dnat4 (entries left by an earlier run). */
+/* Flush pin4, pin6, dnat4 and snat4 (entries left by an earlier run). */
 int pin_sweep(struct fw_sock *fw);
 
 /*
- * Call fn for each element of set (PIN_SET4, PIN_SET6 or PIN_MAP4), decoded
- * into a pin_entry: in a pinhole set wire == target; timeout_ms is the
+ * Call fn for each element of set (PIN_SET4, PIN_SET6, PIN_MAP4 or
+ * PIN_SNAT4), decoded into a pin_entry: in a pinhole set and in snat4
+ * wire == target (snat4 fills peer_pub too); timeout_ms is the
  * element's timeout, expires_ms what is left of it (0: none). fn returns 0
  * to go on, <0 to stop the dump with that error.
  */

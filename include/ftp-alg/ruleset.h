@@ -25,10 +25,10 @@
 #define PIN_QUEUE_CHAIN		RULESET_QUEUE_CHAIN
 
 /*
- * 0 when table inet ftp_alg exists with pin4, pin6, dnat4, ctl_ports and
- * chain ctl_queue; -ENOENT otherwise (*what names the missing object),
- * -EINVAL when a set has another type than deploy/ftp-alg.nft gives it
- * (*what names it too). what may be NULL.
+ * 0 when table inet ftp_alg exists with pin4, pin6, dnat4, snat4,
+ * ctl_ports and chain ctl_queue; -ENOENT otherwise (*what names the
+ * missing object), -EINVAL when a set has another type than
+ * deploy/ftp-alg.nft gives it (*what names it too). what may be NULL.
  */
 int ruleset_check_table(struct fw_sock *fw, const char **what);
 

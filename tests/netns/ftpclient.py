@@ -26,6 +26,10 @@ connection of the N-th transfer (from 0), create DIR/paused-N and wait
 for DIR/resume-N before using it: a test changes the router meanwhile,
 with that transfer's pinhole open.
 
+--check-data-source: an active-mode data connection must come from the
+address the control connection goes to (a server behind a port forward
+whose data connection leaves from another router address fails).
+
 Every transfer is checked against SHA256SUMS (sha256sum output, paths
 relative to the served root). Passive replies are taken at their word:
 the address in a 227 is where the data connection goes, so a 227 an ALG
@@ -252,13 +256,17 @@ class Client:
         if ds is not None:
             return ds
         try:
-            conn, _ = st[1].accept()
+            conn, src = st[1].accept()
         except socket.timeout:
             raise FtpError("no data connection from the server within %ss"
                            % self.a.timeout)
         finally:
             st[1].close()
         conn.settimeout(self.a.timeout)
+        if self.a.check_data_source and src[0] != self.ctl.peer:
+            conn.close()
+            raise FtpError("data connection from %s, the control connection "
+                           "goes to %s" % (src[0], self.ctl.peer))
         return conn
 
     def _start(self, st, line):
@@ -537,6 +545,9 @@ def main():
     ap.add_argument("--max-failures", type=int, default=3,
                     help="stop after this many failed steps")
     ap.add_argument("--byte-delay", type=float, default=0.02)
+    ap.add_argument("--check-data-source", action="store_true",
+                    help="an active-mode data connection must come from "
+                    "the address the control connection goes to")
     ap.add_argument("--pause-at", help="announcements to pause after")
     ap.add_argument("--sync-dir", help="where pauses are signalled")
     ap.add_argument("-v", "--verbose", action="store_true",

@@ -6,12 +6,14 @@
 # as a reference (mode "kernel"). See tests/netns/topo.sh for the network.
 #
 #   harness.sh [--build-dir DIR] [--mode alg|kernel|both|none]
-#              [--only REGEX] [--logs DIR]
+#              [--only REGEX] [--logs DIR] [--dmz-masquerade]
 #
 #   --mode both     (default) ftp-algd, then the kernel helper
 #   --mode none     no helper at all: shows which cases need one (the NAT
 #                   cases must FAIL here, or they prove nothing)
 #   --only REGEX    run only cases whose id/server/client matches
+#   --dmz-masquerade  masquerade the DMZ too (off by default: a DMZ
+#                   server's active mode must work without it)
 #
 # Prints a table (case | server | client | ftp-algd | kernel-helper), then
 #   netns: N passed, M failed		(ftp-algd cells only)
@@ -29,7 +31,7 @@ ONLY=
 LOGDIR=
 
 usage() {
-	sed -n '4,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--mode=*) MODE=${1#*=}; shift ;;
 	--only) ONLY=$2; shift 2 ;;
 	--logs) LOGDIR=$2; shift 2 ;;
+	--dmz-masquerade) export FTPALG_DMZ_MASQUERADE=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "harness: unknown argument $1" >&2; usage 2 ;;
 	esac
@@ -364,7 +367,7 @@ cases_dmz() {
 		case_ C4 "DNAT active PORT" vsftpd curl -- c_get "$O" "$R" mid.bin PORT
 		case_ C4 "DNAT active EPRT|1|" vsftpd curl -- c_get "$O" "$R" mid.bin EPRT
 		case_ L4 "DNAT passive PASV" vsftpd lftp -- l_get "$O" "$R" mid.bin PASV
-		case_ S3 "DNAT 30 xfers+STOR, 1 conn" vsftpd ftpclient.py -- s_run "$O" "$FTPALG_RTR_WAN_IP" session
+		case_ S3 "DNAT 30 xfers+STOR, 1 conn" vsftpd ftpclient.py -- s_run "$O" "$FTPALG_RTR_WAN_IP" session --check-data-source
 	else
 		case_ C3 "DNAT passive PASV" vsftpd curl -- false
 	fi
@@ -400,7 +403,7 @@ nft_rtr() { ftpalg_nsx "$FTPALG_NS_RTR" nft "$@"; }
 # Non-empty sets/map of table inet ftp_alg, one line each ("" when none).
 alg_leftovers() {
 	local obj kind out
-	for obj in set:pin4 set:pin6 map:dnat4; do
+	for obj in set:pin4 set:pin6 map:dnat4 map:snat4; do
 		kind=${obj%%:*}
 		out=$(nft_rtr list "$kind" inet ftp_alg "${obj#*:}" 2>&1) || {
 			echo "${obj#*:}: cannot list: $out"
@@ -509,7 +512,7 @@ alg_no_leftovers() {
 		echo "$left"
 		return 1
 	fi
-	echo "pin4, pin6 and dnat4 are empty"
+	echo "pin4, pin6, dnat4 and snat4 are empty"
 }
 
 # SIGTERM hands over to the next start: exit 0, the state in the journal,
@@ -609,7 +612,7 @@ run_mode() {
 
 	if [ "$MODE_NOW" = alg ]; then
 		case_ A1 "ftp-algctl with a session open" - ftp-algctl -- alg_ctl_sessions
-		case_ A2 "no pinhole/dnat4 left after" - nft -- alg_no_leftovers
+		case_ A2 "no pinhole/mapping left after" - nft -- alg_no_leftovers
 		if algd_alive; then
 			case_ A3 "SIGTERM: state kept, --cleanup" - nft -- alg_sigterm
 		else
@@ -645,7 +648,8 @@ done
 ftpalg_files_make "$WORK/files" || { echo "harness: cannot make files"; exit 2; }
 
 START=$(date +%s)
-say "netns harness: modes ${MODES[*]}, build $BUILD_DIR, logs $LOGDIR"
+say "netns harness: modes ${MODES[*]}, build $BUILD_DIR, logs $LOGDIR," \
+	"DMZ masquerade $([ "${FTPALG_DMZ_MASQUERADE:-0}" = 1 ] && echo on || echo off)"
 setup_failed=0
 for m in "${MODES[@]}"; do
 	run_mode "$m" || setup_failed=1

@@ -72,6 +72,22 @@ static void entries(struct pin_entry e[2])
 	e[1].timeout_ms = 90000;
 }
 
+/*
+ * A DMZ server's active-mode data connection:
+ *   pin4  10.0.0.5 . 192.0.2.10 . 50003
+ *   snat4 10.0.0.5 . 192.0.2.10 . 50003 : 203.0.113.5
+ */
+static void entry_snat(struct pin_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->family = AF_INET;
+	addr(AF_INET, "10.0.0.5", &e->peer);
+	addr(AF_INET, "203.0.113.5", &e->peer_pub);
+	endpoint(&e->target, AF_INET, "192.0.2.10", 50003);
+	e->wire = e->target;
+	e->timeout_ms = 60000;
+}
+
 static const char *str(int family, const union alg_addr *a, char *buf)
 {
 	return inet_ntop(family, a, buf, INET6_ADDRSTRLEN);
@@ -90,7 +106,10 @@ static bool same_entry(const struct pin_entry *a, const struct pin_entry *b)
 	       a->wire.port == b->wire.port &&
 	       alg_addr_eq(a->family, &a->target.addr, &b->target.addr) &&
 	       a->target.port == b->target.port &&
-	       a->timeout_ms == b->timeout_ms;
+	       a->timeout_ms == b->timeout_ms &&
+	       /* only snat4 gives peer_pub back */
+	       (!pin_needs_snat(a) ||
+		alg_addr_eq(a->family, &a->peer_pub, &b->peer_pub));
 }
 
 static int count_cb(const struct pin_entry *e, uint32_t expires_ms, void *arg)
@@ -221,6 +240,51 @@ static void step_sweep(struct fw_sock *c)
 	expect_dump(c, PIN_SET4, NULL, 0);
 	expect_dump(c, PIN_MAP4, NULL, 0);
 	expect_dump(c, PIN_SET6, NULL, 0);
+	expect_dump(c, PIN_SNAT4, NULL, 0);
+}
+
+/* The pinhole and its source mapping, in one batch. */
+static void step_snat_add(struct fw_sock *c)
+{
+	struct pin_entry e;
+	int err;
+
+	entry_snat(&e);
+	err = pin_add(c, &e, 1);
+	check(err == 0, "pin_add(IPv4 with a source mapping) = %d (%s)", err,
+	      strerror(-err));
+	present(c, &e, 1);
+	err = pin_map_present(c, &e);
+	check(err == 1, "pin_map_present(snat4) = %d, want 1", err);
+	expect_dump(c, PIN_SET4, &e, 1);
+	expect_dump(c, PIN_SNAT4, &e, 1);
+	expect_dump(c, PIN_MAP4, NULL, 0);
+}
+
+static void step_snat_present(struct fw_sock *c, int want_pin, int want_map)
+{
+	struct pin_entry e;
+	int err;
+
+	entry_snat(&e);
+	present(c, &e, want_pin);
+	err = pin_map_present(c, &e);
+	check(err == want_map, "pin_map_present(snat4) = %d, want %d", err,
+	      want_map);
+}
+
+/* Its pinhole consumed: the mapping alone goes, the batch succeeds. */
+static void step_snat_del(struct fw_sock *c)
+{
+	struct pin_entry e;
+	bool gone = true;
+	int err;
+
+	entry_snat(&e);
+	err = pin_del_gone(c, &e, 1, &gone);
+	check(err == 0, "pin_del_gone(snat entry, pinhole gone) = %d (%s)",
+	      err, strerror(-err));
+	expect_dump(c, PIN_SNAT4, NULL, 0);
 }
 
 /* n IPv4 entries with NAT in one batch: 2n messages, 2n acks. */
@@ -274,7 +338,8 @@ static void usage(void)
 	fprintf(stderr, "usage: pin_probe check | check-missing WHAT | "
 		"check-invalid WHAT | add | "
 		"present N4 N6 | del | sweep | add-many N | queue-install | "
-		"queue-remove\n");
+		"queue-remove | snat-add | snat-present NPIN NMAP | "
+		"snat-del\n");
 	exit(2);
 }
 
@@ -311,6 +376,12 @@ int main(int argc, char **argv)
 		step_queue_install(c);
 	else if (!strcmp(cmd, "queue-remove"))
 		step_queue_remove(c);
+	else if (!strcmp(cmd, "snat-add"))
+		step_snat_add(c);
+	else if (!strcmp(cmd, "snat-present") && argc == 4)
+		step_snat_present(c, atoi(argv[2]), atoi(argv[3]));
+	else if (!strcmp(cmd, "snat-del"))
+		step_snat_del(c);
 	else
 		usage();
 	fw_close(c);

@@ -102,6 +102,7 @@ expect_all_empty() {
 	expect_no_elements set pin4
 	expect_no_elements set pin6
 	expect_no_elements map dnat4
+	expect_no_elements map snat4
 }
 
 # Rules that queue to queue 0: the xtables target is listed as
@@ -154,8 +155,38 @@ step present 0 1
 step del
 expect_all_empty
 
+echo "== pin_add: a DMZ server's active-mode pinhole and its source mapping"
+step snat-add
+snat4_elem='10\.0\.0\.5 \. 192\.0\.2\.10 \. 50003 timeout 1m expires'
+snat4_elem+=' [^:]*: 203\.0\.113\.5'
+expect_in "snat4 maps the pinhole's key to the public address with a 1m timeout" \
+	"$snat4_elem" map inet ftp_alg snat4
+expect_in "pin_snat applies snat4 to connections that consumed a pinhole" \
+	'ct mark & 0x00f70000 == 0x00f70000 snat ip to ip saddr . ip daddr . tcp dport map @snat4' \
+	chain inet ftp_alg pin_snat
+if in_ns nft delete element inet ftp_alg snat4 \
+	'{ 10.0.0.5 . 192.0.2.10 . 50003 }'; then
+	pass "snat4 element deleted behind the library's back"
+else
+	fail "nft delete element inet ftp_alg snat4"
+fi
+step snat-present 1 0
+step snat-add
+if in_ns nft delete element inet ftp_alg pin4 \
+	'{ 10.0.0.5 . 192.0.2.10 . 50003 }'; then
+	pass "its pinhole consumed behind the library's back"
+else
+	fail "nft delete element inet ftp_alg pin4 (snat entry)"
+fi
+step snat-present 0 1
+step snat-del
+expect_all_empty
+
 echo "== pin_sweep"
 step add
+step sweep
+expect_all_empty
+step snat-add
 step sweep
 expect_all_empty
 

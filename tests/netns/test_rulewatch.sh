@@ -17,7 +17,9 @@
 #              start-up warning names it; an active-mode transfer fails, is
 #              logged as not established, and not counted as used.
 #   port2121   control_ports = 2121 in the configuration only: the daemon
-#              fills set ctl_ports, a session on 2121 is rewritten.
+#              fills set ctl_ports, a session on 2121 is rewritten; after
+#              a ruleset reload (whose file says 21) the set holds 2121
+#              again.
 #
 # Prints "ok"/"FAIL" lines and exits non-zero on any failure. Needs root;
 # all traffic stays in the namespaces topo.sh creates.
@@ -323,6 +325,18 @@ case_port2121() {
 	[ "$(log_count ' rewrite ')" -ge 1 ] &&
 		pass "the PORT on 2121 was rewritten" ||
 		fail "no rewrite in the log: port 2121 was not queued"
+	# the administrator reloads the ruleset: its file says 21
+	admin_conf | nft_rtr -f - || fail "nft -f of the administrator's ruleset"
+	wait_log 'ruleset changed:' 3 1 ||
+		fail "no restore line within 3s of the reload"
+	elems=$(nft_rtr list set inet ftp_alg ctl_ports | tr -s ' \t\n' ' ' |
+		sed -n 's/.*elements = { \([^}]*\) }.*/\1/p')
+	[ "$elems" = 2121 ] &&
+		pass "after a ruleset reload set ctl_ports holds exactly 2121 again" ||
+		fail "after a ruleset reload set ctl_ports holds '$elems', want 2121"
+	check_get "a session on port 2121 after the reload (PORT)" \
+		"$FTPALG_NS_LAN" "$FTPALG_SRV_IP_B" PORT --port 2121 \
+		--user "$FTPALG_PY_USER" --password "$FTPALG_PY_PASS"
 }
 
 # ---------------------------------------------------------------------------

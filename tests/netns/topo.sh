@@ -13,7 +13,8 @@
 #        `-- outside client  203.0.113.20
 #
 # The router runs the administrator's firewall, "table inet admin":
-# forward policy drop, LAN out masqueraded, a port forward
+# forward policy drop, LAN out masqueraded (the DMZ too with
+# FTPALG_DMZ_MASQUERADE=1), a port forward
 # 203.0.113.1:21 -> 10.0.2.2:21, and the admin rule copied verbatim from
 # the "# admin-rule: " line of deploy/ftp-alg.nft. Outside hosts have no
 # route to 10.0.0.0/8: a data connection that is not NATed dies.
@@ -123,12 +124,15 @@ ftpalg_admin_rule() {
 #    port-forwarded control connection, and IPv6 FTP control from the LAN
 #    to the outside server. IPv6 data connections therefore need the
 #    ALG's pinholes (or the kernel helper's "related") in both directions.
-#  - masquerade of the inside networks out of WAN. The DMZ is included
-#    (DMZ hosts reach the Internet too), so a DMZ server's active-mode data
-#    connection leaves with the router's address once it is let through.
+#  - masquerade of the LAN out of WAN. The DMZ is not masqueraded: a DMZ
+#    server's active-mode data connection must leave from the port
+#    forward's address without it, as with the kernel helper.
+#    FTPALG_DMZ_MASQUERADE=1 masquerades the DMZ too (the rule many
+#    routers have, and the old workaround).
 ftpalg_admin_ruleset() {
-	local rule
+	local rule inside=10.0.1.0/24
 	rule=$(ftpalg_admin_rule) || return 1
+	[ "${FTPALG_DMZ_MASQUERADE:-0}" = 1 ] && inside+=", 10.0.2.0/24"
 	cat <<EOF
 table inet admin {
 	chain forward {
@@ -146,7 +150,7 @@ table inet admin {
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan" ip saddr { 10.0.1.0/24, 10.0.2.0/24 } masquerade
+		oifname "wan" ip saddr { $inside } masquerade
 	}
 }
 EOF

@@ -445,11 +445,37 @@ static void test_pinholes_json_splits_addresses_and_ports(void **state)
 		"{\"session\":1,\"peer\":\"203.0.113.10\","
 		"\"wire\":\"198.51.100.7\",\"wire_port\":50001,"
 		"\"target\":\"10.0.1.2\",\"target_port\":50001,"
+		"\"leaves_from\":\"203.0.113.10\","
 		"\"age_s\":12,\"expires_in_s\":48},"
 		"{\"session\":2,\"peer\":\"2001:db8:1::2\","
 		"\"wire\":\"2001:db8:2::10\",\"wire_port\":50002,"
 		"\"target\":\"2001:db8:2::10\",\"target_port\":50002,"
+		"\"leaves_from\":\"2001:db8:1::2\","
 		"\"age_s\":70,\"expires_in_s\":0}"
+		"]}\n");
+}
+
+/* A DMZ server's pinhole: its data connection leaves from peer_pub. */
+static void test_pinhole_json_names_the_source_mapping(void **state)
+{
+	struct ctl_buf o = { 0 };
+	struct pinhole p[2];
+	struct ctl_list l;
+
+	pinholes(p);
+	tu_addr(AF_INET, "10.0.2.2", &p[0].e.peer);
+	tu_addr(AF_INET, "203.0.113.5", &p[0].e.peer_pub);
+	ctl_list_begin(&l, &o, "pinholes", true);
+	ctl_list_pinhole(&l, &p[0], NOW);
+	ctl_list_end(&l);
+	expect_valid_json(&o);
+	expect_output(&o,
+		"{\"pinholes\":["
+		"{\"session\":1,\"peer\":\"10.0.2.2\","
+		"\"wire\":\"198.51.100.7\",\"wire_port\":50001,"
+		"\"target\":\"10.0.1.2\",\"target_port\":50001,"
+		"\"leaves_from\":\"203.0.113.5\","
+		"\"age_s\":12,\"expires_in_s\":48}"
 		"]}\n");
 }
 
@@ -485,6 +511,7 @@ int main(void)
 			test_pinholes_text_shows_peer_wire_target_and_ages),
 		cmocka_unit_test(
 			test_pinholes_json_splits_addresses_and_ports),
+		cmocka_unit_test(test_pinhole_json_names_the_source_mapping),
 		cmocka_unit_test(test_json_checker_refuses_broken_documents),
 	};
 

@@ -63,6 +63,52 @@ static void test_each_record_type_round_trips(void **state)
 	assert_int_equal(off, n);
 }
 
+/* A pinhole with a source mapping keeps it across a restart. */
+static void test_pin_with_source_mapping_round_trips(void **state)
+{
+	struct journal_pin pin = sample_pin();
+	struct journal_rec r;
+	size_t n, off = 0;
+
+	/* 10.0.2.2 in a DMZ, forwarded from 203.0.113.5 */
+	tu_addr(AF_INET, "10.0.2.2", &pin.e.peer);
+	tu_addr(AF_INET, "203.0.113.5", &pin.e.peer_pub);
+	n = journal_encode_pin(buf, JR_PIN, &pin);
+	assert_int_equal(journal_decode(buf, n, &off, &r), 1);
+	assert_memory_equal(&r.pin.e, &pin.e, sizeof(pin.e));
+	assert_true(pin_needs_snat(&r.pin.e));
+}
+
+/*
+ * A journal written before snat4: its pinhole records are 16 bytes
+ * shorter (no peer_pub). They still load, as pinholes without a source
+ * mapping, so a restart after an upgrade removes what the old daemon
+ * added and nothing else.
+ */
+static void test_pin_record_without_peer_pub_still_loads(void **state)
+{
+	struct journal_pin pin = sample_pin(), old = sample_pin();
+	uint8_t payload[512];
+	struct journal_rec r;
+	size_t n, off = 0;
+
+	tu_addr(AF_INET, "203.0.113.5", &pin.e.peer_pub);
+	n = journal_encode_pin(buf, JR_PIN, &pin);
+	/* the payload as the old daemon wrote it: peer_pub cut off */
+	memcpy(payload, buf + JOURNAL_HEAD, n - JOURNAL_HDR - 16);
+	n = journal_frame(buf, JR_PIN, payload, n - JOURNAL_HDR - 16);
+	assert_int_equal(journal_decode(buf, n, &off, &r), 1);
+	assert_int_equal(r.type, JR_PIN);
+	assert_int_equal(r.pin.sid, old.sid);
+	assert_int_equal(r.pin.added_ms, old.added_ms);
+	assert_memory_equal(&r.pin.e, &old.e, sizeof(old.e));
+	assert_false(pin_needs_snat(&r.pin.e));
+	/* any other length is refused */
+	n = journal_frame(buf, JR_PIN, payload, 70);
+	off = 0;
+	assert_int_equal(journal_decode(buf, n, &off, &r), -EINVAL);
+}
+
 /* A crash in the middle of a write leaves a torn tail: found, not read. */
 static void test_torn_record_is_refused_at_every_cut(void **state)
 {
@@ -139,6 +185,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_record_type_round_trips),
+		cmocka_unit_test(test_pin_with_source_mapping_round_trips),
+		cmocka_unit_test(test_pin_record_without_peer_pub_still_loads),
 		cmocka_unit_test(test_torn_record_is_refused_at_every_cut),
 		cmocka_unit_test(test_any_flipped_byte_is_found),
 		cmocka_unit_test(test_bad_pins_and_unknown_types_are_refused),

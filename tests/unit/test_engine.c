@@ -134,6 +134,45 @@ static void test_227_unroutable_address_sent_to_server(void **state)
 	w_free(w);
 }
 
+/*
+ * Active mode through a port forward: the DMZ server connects from its
+ * private address; the expectation says the connection must leave from
+ * the address the client reached the server at (snat4), and needs no
+ * DNAT (the client is not translated).
+ */
+static void test_port_through_dnat_leaves_from_server_public(void **state)
+{
+	struct world *w = w_dnat();
+	const struct alg_event *e;
+
+	w_line(w, C, "PORT 198,51,100,20,156,65\r\n");
+	assert_int_equal(w_count(w, ALG_EV_REWRITE), 0);
+	assert_expect(w, 0, "10.0.2.2", "198.51.100.20", "198.51.100.20",
+		      156 * 256 + 65);
+	e = w_ev(w, ALG_EV_EXPECT, 0);
+	assert_addr(AF_INET, &e->exp.peer_pub, "203.0.113.1");
+	w_line(w, C, "EPRT |1|198.51.100.20|40001|\r\n");
+	assert_addr(AF_INET, &w_ev(w, ALG_EV_EXPECT, 1)->exp.peer_pub,
+		    "203.0.113.1");
+	w_free(w);
+}
+
+/* Passive from a masqueraded client: it leaves from its public address. */
+static void test_pasv_peer_pub_is_client_public(void **state)
+{
+	struct world *w = w_masq();
+
+	w_line(w, C, "PASV\r\n");
+	w_line(w, S, "227 Entering Passive Mode (198,51,100,10,195,80).\r\n");
+	assert_addr(AF_INET, &w_ev(w, ALG_EV_EXPECT, 0)->exp.peer_pub,
+		    "203.0.113.1");
+	/* the server's active connection: the server is not translated */
+	w_line(w, C, "PORT 10,0,1,2,156,65\r\n");
+	assert_addr(AF_INET, &w_ev(w, ALG_EV_EXPECT, 1)->exp.peer_pub,
+		    "198.51.100.10");
+	w_free(w);
+}
+
 static void test_229_maps_public_port_to_server(void **state)
 {
 	struct world *w = w_dnat();
@@ -728,6 +767,75 @@ static void test_multiline_227_text_lines_are_not_refused(void **state)
 	w_free(w);
 }
 
+/* Only the events an announcement earns: nothing a log calls a refusal. */
+static void assert_only_announcement_events(const struct world *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nev; i++) {
+		switch (w->ev[i].type) {
+		case ALG_EV_OPEN:
+		case ALG_EV_REWRITE:
+		case ALG_EV_EXPECT:
+		case ALG_EV_ADJUST:
+			break;
+		default:
+			fail_msg("event %u: %s (%s), want none of that kind", i,
+				 alg_ev_name(w->ev[i].type),
+				 alg_reason_name(w->ev[i].reason));
+		}
+	}
+}
+
+/*
+ * Text lines before and after the address, the address on a middle line
+ * or on the closing one, whole or one byte per segment: one expectation,
+ * and no line without an address is refused or noted.
+ */
+static void test_multiline_reply_text_lines_log_nothing(void **state)
+{
+	static const char *const replies[] = {
+		"227-Here it comes\r\n"
+		"227-Entering Passive Mode (10,0,2,2,195,80)\r\n"
+		"227-more prose, no numbers\r\n"
+		"227 OK\r\n",
+		"227-Welcome to passive mode\r\n"
+		"227-\r\n"
+		"227 Entering Passive Mode (10,0,2,2,195,80)\r\n",
+		"229-Extended passive\r\n"
+		"229 Entering Extended Passive Mode (|||50000|)\r\n",
+	};
+	const char *cmd;
+	size_t i, k, len;
+	struct world *w;
+
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		for (k = 0; k < 2; k++) {
+			w = w_dnat();
+			cmd = replies[i][2] == '9' ? "EPSV\r\n" : "PASV\r\n";
+			w_line(w, C, cmd);
+			len = strlen(replies[i]);
+			if (k == 0) {
+				w_line(w, S, replies[i]);
+			} else {
+				size_t b;
+
+				for (b = 0; b < len; b++)
+					w_send(w, S, w_sent_len(w, S),
+					       replies[i] + b, 1);
+			}
+			if (w_count(w, ALG_EV_EXPECT) != 1)
+				fail_msg("reply %zu (%s): %u expectations",
+					 i, k ? "bytewise" : "whole",
+					 w_count(w, ALG_EV_EXPECT));
+			assert_only_announcement_events(w);
+			assert_int_equal(w_ev(w, ALG_EV_EXPECT, 0)->exp
+					 .target.port, 50000);
+			w_free(w);
+		}
+	}
+}
+
 static void test_lowercase_port_and_bare_lf(void **state)
 {
 	struct world *w = w_masq();
@@ -980,6 +1088,8 @@ int main(void)
 		cmocka_unit_test(test_port_already_public_opens_mapping_without_rewrite),
 		cmocka_unit_test(test_masquerade_pasv_needs_no_rewrite),
 		cmocka_unit_test(test_227_private_address_rewritten_for_dnat),
+		cmocka_unit_test(test_port_through_dnat_leaves_from_server_public),
+		cmocka_unit_test(test_pasv_peer_pub_is_client_public),
 		cmocka_unit_test(test_227_unroutable_address_sent_to_server),
 		cmocka_unit_test(test_229_maps_public_port_to_server),
 		cmocka_unit_test(test_dnat_server_active_mode_lets_server_out),
@@ -1021,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(test_227_inside_other_multiline_reply_ignored),
 		cmocka_unit_test(test_multiline_227_announces_once),
 		cmocka_unit_test(test_multiline_227_text_lines_are_not_refused),
+		cmocka_unit_test(test_multiline_reply_text_lines_log_nothing),
 		cmocka_unit_test(test_lowercase_port_and_bare_lf),
 		cmocka_unit_test(test_auth_tls_stops_inspection),
 		cmocka_unit_test(test_auth_refused_keeps_inspecting),

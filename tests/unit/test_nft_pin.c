@@ -55,6 +55,27 @@ static struct pin_entry entry4(uint32_t timeout_ms)
 	return e;
 }
 
+/*
+ * A DMZ server's active-mode data connection: 10.0.0.5 (behind a port
+ * forward from 203.0.113.5) connects to the client 192.0.2.10:50001,
+ * and must leave from 203.0.113.5.
+ */
+static struct pin_entry entry4_snat(uint32_t timeout_ms)
+{
+	struct pin_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	tu_addr(AF_INET, "10.0.0.5", &e.peer);
+	tu_addr(AF_INET, "203.0.113.5", &e.peer_pub);
+	e.target.family = AF_INET;
+	tu_addr(AF_INET, "192.0.2.10", &e.target.addr);
+	e.target.port = 50001;
+	e.wire = e.target;
+	e.timeout_ms = timeout_ms;
+	return e;
+}
+
 static struct pin_entry entry6(uint32_t timeout_ms)
 {
 	struct pin_entry e;
@@ -85,6 +106,8 @@ static const uint8_t data4_dnat[8] = {
 	10, 0, 0, 5,
 	0xc3, 0x51, 0, 0,		/* 50001 */
 };
+/* snat4: keyed as the pinhole, the peer's public address as data */
+static const uint8_t data4_snat[4] = { 203, 0, 113, 5 };
 static const uint8_t key6_pin[36] = {
 	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 	0x20, 0x01, 0x0d, 0xb8, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05,
@@ -199,6 +222,105 @@ static void test_dnat4_maps_wire_to_target(void **state)
 	nftnl_set_free(s);
 }
 
+static const uint8_t key4_snat[12] = {
+	10, 0, 0, 5,
+	192, 0, 2, 10,
+	0xc3, 0x51, 0, 0,		/* 50001 */
+};
+
+/*
+ * snat4 { peer . addr . port : peer_pub }: the key is the pinhole's
+ * (postrouting sees the connection after DNAT, as pin_fwd does), the
+ * data the address the data connection leaves from.
+ */
+static void test_snat4_maps_pinhole_key_to_peer_pub(void **state)
+{
+	struct pin_entry e = entry4_snat(30000);
+	struct nftnl_set_elem *el;
+	struct nftnl_set *s;
+
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_SNAT4, &e, &el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_snat, sizeof(key4_snat));
+	expect_bytes(el, NFTNL_SET_ELEM_DATA, data4_snat, sizeof(data4_snat));
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 30000);
+	nftnl_set_free(s);
+
+	/* the pinhole of the same entry has the same key */
+	s = build_elem(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK,
+		       PIN_SET4, &e, &el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_snat, sizeof(key4_snat));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA));
+	nftnl_set_free(s);
+
+	/* a delete names the key alone */
+	s = build_elem(NFT_MSG_DELSETELEM, NLM_F_ACK, PIN_SNAT4, &e, &el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4_snat, sizeof(key4_snat));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_DATA));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT));
+	nftnl_set_free(s);
+}
+
+static void expect_sets(const struct pin_entry *e, unsigned n, ...)
+{
+	const char *got[PIN_ELEMS_MAX];
+	unsigned i, k;
+	va_list ap;
+
+	k = pin_elem_sets(e, got);
+	assert_int_equal(k, n);
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], va_arg(ap, const char *));
+	va_end(ap);
+}
+
+/*
+ * What one pin_add() batch carries per entry, pinhole first: a mapping
+ * is never sent without its pinhole, nor a pinhole without the mappings
+ * its data connection needs.
+ */
+static void test_batch_carries_pinhole_and_its_mappings(void **state)
+{
+	struct pin_entry e;
+
+	/* passive through a port forward: pinhole + dnat4 */
+	e = entry4(1000);
+	assert_false(pin_needs_snat(&e));
+	expect_sets(&e, 2, PIN_SET4, PIN_MAP4);
+
+	/* active from a DMZ server: pinhole + snat4 */
+	e = entry4_snat(1000);
+	assert_true(pin_needs_snat(&e));
+	assert_false(pin_needs_nat(&e));
+	assert_true(pin_has_maps(&e));
+	expect_sets(&e, 2, PIN_SET4, PIN_SNAT4);
+
+	/* both translated (hairpin): all three */
+	e = entry4(1000);
+	tu_addr(AF_INET, "203.0.113.5", &e.peer_pub);
+	expect_sets(&e, 3, PIN_SET4, PIN_MAP4, PIN_SNAT4);
+
+	/* the peer is known by its own address: no source mapping */
+	e = entry4_snat(1000);
+	e.peer_pub = e.peer;
+	assert_false(pin_has_maps(&e));
+	expect_sets(&e, 1, PIN_SET4);
+
+	/* a journal record from before snat4: peer_pub all zero, none */
+	e = entry4_snat(1000);
+	memset(&e.peer_pub, 0, sizeof(e.peer_pub));
+	expect_sets(&e, 1, PIN_SET4);
+
+	/* IPv6: the pinhole alone, whatever peer_pub says */
+	e = entry6(1000);
+	expect_sets(&e, 1, PIN_SET6);
+	tu_addr(AF_INET6, "2001:db8:1::1", &e.peer_pub);
+	assert_false(pin_needs_snat(&e));
+	expect_sets(&e, 1, PIN_SET6);
+}
+
 /* A delete (and a get) carries the key alone, even for the map. */
 static void test_delete_and_get_carry_key_only(void **state)
 {
@@ -267,6 +389,8 @@ static void test_elem_rejects_wrong_set_or_type(void **state)
 					SEQ, PIN_SET4, &e6), -EINVAL);
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
 					SEQ, PIN_MAP4, &e6), -EINVAL);
+	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, PIN_SNAT4, &e6), -EINVAL);
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
 					SEQ, RULESET_CTL_PORTS, &e4), -EINVAL);
 	assert_int_equal(pin_build_elem(m.b, sizeof(m), NFT_MSG_NEWSET,
@@ -568,6 +692,10 @@ static int build_some(char *buf, size_t len, int which)
 				      PIN_MAP4, &e4);
 	case 4:
 		return ruleset_build_queue_rule(buf, len, SEQ, false, 0, true);
+	case 6:
+		e4 = entry4_snat(1000);
+		return pin_build_elem(buf, len, NFT_MSG_NEWSETELEM, SEQ,
+				      PIN_SNAT4, &e4);
 	default:
 		return ruleset_build_queue_rule(buf, len, SEQ, true, 0, false);
 	}
@@ -577,7 +705,7 @@ static void test_small_buffer_gets_enospc(void **state)
 {
 	int which;
 
-	for (which = 0; which < 6; which++)
+	for (which = 0; which < 7; which++)
 		expect_enospc_below(build_some, which);
 }
 
@@ -615,6 +743,8 @@ int main(void)
 		cmocka_unit_test(test_ipv4_pin_key_is_peer_addr_port),
 		cmocka_unit_test(test_ipv6_pin_key_is_peer_addr_port),
 		cmocka_unit_test(test_dnat4_maps_wire_to_target),
+		cmocka_unit_test(test_snat4_maps_pinhole_key_to_peer_pub),
+		cmocka_unit_test(test_batch_carries_pinhole_and_its_mappings),
 		cmocka_unit_test(test_delete_and_get_carry_key_only),
 		cmocka_unit_test(test_timeout_in_ms_and_zero_means_none),
 		cmocka_unit_test(test_elem_rejects_wrong_set_or_type),
