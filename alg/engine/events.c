@@ -59,6 +59,8 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_CLOSE_IDLE] = "idle",
 	[ALG_R_CLOSE_CONNTRACK] = "conntrack",
 	[ALG_R_CLOSE_SHUTDOWN] = "shutdown",
+	[ALG_R_TLS_CLEAR] = "tls_clear",
+	[ALG_R_TLS_GARBAGE] = "tls_garbage",
 };
 
 const char *alg_reason_name(enum alg_reason r)

@@ -149,6 +149,14 @@ enum alg_reason {
 	ALG_R_CLOSE_IDLE,
 	ALG_R_CLOSE_CONNTRACK,	/* conntrack entry destroyed */
 	ALG_R_CLOSE_SHUTDOWN,
+	/*
+	 * FTPS (tls.c). Kept after the others: journals store reasons by
+	 * number. TLS: AUTH_TLS (encrypted, records followed), TLS_CLEAR
+	 * (dir is clear again after a CCC: value = TLS records walked);
+	 * STOP: TLS_GARBAGE (neither a TLS record nor FTP text).
+	 */
+	ALG_R_TLS_CLEAR,
+	ALG_R_TLS_GARBAGE,
 	ALG_R_MAX
 };
 
@@ -193,7 +201,7 @@ enum alg_ev_type {
 	ALG_EV_REWRITE,		/* a line left rewritten */
 	ALG_EV_EXPECT,		/* open a pinhole (exp), before verdicts */
 	ALG_EV_REFUSE,		/* a line refused: nothing opened */
-	ALG_EV_TLS,		/* AUTH accepted: nothing more to inspect */
+	ALG_EV_TLS,		/* AUTH accepted (encrypted), or clear again */
 	ALG_EV_STOP,		/* inspection stopped */
 	ALG_EV_NOTE,		/* anything else worth a log line */
 	/*
