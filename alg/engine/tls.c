@@ -49,8 +49,10 @@ static bool header_byte(struct tls_walk *w, uint8_t c)
 	case 5:
 		w->left = (uint16_t)(w->hdr[3] << 8 | w->hdr[4]);
 		w->hlen = 0;
+		if (w->left > TLS_LEN_MAX)
+			return false;
 		w->records++;
-		return w->left <= TLS_LEN_MAX;
+		return true;
 	default:
 		return true;
 	}
