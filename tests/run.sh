@@ -24,6 +24,7 @@ packages=(
 	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	vsftpd python3 python3-pyftpdlib lftp curl
+	openssl
 )
 
 install_missing() {
