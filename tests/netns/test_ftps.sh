@@ -98,7 +98,6 @@ trap 'exit 143' TERM
 
 pass() { echo "PASS $MODE_NOW $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL $MODE_NOW $*"; FAILED=$((FAILED + 1)); }
-info() { echo "     $MODE_NOW $*"; }
 
 # The files, the user, the certificate: everything the servers share.
 setup_files() {
