@@ -31,6 +31,9 @@ const char *evlog_reason_text(enum alg_reason r)
 		return "shutdown";
 	case ALG_R_HOLD_SEGMENTS:
 		return "line split into too many segments";
+	case ALG_R_TLS_UNFOLLOWED:
+		return "the client sent more than its AUTH line before the 234: "
+		       "its TLS records cannot be followed";
 	case ALG_R_TLS_GARBAGE:
 		return "bytes neither a TLS record nor FTP text on an encrypted "
 		       "control connection";

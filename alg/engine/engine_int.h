@@ -146,7 +146,7 @@ struct line_ctx {
 	unsigned frozen;	/* bytes of the line already left unchanged */
 };
 
-/* A stream_line_fn return value: stop scanning, TLS follows. */
+/* A stream_line_fn return value: stop, TLS follows and cannot be walked. */
 #define LINE_STOP_TLS	1
 
 /* session.c */

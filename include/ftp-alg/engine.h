@@ -153,10 +153,13 @@ enum alg_reason {
 	 * FTPS (tls.c). Kept after the others: journals store reasons by
 	 * number. TLS: AUTH_TLS (encrypted, records followed), TLS_CLEAR
 	 * (dir is clear again after a CCC: value = TLS records walked);
-	 * STOP: TLS_GARBAGE (neither a TLS record nor FTP text).
+	 * STOP: TLS_GARBAGE (neither a TLS record nor FTP text),
+	 * TLS_UNFOLLOWED (the client's first TLS byte is unknown: it sent
+	 * part of another line after AUTH).
 	 */
 	ALG_R_TLS_CLEAR,
 	ALG_R_TLS_GARBAGE,
+	ALG_R_TLS_UNFOLLOWED,
 	ALG_R_MAX
 };
 

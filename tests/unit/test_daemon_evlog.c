@@ -260,6 +260,12 @@ static void test_tls_and_stops_end_inspection(void **state)
 	       "(CCC): inspection resumes at this line start, nothing "
 	       "pending");
 
+	ev = event(ALG_EV_STOP, ALG_R_TLS_UNFOLLOWED);
+	expect(&ev, LOG_NOTICE, "inspection stopped: the client sent more "
+	       "than its AUTH line before the 234: its TLS records cannot be "
+	       "followed: inspection of this session stops (nothing more is "
+	       "rewritten or opened)");
+
 	ev = event(ALG_EV_STOP, ALG_R_TLS_GARBAGE);
 	expect(&ev, LOG_NOTICE, "inspection stopped: bytes neither a TLS "
 	       "record nor FTP text on an encrypted control connection: "

@@ -375,6 +375,7 @@ static void test_client_line_open_at_234_not_followed(void **state)
 	w_line(w, S, "234 OK\r\n");
 	w_line(w, C, "P\r\nPORT 10,0,1,2,4,1\r\n");
 	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	assert_int_equal(count_reason(w, ALG_EV_STOP, ALG_R_TLS_UNFOLLOWED), 1);
 	assert_int_equal(count_reason(w, ALG_EV_TLS, ALG_R_TLS_CLEAR), 0);
 	w_free(w);
 }
