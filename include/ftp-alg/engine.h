@@ -86,7 +86,7 @@ enum alg_sess_state {
 
 enum alg_inspect {
 	ALG_INSPECTING,
-	ALG_INSPECT_TLS,	/* AUTH accepted: encrypted from there on */
+	ALG_INSPECT_TLS,	/* encrypted (AUTH + 234) until a CCC clears it */
 	ALG_INSPECT_STOPPED,	/* a line we could not follow: see reason */
 };
 
@@ -172,7 +172,7 @@ struct alg_session_info {
 	struct alg_nat nat;
 	enum alg_sess_state state;
 	enum alg_inspect inspect;
-	enum alg_reason stop_reason;	/* STOPPED: why; TLS: AUTH_TLS */
+	enum alg_reason stop_reason;	/* STOPPED: why (also TLS, once stopped) */
 	bool midstream;			/* picked up without its SYN */
 	uint64_t created_ms, last_ms;
 	struct alg_counters cnt;
