@@ -283,15 +283,26 @@ cell_curl() {
 	check_log_ccc "$mark" "$name" "$CELL_VERB"
 }
 
+# lftp's trace $1 shows the one failure that is not ours: lftp takes
+# proftpd's close_notify, sent right after the "200" to CCC, for the end
+# of the connection ("Peer closed connection") and closes it; proftpd's
+# trace says "TLS session cleanly shut down", then reads EOF. lftp does
+# this with no router too, on a loopback: 4 of 12 sessions with TLS 1.3,
+# 6 of 12 with TLS 1.2 (curl: none). Such a session is tried again, up
+# to ten times in all; anything else is a failure at once.
+lftp_ccc_race() {
+	grep -A 1 -- '<--- 200 Clearing control channel protection' "$1" |
+		grep -q -- '\*\*\*\* Peer closed connection'
+}
+
 # lftp: $1 name, $2 dnat|snat: a download and an upload on one session.
 cell_lftp() {
-	local name=$1 log mark rc passive=no up cmds
+	local name=$1 log mark rc passive=no up cmds try
 	cell_where "$2"
 	[ "$2" = dnat ] && passive=yes
 	log=$WORK/$name.$MODE_NOW.log
 	up=$name.$MODE_NOW.bin
 	rm -f "$WORK/got"
-	mark=$(log_mark)
 	# one line: lftp reads -e up to its first newline
 	cmds="set ftp:ssl-force yes; set ftp:ssl-use-ccc yes;"
 	cmds+=" set ssl:verify-certificate no; set ftp:ssl-protect-data no;"
@@ -299,10 +310,18 @@ cell_lftp() {
 	cmds+=" set ftp:ignore-pasv-address no; set net:max-retries 1;"
 	cmds+=" set net:timeout 15; set cmd:fail-exit yes;"
 	cmds+=" get big.bin -o $WORK/got; put $WORK/up.bin -o incoming/$up; bye"
-	ftpalg_nsx "$CELL_NS" timeout 90 lftp -d -e "$cmds" \
-		-u "$FTPS_USER,$FTPS_PASS" "$CELL_HOST" >"$log" 2>&1
-	rc=$?
-	sleep 0.3
+	for try in $(seq 10); do
+		mark=$(log_mark)
+		ftpalg_nsx "$CELL_NS" timeout 90 lftp -d -e "$cmds" \
+			-u "$FTPS_USER,$FTPS_PASS" "$CELL_HOST" >"$log" 2>&1
+		rc=$?
+		sleep 0.3
+		[ "$rc" = 0 ] && break
+		lftp_ccc_race "$log" || break
+		echo "     $MODE_NOW $name: try $try: lftp took the server's" \
+			"close_notify after CCC for the end of the connection" \
+			"(lftp's own race, router or not): again"
+	done
 	if ! grep -q -- '---> CCC' "$log" ||
 	   ! grep -q -- '<--- 200 Clearing control channel protection' "$log"; then
 		fail "$name: lftp sent no CCC or proftpd did not accept it"
