@@ -24,7 +24,8 @@
 # clear again, the rewrite. One cell without CCC checks the FTPS line is
 # logged, nothing is rewritten, and the transfer fails as that line says.
 # Mode kernel runs the same cells with the kernel's FTP helper instead,
-# for comparison only (it cannot follow an encrypted control connection).
+# for comparison only (it knows nothing of TLS: after a CCC it skips the
+# first clear segment, docs/security.md).
 #
 # Prints one line per cell and "ftps: N passed, M failed" (the kernel
 # helper's cells are reported apart and not counted). FTPS_KEEP=1 keeps
