@@ -50,9 +50,10 @@ void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)
  * Feed bytes p[0..n) that start at seq; only those at or after st->nxt are
  * new; each complete line goes to fn, whose non-zero return stops the
  * scan and is returned. An encrypted stream (st->tls) is walked by
- * tls.c instead; where it turns clear, fn gets a NULL line. Returns 0, or a negative code with *why set when
- * the stream can no longer be inspected (a NUL, a line over st->line_max;
- * the bytes already consumed stay consumed).
+ * tls.c instead; where it turns clear, fn gets a NULL line. Returns 0,
+ * or a negative code with *why set when the stream can no longer be
+ * inspected (a NUL, a line over st->line_max, bytes neither TLS nor FTP
+ * text; the bytes already consumed stay consumed).
  */
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		size_t n, stream_line_fn fn, void *ctx, enum alg_reason *why)

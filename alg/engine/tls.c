@@ -97,7 +97,11 @@ static void walk_start(struct alg_stream *st, bool client)
 	st->tainted = false;
 }
 
-/* Nothing pending in either direction: the encrypted part is unknown. */
+/*
+ * Nothing pending: the encrypted exchanges are unknown. The command queue
+ * starts over when the client's side does (commands); an open multi-line
+ * reply is forgotten either way.
+ */
 static void pairing_fresh(struct alg_session *s, bool commands)
 {
 	if (commands) {
