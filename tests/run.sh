@@ -25,6 +25,7 @@ packages=(
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	systemd man-db passwd util-linux strace
 	vsftpd python3 python3-pyftpdlib python3-prometheus-client lftp curl
+	openssl
 )
 
 install_missing() {

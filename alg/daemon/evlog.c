@@ -33,6 +33,12 @@ const char *evlog_reason_text(enum alg_reason r)
 		return "line split into too many segments";
 	case ALG_R_CLOSE_HALF_OPEN:
 		return "half-open: no handshake or nothing exchanged in time";
+	case ALG_R_TLS_UNFOLLOWED:
+		return "the client sent more than its AUTH line before the 234: "
+		       "its TLS records cannot be followed";
+	case ALG_R_TLS_GARBAGE:
+		return "bytes neither a TLS record nor FTP text on an encrypted "
+		       "control connection";
 	default:
 		return alg_reason_name(r);
 	}
@@ -288,6 +294,29 @@ static int fmt_note(const struct alg_event *ev, char *buf, size_t len)
 	return LOG_INFO;
 }
 
+/*
+ * FTPS: what the encrypted part breaks, and the ways out, in one line
+ * (an administrator reads it once, when a transfer has just failed).
+ */
+static int fmt_tls(const struct alg_event *ev, char *buf, size_t len)
+{
+	if (ev->reason == ALG_R_TLS_CLEAR) {
+		snprintf(buf, len, "tls: %s clear again after %u TLS records "
+			 "(CCC): inspection resumes at this line start, "
+			 "nothing pending", ev->dir == ALG_DIR_ORIG ?
+			 "client" : "server", ev->value);
+		return LOG_INFO;
+	}
+	snprintf(buf, len, "tls: AUTH accepted: control connection encrypted "
+		 "(FTPS): its PORT/EPRT/227/229 cannot be seen, so active "
+		 "mode through NAT, passive mode through DNAT or to an "
+		 "unroutable address, and any data connection under a "
+		 "default-drop forward policy will fail; fix: a fixed "
+		 "passive port range on the server plus a static forward "
+		 "rule, or CCC after login (inspection resumes once clear)");
+	return LOG_NOTICE;
+}
+
 int evlog_format(const struct alg_event *ev, char *buf, size_t len)
 {
 	char why[EVLOG_LEN];
@@ -305,9 +334,7 @@ int evlog_format(const struct alg_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "refused: %s", why);
 		return LOG_NOTICE;
 	case ALG_EV_TLS:
-		snprintf(buf, len, "tls: AUTH accepted: control connection "
-			 "encrypted, inspection ends");
-		return LOG_INFO;
+		return fmt_tls(ev, buf, len);
 	case ALG_EV_STOP:
 		snprintf(buf, len, "inspection stopped: %s: inspection of this "
 			 "session stops (nothing more is rewritten or opened)",

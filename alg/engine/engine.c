@@ -8,8 +8,8 @@
 #include "engine_int.h"
 
 /*
- * Inspection of s ends (why: a stop reason, or ALG_R_AUTH_TLS): sequence
- * mapping goes on, everything held can go now.
+ * Inspection of s ends (why: a stop reason): sequence mapping goes on,
+ * everything held can go now.
  */
 void engine_stop(struct alg_table *t, struct alg_session *s,
 		 enum alg_dir dir, enum alg_reason why,
@@ -24,8 +24,7 @@ void engine_stop(struct alg_table *t, struct alg_session *s,
 			     -1);
 	rewrite_split_finish(s, ALG_DIR_REPLY, s->st[1].line, s->st[1].llen,
 			     -1);
-	if (why != ALG_R_AUTH_TLS)
-		ev_new(r, s, ALG_EV_STOP, why, dir);
+	ev_new(r, s, ALG_EV_STOP, why, dir);
 	hold_drain(t, s, ALG_DIR_ORIG, 0, r);
 	hold_drain(t, s, ALG_DIR_REPLY, 0, r);
 }

@@ -8,6 +8,7 @@
  *   session.c   the table: tuple -> session, create, free, snapshots
  *   stream.c    one direction as a byte stream, cut into lines
  *   hold.c      held packets: scan in order, decide, release
+ *   tls.c       an encrypted direction walked record by record
  *   pairing.c   each line by direction: command/reply pairing
  *   policy.c    announced endpoints: allowed?, expectation
  *   rewrite.c   the new address text: whole lines and split lines
@@ -49,8 +50,25 @@ enum {
 	ALG_EARLY_NEVER,	/* not a line we rewrite early */
 };
 
+/* Where a direction's TLS record walk is (tls.c). */
+struct tls_walk {
+	uint8_t hdr[5];		/* the next record's header so far */
+	uint8_t hlen;
+	uint16_t left;		/* body bytes left of the current record */
+	uint32_t records;	/* headers walked */
+};
+
+enum tls_walk_res {
+	TLS_WALK_MORE,		/* every byte was TLS: still encrypted */
+	TLS_WALK_CLEAR,		/* FTP text starts at the returned offset */
+	TLS_WALK_BAD,		/* neither TLS nor FTP text there */
+};
+
 struct alg_stream {
 	bool synced;		/* nxt is meaningful */
+	bool tls;		/* encrypted: bytes walked, not cut into lines */
+	bool tls_client;	/* the client's direction (the walk's text) */
+	struct tls_walk tw;
 	bool at_line_start;	/* false after a mid-stream pick-up */
 	uint32_t nxt;		/* next original seq to scan */
 	bool fin;
@@ -164,7 +182,7 @@ struct line_ctx {
 	unsigned frozen;	/* bytes of the line already left unchanged */
 };
 
-/* A stream_line_fn return value: stop scanning, TLS follows. */
+/* A stream_line_fn return value: stop, TLS follows and cannot be walked. */
 #define LINE_STOP_TLS	1
 
 /* session.c */
@@ -221,6 +239,21 @@ void hold_drain(struct alg_table *t, struct alg_session *s,
 void hold_give_up(struct alg_table *t, struct alg_session *s,
 		  enum alg_dir dir, enum alg_reason why, uint64_t now,
 		  struct alg_result *r);
+
+/* tls.c */
+/*
+ * Walk p[0..n) of a TLS stream; returns how many bytes are TLS (all of
+ * them with TLS_WALK_MORE). Pure: the fuzz target's and the tests' entry.
+ */
+size_t tls_walk(struct tls_walk *w, bool client, const uint8_t *p,
+		size_t n, enum tls_walk_res *res);
+/* A 234 answered AUTH: both directions walked from here (or LINE_STOP_TLS) */
+int tls_begin(struct line_ctx *c);
+/* stream_scan() on an encrypted stream: st->nxt moves by *used. */
+int tls_scan(struct alg_stream *st, const uint8_t *p, size_t n,
+	     size_t *used, enum alg_reason *why);
+/* stream_scan() said "clear again" (a NULL line): pairing starts afresh */
+int tls_resumed(struct line_ctx *c);
 
 /* pairing.c: the stream_line_fn for complete lines (ctx: line_ctx) */
 int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq);

@@ -71,6 +71,9 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_CLOSE_SHUTDOWN] = "shutdown",
 	[ALG_R_CLOSE_HALF_OPEN] = "half_open",
 	[ALG_R_LINE_SEEN] = "line_seen",
+	[ALG_R_TLS_CLEAR] = "tls_clear",
+	[ALG_R_TLS_GARBAGE] = "tls_garbage",
+	[ALG_R_TLS_UNFOLLOWED] = "tls_unfollowed",
 };
 
 const char *alg_reason_name(enum alg_reason r)

@@ -125,7 +125,7 @@ static bool scan_held(struct alg_table *t, struct alg_session *s,
 		ret = stream_scan(st, h->seq, h->data + (h->len - h->paylen),
 				  h->paylen, pairing_line, &lc, &why);
 		if (ret == LINE_STOP_TLS) {
-			engine_stop(t, s, dir, ALG_R_AUTH_TLS, r);
+			engine_stop(t, s, dir, ALG_R_TLS_UNFOLLOWED, r);
 			return false;
 		}
 		if (ret < 0) {

@@ -218,9 +218,7 @@ static int server_line(struct line_ctx *c, const char *line, size_t len,
 		passive_reply(c, &m, line, len, line_seq);
 	} else if (m.kind == FTP_REPLY_234 && final &&
 		   cmdq_head(s) == ftp_reply_answers(m.kind)) {
-		s->tls = true;
-		ev_new(c->r, s, ALG_EV_TLS, ALG_R_AUTH_TLS, c->dir);
-		ret = LINE_STOP_TLS;
+		ret = tls_begin(c);	/* records followed from here */
 	}
 	if (final) {
 		lf_answered(s, ALG_DIR_ORIG);
@@ -245,6 +243,8 @@ int pairing_line(void *ctx, const char *line, size_t len, uint32_t seq)
 	struct alg_stream *st = &c->s->st[c->dir];
 	int ret;
 
+	if (!line)
+		return tls_resumed(c);	/* clear again after a CCC */
 	c->s->cnt.lines[c->dir]++;
 	/* half the room at most: a trace never crowds out an EXPECT */
 	if (c->t->trace_lines && c->r->nev < ALG_MAX_EV / 2) {

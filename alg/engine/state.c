@@ -369,7 +369,12 @@ static int get_session(struct rbuf *r, struct alg_session *s, uint64_t now)
 	    s->cmdq_head >= ALG_CMDQ_LEN || s->cmdq_len > ALG_CMDQ_LEN)
 		return -EINVAL;
 	s->midstream = fl & SF_MIDSTREAM;
-	s->inspect = fl & SF_INSPECT;
+	/*
+	 * A record walk is not in the record: a session restored while
+	 * encrypted is no longer inspected (its records would be read as
+	 * lines).
+	 */
+	s->inspect = (fl & SF_INSPECT) && !(fl & SF_TLS);
 	s->tls = fl & SF_TLS;
 	s->close_reported = fl & SF_CLOSE_REPORTED;
 	s->adjust_reported = fl & SF_ADJUST_REPORTED;

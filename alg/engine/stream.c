@@ -51,9 +51,11 @@ void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start)
 /*
  * Feed bytes p[0..n) that start at seq; only those at or after st->nxt are
  * new; each complete line goes to fn, whose non-zero return stops the
- * scan and is returned. Returns 0, or a negative code with *why set when
- * the stream can no longer be inspected (a NUL, a line over st->line_max;
- * the bytes already consumed stay consumed).
+ * scan and is returned. An encrypted stream (st->tls) is walked by
+ * tls.c instead; where it turns clear, fn gets a NULL line. Returns 0,
+ * or a negative code with *why set when the stream can no longer be
+ * inspected (a NUL, a line over st->line_max, bytes neither TLS nor FTP
+ * text; the bytes already consumed stay consumed).
  */
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		size_t n, stream_line_fn fn, void *ctx, enum alg_reason *why)
@@ -66,9 +68,26 @@ int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		return 0;
 	if (seq_after(seq, st->nxt))
 		return -EINVAL;		/* a gap: caller bug */
-	for (i = st->nxt - seq; i < n; i++) {
-		uint8_t c = p[i];
+	i = st->nxt - seq;
+	while (i < n) {
+		uint8_t c;
 
+		if (st->tls) {
+			/* encrypted (tls.c); a NULL line: clear from here */
+			size_t used;
+
+			err = tls_scan(st, p + i, n - i, &used, why);
+			i += used;
+			if (err)
+				return err;
+			if (st->tls)
+				return 0;
+			err = fn(ctx, NULL, 0, st->nxt);
+			if (err)
+				return err;
+			continue;
+		}
+		c = p[i++];
 		st->nxt++;
 		if (!st->at_line_start) {
 			/* picked up mid-stream: wait for a real line start */

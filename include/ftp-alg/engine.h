@@ -106,7 +106,7 @@ enum alg_sess_state {
 
 enum alg_inspect {
 	ALG_INSPECTING,
-	ALG_INSPECT_TLS,	/* AUTH accepted: encrypted from there on */
+	ALG_INSPECT_TLS,	/* encrypted (AUTH + 234) until a CCC clears it */
 	ALG_INSPECT_STOPPED,	/* a line we could not follow: see reason */
 };
 
@@ -191,6 +191,17 @@ enum alg_reason {
 				 * half_open_ms */
 	/* SEEN: line, dir */
 	ALG_R_LINE_SEEN,
+	/*
+	 * FTPS (tls.c). Kept after the others: journals store reasons by
+	 * number. TLS: AUTH_TLS (encrypted, records followed), TLS_CLEAR
+	 * (dir is clear again after a CCC: value = TLS records walked);
+	 * STOP: TLS_GARBAGE (neither a TLS record nor FTP text),
+	 * TLS_UNFOLLOWED (the client's first TLS byte is unknown: it sent
+	 * part of another line after AUTH).
+	 */
+	ALG_R_TLS_CLEAR,
+	ALG_R_TLS_GARBAGE,
+	ALG_R_TLS_UNFOLLOWED,
 	ALG_R_MAX
 };
 
@@ -203,7 +214,7 @@ struct alg_session_info {
 	struct alg_nat nat;
 	enum alg_sess_state state;
 	enum alg_inspect inspect;
-	enum alg_reason stop_reason;	/* STOPPED: why; TLS: AUTH_TLS */
+	enum alg_reason stop_reason;	/* STOPPED: why (also TLS, once stopped) */
 	bool midstream;			/* picked up without its SYN */
 	uint64_t created_ms, last_ms;
 	struct alg_counters cnt;
@@ -235,7 +246,7 @@ enum alg_ev_type {
 	ALG_EV_REWRITE,		/* a line left rewritten */
 	ALG_EV_EXPECT,		/* open a pinhole (exp), before verdicts */
 	ALG_EV_REFUSE,		/* a line refused: nothing opened */
-	ALG_EV_TLS,		/* AUTH accepted: nothing more to inspect */
+	ALG_EV_TLS,		/* AUTH accepted (encrypted), or clear again */
 	ALG_EV_STOP,		/* inspection stopped */
 	ALG_EV_NOTE,		/* anything else worth a log line */
 	/*

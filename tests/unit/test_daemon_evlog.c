@@ -245,8 +245,32 @@ static void test_tls_and_stops_end_inspection(void **state)
 	struct alg_event ev;
 
 	ev = event(ALG_EV_TLS, ALG_R_AUTH_TLS);
-	expect(&ev, LOG_INFO, "tls: AUTH accepted: control connection "
-	       "encrypted, inspection ends");
+	expect(&ev, LOG_NOTICE, "tls: AUTH accepted: control connection "
+	       "encrypted (FTPS): its PORT/EPRT/227/229 cannot be seen, so "
+	       "active mode through NAT, passive mode through DNAT or to an "
+	       "unroutable address, and any data connection under a "
+	       "default-drop forward policy will fail; fix: a fixed passive "
+	       "port range on the server plus a static forward rule, or CCC "
+	       "after login (inspection resumes once clear)");
+
+	ev = event(ALG_EV_TLS, ALG_R_TLS_CLEAR);
+	ev.dir = ALG_DIR_REPLY;
+	ev.value = 7;
+	expect(&ev, LOG_INFO, "tls: server clear again after 7 TLS records "
+	       "(CCC): inspection resumes at this line start, nothing "
+	       "pending");
+
+	ev = event(ALG_EV_STOP, ALG_R_TLS_UNFOLLOWED);
+	expect(&ev, LOG_NOTICE, "inspection stopped: the client sent more "
+	       "than its AUTH line before the 234: its TLS records cannot be "
+	       "followed: inspection of this session stops (nothing more is "
+	       "rewritten or opened)");
+
+	ev = event(ALG_EV_STOP, ALG_R_TLS_GARBAGE);
+	expect(&ev, LOG_NOTICE, "inspection stopped: bytes neither a TLS "
+	       "record nor FTP text on an encrypted control connection: "
+	       "inspection of this session stops (nothing more is rewritten "
+	       "or opened)");
 
 	ev = event(ALG_EV_STOP, ALG_R_LINE_NUL);
 	expect(&ev, LOG_NOTICE, "inspection stopped: NUL byte in a control "

@@ -848,17 +848,20 @@ static void test_lowercase_port_and_bare_lf(void **state)
 	w_free(w);
 }
 
-static void test_auth_tls_stops_inspection(void **state)
+static void test_auth_tls_then_clear_text_is_a_resume(void **state)
 {
 	struct world *w = w_masq();
 
 	w_line(w, C, "AUTH TLS\r\n");
 	w_line(w, S, "234 AUTH TLS successful\r\n");
 	assert_int_equal(w_count(w, ALG_EV_TLS), 1);
-	w_line(w, C, "PORT 10,0,1,2,4,1\r\n");	/* stands in for TLS */
-	assert_int_equal(w_count(w, ALG_EV_EXPECT), 0);
+	/* not a TLS record: clear again (tls.c), inspected as plaintext */
+	w_line(w, C, "PORT 10,0,1,2,4,1\r\n");
+	assert_int_equal(w_count(w, ALG_EV_TLS), 2);
+	assert_int_equal(w_ev(w, ALG_EV_TLS, 1)->reason, ALG_R_TLS_CLEAR);
+	assert_int_equal(w_count(w, ALG_EV_EXPECT), 1);
 	assert_string_equal(w_out(w, C),
-			    "AUTH TLS\r\nPORT 10,0,1,2,4,1\r\n");
+			    "AUTH TLS\r\nPORT 203,0,113,1,4,1\r\n");
 	w_free(w);
 }
 
@@ -1133,7 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_multiline_227_text_lines_are_not_refused),
 		cmocka_unit_test(test_multiline_reply_text_lines_log_nothing),
 		cmocka_unit_test(test_lowercase_port_and_bare_lf),
-		cmocka_unit_test(test_auth_tls_stops_inspection),
+		cmocka_unit_test(test_auth_tls_then_clear_text_is_a_resume),
 		cmocka_unit_test(test_auth_refused_keeps_inspecting),
 		cmocka_unit_test(test_overlong_line_stops_inspection),
 		cmocka_unit_test(test_nul_in_line_stops_inspection),
