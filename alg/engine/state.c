@@ -150,7 +150,7 @@ int alg_state_export(const struct alg_session *s, uint64_t now_ms,
 		   (s->adjust_reported ? SF_ADJUST_REPORTED : 0) |
 		   (s->cmdq_lost ? SF_CMDQ_LOST : 0) |
 		   (s->ml_ep_done ? SF_ML_EP_DONE : 0));
-	put_u8(&w, s->stop_reason);
+	put_u8(&w, alg_reason_to_wire(s->stop_reason));
 	put_be(&w, (uint16_t)s->ml_code, 2);
 	put_be(&w, age32(now_ms, s->created_ms), 4);
 	put_be(&w, age32(now_ms, s->last_ms), 4);
@@ -350,7 +350,8 @@ static int get_session(struct rbuf *r, struct alg_session *s, uint64_t now)
 	get_addr(r, &s->nat.server_pub);
 	s->state = (enum alg_sess_state)get_u8(r);
 	fl = get_u8(r);
-	s->stop_reason = (enum alg_reason)get_u8(r);
+	if (alg_reason_from_wire(get_u8(r), &s->stop_reason))
+		return -EINVAL;
 	s->ml_code = (int)get_be(r, 2);
 	created = (uint32_t)get_be(r, 4);
 	idle = (uint32_t)get_be(r, 4);
@@ -364,7 +365,7 @@ static int get_session(struct rbuf *r, struct alg_session *s, uint64_t now)
 	if (r->bad || !s->id ||
 	    (s->tu.family != AF_INET && s->tu.family != AF_INET6) ||
 	    fam2 != (unsigned)s->tu.family || s->state > ALG_S_CLOSED ||
-	    fl >> 7 || s->stop_reason >= ALG_R_MAX ||
+	    fl >> 7 ||
 	    (s->ml_code && (s->ml_code < 100 || s->ml_code > 599)) ||
 	    s->cmdq_head >= ALG_CMDQ_LEN || s->cmdq_len > ALG_CMDQ_LEN)
 		return -EINVAL;

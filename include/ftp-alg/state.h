@@ -46,4 +46,11 @@ int alg_state_import(struct alg_table *t, const uint8_t *buf, size_t len,
 /* The session id a record carries, without importing it; 0 if malformed. */
 uint64_t alg_state_id(const uint8_t *buf, size_t len);
 
+/*
+ * Reasons as the record carries them: numbers that never change
+ * (state_reason.c). from_wire: 0, or -1 for a number no reason has.
+ */
+unsigned alg_reason_to_wire(enum alg_reason r);
+int alg_reason_from_wire(unsigned w, enum alg_reason *r);
+
 #endif

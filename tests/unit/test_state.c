@@ -219,6 +219,34 @@ static void test_new_ids_stay_above_imported_ones(void **state)
 	w_free(w);
 }
 
+/*
+ * Reasons travel by numbers that never change: each reason its own, the
+ * ones of version 1 as they were (a journal written then reads the same).
+ */
+static void test_reason_numbers_are_fixed_and_unique(void **state)
+{
+	unsigned seen[256] = { 0 };
+	enum alg_reason back;
+	unsigned i, w;
+
+	(void)state;
+	for (i = 0; i < ALG_R_MAX; i++) {
+		w = alg_reason_to_wire((enum alg_reason)i);
+		assert_true(w < 256);
+		assert_int_equal(seen[w], 0);
+		seen[w] = 1;
+		assert_int_equal(alg_reason_from_wire(w, &back), 0);
+		assert_int_equal(back, i);
+	}
+	assert_int_equal(alg_reason_to_wire(ALG_R_NONE), 0);
+	assert_int_equal(alg_reason_to_wire(ALG_R_TABLE_FULL), 16);
+	assert_int_equal(alg_reason_to_wire(ALG_R_LINE_NUL), 17);
+	assert_int_equal(alg_reason_to_wire(ALG_R_LINE_LONG), 18);
+	assert_int_equal(alg_reason_to_wire(ALG_R_AUTH_TLS), 19);
+	assert_int_equal(alg_reason_to_wire(ALG_R_CLOSE_SHUTDOWN), 29);
+	assert_int_equal(alg_reason_from_wire(255, &back), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_line_longer_than_new_max_line_is_refused),
 		cmocka_unit_test(test_tuple_taken_and_table_full),
 		cmocka_unit_test(test_new_ids_stay_above_imported_ones),
+		cmocka_unit_test(test_reason_numbers_are_fixed_and_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
