@@ -104,6 +104,13 @@ struct alg_stream {
 	struct seqadj adj;
 };
 
+/* A session's announced pinholes (policy.c), allocated on first use. */
+struct alg_pins {
+	struct alg_expect port_exp;	/* active_on_reply: waits for 2xx */
+	unsigned n, cap;		/* v: oldest first */
+	struct alg_expect v[];
+};
+
 struct alg_session {
 	uint64_t id;
 	struct alg_tuple tu;
@@ -132,12 +139,12 @@ struct alg_session {
 	uint32_t port_cmd;	/* port_exp: cmd_pushed of its PORT */
 	int ml_code;		/* code of an open multi-line reply, or 0 */
 	bool ml_ep_done;	/* that reply already announced its port */
-	/* the pinholes announced, oldest first (max_pinholes_per_session) */
-	struct alg_expect pins[ALG_MAX_PIN_PER_SESS];
-	unsigned npins;
-	/* active_on_reply: a PORT's pinhole waiting for the server's 2xx */
-	struct alg_expect port_exp;
-	bool port_pending;
+	/*
+	 * The pinholes announced and a PORT's waiting for its 2xx: only
+	 * once the session announces one (an idle session carries none).
+	 */
+	struct alg_pins *pins;
+	bool port_pending;	/* pins->port_exp waits (active_on_reply) */
 	/* violation_action = reset */
 	enum alg_reason violation;	/* the first, or NONE */
 	enum alg_dir violation_dir;
@@ -263,6 +270,7 @@ void policy_active(struct line_ctx *c, const struct ftp_msg *m,
 		   const char *line, size_t len, uint32_t line_seq);
 /* Announce exp (EXPECT), replacing the oldest past the session's limit. */
 void policy_expect(struct line_ctx *c, const struct alg_expect *exp);
+struct alg_pins *policy_pins(struct alg_session *s, unsigned max);
 void policy_passive(struct line_ctx *c, const struct ftp_msg *m,
 		    const char *line, size_t len, uint32_t line_seq);
 

@@ -164,20 +164,22 @@ static void passive_reply(struct line_ctx *c, const struct ftp_msg *m,
 static void port_answered(struct line_ctx *c, const struct ftp_msg *m)
 {
 	struct alg_session *s = c->s;
+	struct alg_expect exp;
 	struct alg_event *ev;
 
 	if (!s->port_pending || s->port_cmd != s->cmd_popped)
 		return;
 	s->port_pending = false;
+	exp = s->pins->port_exp;	/* policy_expect() may move pins */
 	if (m->code >= 200 && m->code < 300) {
-		policy_expect(c, &s->port_exp);
+		policy_expect(c, &exp);
 		return;
 	}
 	ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_PORT_REJECTED, c->dir);
 	if (ev) {
-		ev->kind = s->port_exp.via;
+		ev->kind = exp.via;
 		ev->value = (unsigned)m->code;
-		ev->exp = s->port_exp;
+		ev->exp = exp;
 	}
 }
 

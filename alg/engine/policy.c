@@ -15,6 +15,7 @@
  * With active_on_reply a PORT's pinhole waits for the server's 2xx to it
  * (pairing.c); the line is rewritten at once all the same.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -46,6 +47,38 @@ static bool endpoint_allowed(struct line_ctx *c, const struct ftp_msg *m)
 }
 
 /*
+ * The session's pinhole list with room for max of them (at least one):
+ * allocated when the session first announces a data port, grown when a
+ * reload raises the limit. NULL: out of memory (the list is unchanged).
+ */
+struct alg_pins *policy_pins(struct alg_session *s, unsigned max)
+{
+	unsigned cap = max ? max : 1;
+	struct alg_pins *p = s->pins;
+	bool fresh = !p;
+
+	if (p && p->cap >= cap)
+		return p;
+	p = realloc(p, sizeof(*p) + cap * sizeof(p->v[0]));
+	if (!p)
+		return NULL;
+	if (fresh)
+		p->n = 0;
+	p->cap = cap;
+	s->pins = p;
+	return p;
+}
+
+static void expect_nomem(struct line_ctx *c, enum ftp_kind via)
+{
+	struct alg_event *ev = ev_new(c->r, c->s, ALG_EV_REFUSE, ALG_R_NOMEM,
+				      c->dir);
+
+	if (ev)
+		ev->kind = via;
+}
+
+/*
  * Announce exp. Past max_pinholes_per_session the oldest this session
  * announced is replaced, as the kernel helper keeps one expectation per
  * session: a NOTE PIN_REPLACED naming it comes first, so the daemon
@@ -55,24 +88,29 @@ void policy_expect(struct line_ctx *c, const struct alg_expect *exp)
 {
 	struct alg_session *s = c->s;
 	unsigned max = c->t->pol.max_pinholes_per_session;
+	struct alg_pins *p = NULL;
 	struct alg_event *ev;
+	unsigned n;
 
+	if (max && !(p = policy_pins(s, max))) {
+		expect_nomem(c, exp->via);
+		return;		/* no pinhole, nothing opened */
+	}
+	n = p ? p->n : 0;
 	/* a limit lowered by a reload may ask for more than one */
-	if (c->r->nev + 1 + (max && s->npins >= max ? s->npins - max + 1 : 0) >
-	    ALG_MAX_EV) {
+	if (c->r->nev + 1 + (max && n >= max ? n - max + 1 : 0) > ALG_MAX_EV) {
 		c->r->ev_lost++;
 		return;		/* no room: no pinhole, nothing opened */
 	}
-	while (max && s->npins >= max) {
+	while (max && p->n >= max) {
 		ev = ev_new(c->r, s, ALG_EV_NOTE, ALG_R_PIN_REPLACED, c->dir);
 		ev->kind = exp->via;
-		ev->exp = s->pins[0];
-		memmove(&s->pins[0], &s->pins[1],
-			(s->npins - 1) * sizeof(s->pins[0]));
-		s->npins--;
+		ev->exp = p->v[0];
+		memmove(&p->v[0], &p->v[1], (p->n - 1) * sizeof(p->v[0]));
+		p->n--;
 	}
 	if (max)
-		s->pins[s->npins++] = *exp;
+		p->v[p->n++] = *exp;
 	ev = ev_new(c->r, s, ALG_EV_EXPECT, ALG_R_DATA_PORT, c->dir);
 	ev->kind = exp->via;
 	ev->exp = *exp;
@@ -104,7 +142,11 @@ static void expect(struct line_ctx *c, enum ftp_kind via,
 	exp.via = via;
 	if (c->dir == ALG_DIR_ORIG && c->t->pol.active_on_reply) {
 		/* opened by the server's 2xx to this command (pairing.c) */
-		s->port_exp = exp;
+		if (!policy_pins(s, c->t->pol.max_pinholes_per_session)) {
+			expect_nomem(c, via);
+			return;
+		}
+		s->pins->port_exp = exp;
 		s->port_pending = true;
 		s->port_cmd = s->cmd_pushed - 1;
 		return;

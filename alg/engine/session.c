@@ -298,6 +298,7 @@ void session_discard(struct alg_session *s)
 {
 	stream_free(&s->st[0]);
 	stream_free(&s->st[1]);
+	free(s->pins);
 	free(s);
 }
 
