@@ -6,10 +6,13 @@
  *	one control connection, COUNT round trips of the command;
  *	prints p50 and p99 in microseconds
  *   bench_ftpload rate -s ADDR:PORT -c SESSIONS -t SECONDS [-p]
+ *		[-B ADDR,ADDR...]
  *	SESSIONS control connections (one epoll loop, non-blocking), each
  *	repeating PASV, connect, NLST, read to the end, 226; prints the
  *	setups per second, the per-second minimum and median, and the
- *	worst single setup (-p: every second's count too)
+ *	worst single setup (-p: every second's count too). -B: the
+ *	sessions' source addresses, in turn (an NFQUEUE balance hashes on
+ *	addresses only: one client address would fill one queue)
  *   bench_ftpload xfer -s ADDR:PORT -b BYTES -m active|passive
  *	one RETR of BYTES; prints the throughput
  *
@@ -34,6 +37,9 @@
 #define MAX_SECONDS	3600
 
 static struct sockaddr_in server;
+#define MAX_SRC		64
+static struct in_addr src[MAX_SRC];
+static unsigned nsrc;
 
 static uint64_t now_ns(void)
 {
@@ -505,6 +511,13 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 		s->dref = (struct lref){ s, true };
 		s->data = -1;
 		s->ctl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s->ctl >= 0 && nsrc) {
+			struct sockaddr_in b = { .sin_family = AF_INET,
+						 .sin_addr = src[i % nsrc] };
+
+			if (bind(s->ctl, (struct sockaddr *)&b, sizeof(b)) < 0)
+				die("bind -B");
+		}
 		/* blocking connect: the handshake is not what is measured */
 		if (s->ctl < 0 || connect(s->ctl, (struct sockaddr *)&server,
 					  sizeof(server)) < 0)
@@ -554,6 +567,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_ftpload lat -s ADDR:PORT -n COUNT -c noop|pasv|port\n"
 		"       bench_ftpload rate -s ADDR:PORT -c SESSIONS -t SECONDS [-p]\n"
+		"                [-B ADDR,ADDR...]\n"
 		"       bench_ftpload xfer -s ADDR:PORT -b BYTES -m active|passive\n");
 	exit(2);
 }
@@ -564,7 +578,7 @@ int main(int argc, char **argv)
 	unsigned long long bytes = 0;
 	unsigned long n = 0, t = 0;
 	bool secs = false;
-	char host[64];
+	char host[64], *tok;
 	unsigned port;
 	int opt;
 
@@ -572,8 +586,14 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:n:c:t:b:m:p")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:t:b:m:pB:")) != -1) {
 		switch (opt) {
+		case 'B':
+			for (tok = strtok(optarg, ","); tok && nsrc < MAX_SRC;
+			     tok = strtok(NULL, ","))
+				if (inet_pton(AF_INET, tok, &src[nsrc++]) != 1)
+					usage();
+			break;
 		case 's':
 			spec = optarg;
 			break;

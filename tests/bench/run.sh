@@ -264,9 +264,10 @@ workloads() {
 		record "$tag" "$LOAD" lat -s "$srv" -n "$lat_n" -c "$c"
 	done
 	for c in 1 64 512; do
-		record "$tag" "$LOAD" rate -s "$srv" -c "$c" -t "$rate_s"
+		record "$tag" "$LOAD" rate -s "$srv" -c "$c" -t "$rate_s" -B "$srcs"
 	done
-	record "$tag sustained=1" "$LOAD" rate -s "$srv" -c 64 -t "$sust_s" -p
+	record "$tag sustained=1" "$LOAD" rate -s "$srv" -c 64 -t "$sust_s" -p \
+		-B "$srcs"
 	for c in passive active; do
 		record "$tag" "$LOAD" xfer -s "$srv" -b "$xfer_bytes" -m "$c"
 	done
@@ -283,6 +284,13 @@ for ns in "$FTPALG_NS_OCL" "$FTPALG_NS_DMZ"; do
 	ftpalg_nsx "$ns" sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
 	ftpalg_nsx "$ns" sysctl -q -w net.ipv4.tcp_tw_reuse=1
 	ftpalg_nsx "$ns" sysctl -q -w net.ipv4.tcp_max_tw_buckets=2048
+done
+# Eight client addresses for the rate runs: a queue balance (ftp-algd's
+# --queues, the no-op reader's) hashes on addresses alone.
+srcs=
+for i in $(seq 100 107); do
+	ip -n "$FTPALG_NS_OCL" addr add "203.0.113.$i/24" dev eth0 || exit 1
+	srcs=${srcs:+$srcs,}203.0.113.$i
 done
 
 read -r -a mode_list <<<"$modes"
