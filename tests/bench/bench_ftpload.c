@@ -281,7 +281,7 @@ static int run_xfer(uint64_t bytes, const char *mode)
 
 /* ---- rate: many sessions in one epoll loop ---- */
 
-enum st { S_GREET, S_USER, S_PASS, S_READY, S_PASV, S_XFER };
+enum st { S_GREET, S_USER, S_PASS, S_READY, S_PASV, S_XFER, S_DEAD };
 
 struct lsess;
 
@@ -298,6 +298,7 @@ struct lsess {
 	size_t inlen;
 	bool got_226, data_eof;
 	uint64_t t0;
+	struct sockaddr_in local;	/* the control connection's address */
 };
 
 static int ep;
@@ -328,22 +329,23 @@ static void setup_end(struct lsess *s, bool ok)
 	if (s->data >= 0)
 		close(s->data);
 	s->data = -1;
-	if (t < end_ns) {
-		if (ok) {
-			uint64_t sec = (t - start_ns) / 1000000000u;
-
-			setups++;
-			if (sec < MAX_SECONDS)
-				per_sec[sec]++;
-			if (t - s->t0 > worst_ns)
-				worst_ns = t - s->t0;
-		} else {
-			failures++;
-		}
-		setup_begin(s);
-	} else {
-		s->st = S_READY;	/* done: idle until the end */
+	if (!ok) {
+		/* replies may be out of step now: the session ends */
+		failures++;
+		epoll_ctl(ep, EPOLL_CTL_DEL, s->ctl, NULL);
+		s->st = S_DEAD;
+		return;
 	}
+	if (t >= end_ns) {
+		s->st = S_READY;	/* done: idle until the end */
+		return;
+	}
+	setups++;
+	if ((t - start_ns) / 1000000000u < MAX_SECONDS)
+		per_sec[(t - start_ns) / 1000000000u]++;
+	if (t - s->t0 > worst_ns)
+		worst_ns = t - s->t0;
+	setup_begin(s);
 }
 
 static void data_open(struct lsess *s, const char *line)
@@ -359,6 +361,11 @@ static void data_open(struct lsess *s, const char *line)
 			 0);
 	if (s->data < 0)
 		die("socket");
+	/* from the control connection's address, as FTP clients do: the
+	 * kernel helper's expectations and the pinholes name it */
+	s->local.sin_port = 0;
+	if (bind(s->data, (struct sockaddr *)&s->local, sizeof(s->local)) < 0)
+		die("bind data");
 	if (connect(s->data, (struct sockaddr *)&a, sizeof(a)) < 0 &&
 	    errno != EINPROGRESS) {
 		setup_end(s, false);
@@ -392,6 +399,7 @@ static void on_reply(struct lsess *s, int code, const char *line)
 		nready++;
 		return;
 	case S_READY:
+	case S_DEAD:
 		goto bad;
 	case S_PASV:
 		if (code != 227) {
@@ -422,14 +430,14 @@ static void ctl_event(struct lsess *s)
 	ssize_t n = read(s->ctl, s->in + s->inlen, sizeof(s->in) - s->inlen);
 	char *nl;
 
-	if (n < 0 && errno == EAGAIN)
+	if (s->st == S_DEAD || (n < 0 && errno == EAGAIN))
 		return;
 	if (n <= 0) {
 		fprintf(stderr, "bench_ftpload: control connection closed\n");
 		exit(1);
 	}
 	s->inlen += (size_t)n;
-	while ((nl = memchr(s->in, '\n', s->inlen))) {
+	while (s->st != S_DEAD && (nl = memchr(s->in, '\n', s->inlen))) {
 		size_t used = (size_t)(nl - s->in) + 1;
 		char line[sizeof(s->in) + 1];
 
@@ -523,6 +531,13 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 					  sizeof(server)) < 0)
 			die("connect");
 		nodelay(s->ctl);
+		{
+			socklen_t ll = sizeof(s->local);
+
+			if (getsockname(s->ctl, (struct sockaddr *)&s->local,
+					&ll) < 0)
+				die("getsockname");
+		}
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->ctl, &e) < 0)
 			die("epoll_ctl");
 	}
@@ -559,6 +574,10 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 		close(ss[i].ctl);
 	}
 	free(ss);
+	if (failures)
+		fprintf(stderr, "bench_ftpload: %llu setups failed (a 4xx "
+			"reply, or the data connection refused)\n",
+			(unsigned long long)failures);
 	return failures ? 1 : 0;
 }
 
