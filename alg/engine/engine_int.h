@@ -61,7 +61,7 @@ struct alg_stream {
 	/*
 	 * The line's bytes: buf while it is incomplete at a segment's end,
 	 * the segment itself while a line that lies whole in one is handed
-	 * on, NULL between lines.
+	 * on, "" between lines.
 	 */
 	const char *line;
 	char *buf;		/* line_max bytes, only while incomplete */

@@ -20,6 +20,7 @@
 int stream_init(struct alg_stream *st, unsigned max_line)
 {
 	memset(st, 0, sizeof(*st));
+	st->line = "";
 	st->line_max = max_line;
 	seqadj_init(&st->adj);
 	return 0;
@@ -30,7 +31,7 @@ static void line_done(struct alg_stream *st)
 {
 	free(st->buf);
 	st->buf = NULL;
-	st->line = NULL;
+	st->line = "";		/* never NULL: memcpy(.., line, 0) stays defined */
 	st->llen = 0;
 }
 

@@ -143,6 +143,8 @@ def main():
     eng_plain = med_any(F, "engine", "engine_pps_plain_mix")
     eng_mix = med_any(F, "engine", "engine_pps_mix")
     idle = med_any(F, "engine", "idle_session_bytes")
+    if idle is not None and idle < 0:
+        idle = None     # not measurable in this build (sanitizers)
     pins1 = med_any(F, "pins", "single_ops_s")
     pinsb = med_any(F, "pins", "batched_ops_s")
     batch = first_any(F, "pins", "batch")
