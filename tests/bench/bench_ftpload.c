@@ -322,6 +322,16 @@ static void setup_begin(struct lsess *s)
 	send_cmd(s, "PASV\r\n");
 }
 
+/* Why a setup failed, for the first few. */
+static void setup_why(const char *fmt, const char *arg)
+{
+	if (failures >= 5)
+		return;
+	fprintf(stderr, "bench_ftpload: setup failed: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+}
+
 static void setup_end(struct lsess *s, bool ok)
 {
 	uint64_t t = now_ns();
@@ -354,6 +364,7 @@ static void data_open(struct lsess *s, const char *line)
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = &s->dref };
 
 	if (!parse_227(line, &a)) {
+		setup_why("no address in %s", line);
 		setup_end(s, false);
 		return;
 	}
@@ -368,6 +379,7 @@ static void data_open(struct lsess *s, const char *line)
 		die("bind data");
 	if (connect(s->data, (struct sockaddr *)&a, sizeof(a)) < 0 &&
 	    errno != EINPROGRESS) {
+		setup_why("data connect: %s", strerror(errno));
 		setup_end(s, false);
 		return;
 	}
@@ -403,6 +415,7 @@ static void on_reply(struct lsess *s, int code, const char *line)
 		goto bad;
 	case S_PASV:
 		if (code != 227) {
+			setup_why("PASV: %s", line);
 			setup_end(s, false);
 			return;
 		}
@@ -412,6 +425,7 @@ static void on_reply(struct lsess *s, int code, const char *line)
 		if (code == 150)
 			return;
 		if (code != 226) {
+			setup_why("NLST: %s", line);
 			setup_end(s, false);
 			return;
 		}
@@ -461,6 +475,7 @@ static void data_event(struct lsess *s)
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n < 0) {
+		setup_why("data connection: %s", strerror(errno));
 		setup_end(s, false);
 		return;
 	}

@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift ;;
 	--modes) modes=${2:?}; shift ;;
 	--strict) strict=1 ;;
-	--keep) keep=1 ;;	# keep the work directory (logs, raw results)
+	--keep) keep=1 ;;	# keep the work directory (kept anyway on failure)
 	-h|--help) usage ;;
 	*) echo "bench: unknown argument $1" >&2; usage ;;
 	esac
@@ -116,8 +116,8 @@ cleanup() {
 	done
 	ftpalg_topo_down
 	[ -n "$pins_ns" ] && ip netns del "$pins_ns" 2>/dev/null
-	if [ "$keep" = 1 ]; then
-		say "kept $work"
+	if [ "$keep" = 1 ] || [ "$failed" = 1 ]; then
+		say "kept $work (logs of every program, raw results)"
 	else
 		rm -rf "$work"
 	fi
@@ -219,6 +219,9 @@ mode_up() {
 		rtr nft -f "$FTPALG_NFT_FILE" || return 1
 		local qarg=()
 		[ "$queues" -gt 1 ] && qarg=(--queues "$queues")
+		# a fresh journal each start: restoring the last mode's
+		# sessions is not what is measured
+		rm -f "$work/algd.state" "$work/algd.state.lock"
 		ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground \
 			--ctl-socket "$work/algd.sock" \
 			--state-file "$work/algd.state" "${qarg[@]}" \
@@ -251,7 +254,7 @@ record() {
 	local tag=$1 line
 	shift
 	if ! line=$(ftpalg_nsx "$FTPALG_NS_OCL" timeout 600 "$@" 2>>"$work/load.log"); then
-		say "FAIL: $tag: $* ($(tail -n 1 "$work/load.log"))"
+		say "FAIL: $tag: $* ($(tail -n 3 "$work/load.log" | tr "\n" " "))"
 		failed=1
 		return 1
 	fi
