@@ -6,6 +6,10 @@
 #   tests/run.sh unit|netns|fuzz|bench|all    only that label (all: every
 #                           label, including bench)
 #   FUZZ_SECONDS=600 tests/run.sh fuzz        a longer fuzz run
+#   BENCH_FULL=1 tests/run.sh bench           after the bench label (the
+#                           engine figures and the --quick smoke run), the
+#                           whole benchmark: tests/bench/run.sh, its table
+#                           in build/bench-results.md
 #
 # Every missing prerequisite is installed first: a test that cannot run is
 # a failure here, never a skip.
@@ -116,6 +120,9 @@ all)
 	;;
 unit|netns|bench)
 	run_ctest "$top/build" "$what"
+	if [ "$what" = bench ] && [ "${BENCH_FULL:-0}" = 1 ]; then
+		bash "$top/tests/bench/run.sh" --build-dir "$top/build"
+	fi
 	;;
 fuzz) ;;
 *)

@@ -81,7 +81,13 @@ struct alg_stream {
 	bool lf_ok;		/* the peer answered a bare-LF line: it
 				 * frames on LF too */
 	uint32_t seen_max;	/* past the highest byte seen (RST window) */
-	char *line;		/* line_max + 1 bytes */
+	/*
+	 * The line's bytes: buf while it is incomplete at a segment's end,
+	 * the segment itself while a line that lies whole in one is handed
+	 * on, "" between lines.
+	 */
+	const char *line;
+	char *buf;		/* line_max bytes, only while incomplete */
 	/*
 	 * The longest line this stream inspects: max_line when the session
 	 * was created. The buffer is sized by it, so a max_line changed
@@ -231,6 +237,7 @@ typedef int (*stream_line_fn)(void *ctx, const char *line, size_t len,
 int stream_init(struct alg_stream *st, unsigned max_line);
 void stream_free(struct alg_stream *st);
 void stream_sync(struct alg_stream *st, uint32_t nxt, bool at_line_start);
+int stream_line_append(struct alg_stream *st, const void *b, size_t n);
 int stream_scan(struct alg_stream *st, uint32_t seq, const uint8_t *p,
 		size_t n, stream_line_fn fn, void *ctx, enum alg_reason *why);
 

@@ -53,6 +53,8 @@ struct wbuf {
 
 static void put(struct wbuf *w, const void *b, size_t n)
 {
+	if (!n)
+		return;		/* b may be NULL: an empty line */
 	if (w->full || n > w->cap - w->len) {
 		w->full = true;
 		return;
@@ -323,8 +325,8 @@ static int get_stream(struct rbuf *r, struct alg_stream *st,
 	line = get(r, llen);
 	if (!line)
 		return -EINVAL;
-	memcpy(st->line, line, llen);
-	st->llen = llen;
+	if (stream_line_append(st, line, llen))
+		return -ENOMEM;
 	if (get_adj(r, &st->adj))
 		return -EINVAL;
 	st->adj.keep_last = fl & STF_KEEP_LAST;
