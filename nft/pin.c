@@ -109,6 +109,7 @@ static uint16_t pin_elem_flags(uint16_t type)
 		/* no NLM_F_EXCL: adding an existing pinhole is no error */
 		return NLM_F_CREATE | NLM_F_ACK;
 	case NFT_MSG_DELSETELEM:
+	case PIN_MSG_DESTROYSETELEM:
 	case NFT_MSG_GETSETELEM:
 		return NLM_F_ACK;
 	default:
@@ -338,6 +339,56 @@ err_free:
 	batch_free(&b);
 	free(idx);
 	free(gone);
+	return err;
+}
+
+int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+{
+	struct batch b;
+	unsigned i;
+	int err;
+
+	err = pin_entries_ok(e, n);
+	if (err || !n)
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
+		err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
+				     pin_set_of(&e[i]), &e[i]);
+		/* destroy element inet ftp_alg dnat4 { peer . wire } */
+		if (!err && pin_needs_nat(&e[i]))
+			err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
+					     PIN_MAP4, &e[i]);
+	}
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err;
+}
+
+int pin_destroy_probe(struct fw_sock *fw)
+{
+	/* no rule or peer ever adds this key: a port of 0 is never announced */
+	const struct pin_entry none = {
+		.family = AF_INET,
+		.wire.family = AF_INET, .target.family = AF_INET,
+	};
+	int err;
+
+	/* destroy element inet ftp_alg pin4 { 0.0.0.0 . 0.0.0.0 . 0 } */
+	err = pin_destroy(fw, &none, 1);
+	if (!err)
+		return 1;
+	/*
+	 * A kernel before 6.3 does not know the message type: nfnetlink
+	 * refuses it with EOPNOTSUPP (or EINVAL in some versions); ENOENT
+	 * would be a kernel that treats it as a plain delete.
+	 */
+	if (err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT)
+		return 0;
 	return err;
 }
 
