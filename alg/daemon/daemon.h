@@ -85,6 +85,7 @@ struct daemon {
 	struct rulewatch *rw;		/* rulewatch.c: ruleset changes */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
+	bool pin_destroy;		/* kernel takes NFT_MSG_DESTROYSETELEM */
 	bool started;			/* the loop ran */
 	uint64_t start_ms;
 	uint64_t last_pkt_ms;

@@ -159,16 +159,16 @@ const char *pinhole_fate_name(enum pinhole_fate f)
 }
 
 /*
- * Ask the kernel, decide, count. A pinhole gone before its timeout was
- * consumed; it counts as used only once conntrack has seen its data
+ * Decide from present (as pin_present() answers), count. A pinhole gone
+ * before its timeout was consumed; it counts as used only once conntrack has seen its data
  * connection answered (pinholes_ct.c).
  */
 static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
-					uint64_t now, bool closing,
+					int present, uint64_t now,
+					bool closing,
 					struct pinhole_ct_view *view,
 					bool *unknown, enum pinhole_conn *conn)
 {
-	int present = pin_present(d->fw, &p->e);
 	enum pinhole_fate f;
 
 	p->gone = present == 0;
@@ -213,6 +213,19 @@ static void pinholes_log_fate(uint64_t sid, const struct pin_entry *e,
 		 pinhole_str(e, buf, sizeof(buf)));
 }
 
+/*
+ * One batch for n elements and their mappings. With destroy semantics a
+ * gone element is no error (nothing aborts); without, the elements seen
+ * gone are left out and the rest retried on ENOENT (pin_del_gone()).
+ */
+static int pinholes_del(struct daemon *d, const struct pin_entry *batch,
+			unsigned n, const bool *gone)
+{
+	if (d->pin_destroy)
+		return pin_destroy(d->fw, batch, n);
+	return pin_del_gone(d->fw, batch, n, gone);
+}
+
 /* Delete batch[0..n) and log each with its fate. */
 static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 			   const bool *gone, const uint64_t *sids,
@@ -225,7 +238,7 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 	int ret;
 
 	/* also deletes the dnat4 mappings of used pinholes */
-	ret = pin_del_gone(d->fw, batch, n, gone);
+	ret = pinholes_del(d, batch, n, gone);
 	for (k = 0; k < n; k++) {
 		if (ret) {
 			log_sess(LOG_ERR, sids[k],
@@ -265,8 +278,11 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 				i++;
 				continue;
 			}
-			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
-						 &view, &unknown[n], &conn[n]);
+			/* a session's end: its own pinholes, one GET each */
+			fate[n] = pinholes_judge(d, &ps->v[i],
+						 pin_present(d->fw, &ps->v[i].e),
+						 now, true, &view, &unknown[n],
+						 &conn[n]);
 			sids[n] = ps->v[i].sid;
 			gone[n] = ps->v[i].gone;
 			batch[n++] = ps->v[i].e;
@@ -286,30 +302,47 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 /*
  * Once a second: a pinhole used by its data connection goes, and with it
  * its dnat4 mapping, no longer needed once conntrack has the connection;
- * so does one that expired, and one consumed without a connection.
+ * so does one that expired, and one consumed without a connection. One
+ * dump of the sets answers for every pinhole; what goes, goes in batches.
  */
 void pinholes_check(struct daemon *d, uint64_t now)
 {
 	struct pinhole_ct_view view = { .loaded = false };
+	struct pinhole_seen seen = { .v = NULL };
+	struct pin_entry batch[PINHOLE_BATCH];
+	enum pinhole_fate fate[PINHOLE_BATCH];
+	enum pinhole_conn conn[PINHOLE_BATCH];
+	bool unknown[PINHOLE_BATCH], gone[PINHOLE_BATCH];
+	uint64_t sids[PINHOLE_BATCH];
 	struct pinholes *ps = &d->pins;
-	enum pinhole_fate fate;
-	enum pinhole_conn conn;
 	struct pinhole *p;
-	unsigned i = 0;
-	bool unknown;
+	unsigned i = 0, n = 0;
 
+	if (!ps->n)
+		return;
+	pinholes_seen_load(d, &seen);
 	while (i < ps->n) {
 		p = &ps->v[i];
-		fate = pinholes_judge(d, p, now, false, &view, &unknown,
-				      &conn);
-		if (fate == PINHOLE_KEEP) {
+		fate[n] = pinholes_judge(d, p, pinholes_seen_has(&seen, &p->e),
+					 now, false, &view, &unknown[n],
+					 &conn[n]);
+		if (fate[n] == PINHOLE_KEEP) {
 			i++;
 			continue;
 		}
-		pin_del_gone(d->fw, &p->e, 1, &p->gone);
-		pinholes_log_fate(p->sid, &p->e, fate, unknown, conn);
-		pinholes_forget(d, i);
+		sids[n] = p->sid;
+		gone[n] = p->gone;
+		batch[n++] = p->e;
+		pinholes_forget(d, i);	/* refills index i */
+		if (n == PINHOLE_BATCH) {
+			pinholes_delete(d, batch, gone, sids, fate, unknown,
+					conn, n);
+			n = 0;
+		}
 	}
+	if (n)
+		pinholes_delete(d, batch, gone, sids, fate, unknown, conn, n);
+	pinholes_seen_free(&seen);
 	pinholes_ct_view_free(&view);
 }
 

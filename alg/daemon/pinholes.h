@@ -121,6 +121,31 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);
 void pinholes_ct_view_free(struct pinhole_ct_view *v);
 
+/*
+ * The pinhole elements one dump found (pinholes_seen.c). err[0] / err[1]:
+ * the IPv4 / IPv6 dump failed with that error (its answers are unknown).
+ */
+struct pinhole_seen_key;
+struct pinhole_seen {
+	struct pinhole_seen_key *v;
+	unsigned n, cap;
+	bool sorted;
+	int err[2];
+};
+
+/* Record e's key as dumped: 0 or -ENOMEM. Pure. */
+int pinholes_seen_add(struct pinhole_seen *s, const struct pin_entry *e);
+/* After the last add, before the first lookup. Pure. */
+void pinholes_seen_sort(struct pinhole_seen *s);
+/*
+ * Is e's element in the dump? 1 yes, 0 no, <0 unknown (its family's dump
+ * failed; -EINVAL before pinholes_seen_sort()). As pin_present(). Pure.
+ */
+int pinholes_seen_has(const struct pinhole_seen *s, const struct pin_entry *e);
+void pinholes_seen_free(struct pinhole_seen *s);
+/* Dump the sets our pinholes are in (one request per family in use). */
+void pinholes_seen_load(struct daemon *d, struct pinhole_seen *s);
+
 /* All EXPECT events of r: one batch, before any verdict of r. */
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The once-a-second check matches our pinholes against one dump of their
+ * sets (pinholes_seen.c): what it finds, what it does not, and what it
+ * cannot know. Links alg_daemon.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "pinholes.h"
+
+static struct pin_entry pin(int family, const char *peer, const char *addr,
+			    uint16_t port)
+{
+	struct pin_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = family;
+	assert_int_equal(inet_pton(family, peer, &e.peer), 1);
+	e.target.family = family;
+	assert_int_equal(inet_pton(family, addr, &e.target.addr), 1);
+	e.target.port = port;
+	e.wire = e.target;
+	return e;
+}
+
+static void seen_of(struct pinhole_seen *s, const struct pin_entry *v,
+		    unsigned n)
+{
+	unsigned i;
+
+	*s = (struct pinhole_seen){ .v = NULL };
+	for (i = 0; i < n; i++)
+		assert_int_equal(pinholes_seen_add(s, &v[i]), 0);
+	pinholes_seen_sort(s);
+}
+
+static void test_dumped_pinhole_is_found_exactly(void **state)
+{
+	struct pin_entry dumped[] = {
+		pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001),
+		pin(AF_INET, "192.0.2.11", "10.0.0.5", 50001),
+	};
+	struct pin_entry e;
+	struct pinhole_seen s;
+
+	seen_of(&s, dumped, 2);
+	assert_int_equal(pinholes_seen_has(&s, &dumped[0]), 1);
+	assert_int_equal(pinholes_seen_has(&s, &dumped[1]), 1);
+	/* one field off: another pinhole */
+	e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50002);
+	assert_int_equal(pinholes_seen_has(&s, &e), 0);
+	e = pin(AF_INET, "192.0.2.12", "10.0.0.5", 50001);
+	assert_int_equal(pinholes_seen_has(&s, &e), 0);
+	e = pin(AF_INET, "192.0.2.10", "10.0.0.6", 50001);
+	assert_int_equal(pinholes_seen_has(&s, &e), 0);
+	pinholes_seen_free(&s);
+}
+
+/* The wire side (before DNAT) is not in a pinhole's key. */
+static void test_match_is_on_the_target_not_the_wire(void **state)
+{
+	struct pin_entry dumped = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pin_entry ours = dumped;
+	struct pinhole_seen s;
+
+	ours.wire.port = 40001;
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.1", &ours.wire.addr),
+			 1);
+	seen_of(&s, &dumped, 1);
+	assert_int_equal(pinholes_seen_has(&s, &ours), 1);
+	pinholes_seen_free(&s);
+}
+
+/* An IPv6 key whose first bytes equal an IPv4 one is another pinhole. */
+static void test_families_never_match_each_other(void **state)
+{
+	struct pin_entry v4 = pin(AF_INET, "0.0.0.0", "0.0.0.0", 21);
+	struct pin_entry v6 = pin(AF_INET6, "::", "::", 21);
+	struct pinhole_seen s;
+
+	seen_of(&s, &v4, 1);
+	assert_int_equal(pinholes_seen_has(&s, &v4), 1);
+	assert_int_equal(pinholes_seen_has(&s, &v6), 0);
+	pinholes_seen_free(&s);
+}
+
+/* A failed dump makes its own family unknown, the other stays known. */
+static void test_failed_dump_is_unknown_for_its_family_only(void **state)
+{
+	struct pin_entry v4 = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pin_entry v6 = pin(AF_INET6, "2001:db8::10", "2001:db8:1::5",
+				  50002);
+	struct pinhole_seen s;
+
+	seen_of(&s, &v4, 1);
+	s.err[1] = -EIO;
+	assert_int_equal(pinholes_seen_has(&s, &v4), 1);
+	assert_int_equal(pinholes_seen_has(&s, &v6), -EIO);
+	/* and unknown is what pinhole_fate() keeps rather than removes */
+	assert_int_equal(pinhole_fate(pinholes_seen_has(&s, &v6), 0, 60000,
+				      false), PINHOLE_KEEP);
+	pinholes_seen_free(&s);
+}
+
+static void test_empty_dump_finds_nothing(void **state)
+{
+	struct pin_entry e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pinhole_seen s;
+
+	seen_of(&s, NULL, 0);
+	assert_int_equal(pinholes_seen_has(&s, &e), 0);
+	pinholes_seen_free(&s);
+}
+
+static void test_lookup_before_sort_is_refused(void **state)
+{
+	struct pin_entry e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pinhole_seen s = { .v = NULL };
+
+	assert_int_equal(pinholes_seen_add(&s, &e), 0);
+	assert_int_equal(pinholes_seen_has(&s, &e), -EINVAL);
+	pinholes_seen_free(&s);
+}
+
+/* Thousands of elements dumped in any order: each found, no other. */
+static void test_many_elements_each_found(void **state)
+{
+	enum { N = 5000 };
+	static struct pin_entry v[N];
+	struct pinhole_seen s;
+	struct pin_entry e;
+	unsigned i;
+
+	for (i = 0; i < N; i++) {
+		/* a scrambled order: i * 7919 mod N visits each i once */
+		unsigned k = (i * 7919u) % N;
+
+		v[i] = pin(AF_INET, "192.0.2.10", "10.0.0.5", 0);
+		v[i].target.port = (uint16_t)(1024 + 2 * k);
+		v[i].peer.b[3] = (uint8_t)k;
+	}
+	seen_of(&s, v, N);
+	assert_int_equal(s.n, N);
+	for (i = 0; i < N; i++) {
+		if (pinholes_seen_has(&s, &v[i]) != 1)
+			fail_msg("element %u (port %u) not found", i,
+				 v[i].target.port);
+		e = v[i];
+		e.target.port++;	/* odd ports were never dumped */
+		if (pinholes_seen_has(&s, &e) != 0)
+			fail_msg("port %u found but never dumped",
+				 e.target.port);
+	}
+	pinholes_seen_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dumped_pinhole_is_found_exactly),
+		cmocka_unit_test(test_match_is_on_the_target_not_the_wire),
+		cmocka_unit_test(test_families_never_match_each_other),
+		cmocka_unit_test(
+			test_failed_dump_is_unknown_for_its_family_only),
+		cmocka_unit_test(test_empty_dump_finds_nothing),
+		cmocka_unit_test(test_lookup_before_sort_is_refused),
+		cmocka_unit_test(test_many_elements_each_found),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
