@@ -46,6 +46,7 @@ struct ct_ctx {
 	uint32_t qport;
 	uint32_t seq;
 	uint64_t enobufs;
+	uint16_t first;		/* the tuple that answered last: ask it first */
 	char rbuf[CT_RBUF_LEN] __attribute__((aligned(8)));
 };
 
@@ -366,6 +367,7 @@ struct ct_ctx *ct_open(void)
 		setsockopt(mnl_socket_get_fd(c->ev), SOL_SOCKET, SO_RCVBUF,
 			   &rcvbuf, sizeof(rcvbuf));
 	c->seq = (uint32_t)time(NULL);
+	c->first = CTA_TUPLE_ORIG;
 	return c;
 
 err_ev:
@@ -441,30 +443,48 @@ typedef int (*ct_builder)(char *buf, size_t len, uint32_t seq,
  * At the forward hook the packet carries the tuple after DNAT and before
  * SNAT. Masquerade/SNAT: that is the entry's original tuple. DNAT: the
  * original tuple has the public address we never see, but the reply
- * tuple is exactly our packet reversed.
+ * tuple is exactly our packet reversed. Which one fits is a property of
+ * the router's NAT, the same for most sessions: the one that answered
+ * last is asked first, so a DNAT router pays one failed query once, not
+ * two round trips per session (and the be-liberal message that follows
+ * its session's NAT query hits at once).
  */
-static int ct_lookup_both(struct ct_ctx *c, ct_builder build,
-			  const struct ct_tuple *t, struct ct_entry *e)
+static int ct_lookup_one(struct ct_ctx *c, ct_builder build, uint16_t which,
+			 const struct ct_tuple *t, struct ct_entry *e)
 {
 	/* a tuple and two flags need ~150 bytes; aligned for nlmsghdr */
 	char buf[1024] __attribute__((aligned(8)));
 	struct ct_tuple r;
 	uint32_t seq;
-	int len, ret;
+	int len;
 
+	if (which == CTA_TUPLE_REPLY) {
+		ct_tuple_reverse(t, &r);
+		t = &r;
+	}
 	seq = ++c->seq;
-	len = build(buf, sizeof(buf), seq, CTA_TUPLE_ORIG, t);
-	if (len < 0)
-		return len;
-	ret = ct_talk(c, buf, len, seq, e);
-	if (ret != -ENOENT)
-		return ret;
-	ct_tuple_reverse(t, &r);
-	seq = ++c->seq;
-	len = build(buf, sizeof(buf), seq, CTA_TUPLE_REPLY, &r);
+	len = build(buf, sizeof(buf), seq, which, t);
 	if (len < 0)
 		return len;
 	return ct_talk(c, buf, len, seq, e);
+}
+
+static int ct_lookup_both(struct ct_ctx *c, ct_builder build,
+			  const struct ct_tuple *t, struct ct_entry *e)
+{
+	uint16_t other = c->first == CTA_TUPLE_ORIG ? CTA_TUPLE_REPLY
+						    : CTA_TUPLE_ORIG;
+	int ret;
+
+	ret = ct_lookup_one(c, build, c->first, t, e);
+	if (ret != -ENOENT)
+		return ret;
+	if (e)
+		memset(e, 0, sizeof(*e));
+	ret = ct_lookup_one(c, build, other, t, e);
+	if (!ret)
+		c->first = other;
+	return ret;
 }
 
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e)

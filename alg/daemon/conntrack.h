@@ -60,8 +60,9 @@ void ct_close(struct ct_ctx *c);
 
 /*
  * Look up the entry of the connection seen at our hook as t (client ->
- * server): first as its original tuple (masquerade/SNAT), then as the
- * reverse of its reply tuple (DNAT). 0, -ENOENT, or -errno.
+ * server): as its original tuple (masquerade/SNAT) and as the reverse of
+ * its reply tuple (DNAT), the one that answered last time first.
+ * 0, -ENOENT, or -errno.
  */
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e);
 /* Set be-liberal both ways on that entry, found the same way. */
