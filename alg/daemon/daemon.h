@@ -150,6 +150,8 @@ void results_apply(struct daemon *d, struct alg_result *r,
 bool result_has_verdict(const struct alg_result *r, uint32_t id);
 void verdict_send(struct daemon *d, uint32_t id, int verdict,
 		  const uint8_t *data, size_t len);
+/* Send the verdicts verdict_send() gathered (before blocking, too). */
+void verdicts_flush(struct daemon *d);
 void verdict_malformed(struct daemon *d, uint32_t id, const uint8_t *data,
 		       size_t len, int err, uint64_t now);
 

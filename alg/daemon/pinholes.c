@@ -102,6 +102,7 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	n = pinholes_collect(d, r, batch, sids);
 	if (!n)
 		return;
+	verdicts_flush(d);	/* a round trip: earlier packets go first */
 	ret = pinholes_reserve(&d->pins, n) ? pin_add(d->fw, batch, n)
 					    : -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -269,6 +270,8 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
 	int ret, fail = 0;
+
+	verdicts_flush(d);	/* round trips: earlier packets go first */
 
 	while (i < ps->n) {
 		n = 0;
