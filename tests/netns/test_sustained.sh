@@ -7,9 +7,11 @@
 # port forward to the DMZ pyftpdlib (PASV, connect, NLST, close: each one
 # a pinhole and a dnat4 mapping, consumed, then removed by the daemon's
 # once-a-second check) for SECONDS (default 8). Every setup must succeed,
-# no second may lack setups, and no gap between two may reach 1 s: the
+# no second may lack setups, and no gap between two may reach 300 ms: the
 # check must never stop the event loop (it did, for seconds, when its
-# removal batch named elements the packet path had already consumed).
+# removal batch named elements the packet path had already consumed; and
+# for 400-600 ms here with a GET and a delete per pinhole, where one dump
+# and one destroy batch leave gaps of 80-110 ms).
 #
 # Prints the client's figures and "sustained: N passed, M failed".
 set -u
@@ -90,8 +92,8 @@ if [ -n "$per" ] && ! grep -qE '(^|,)0(,|$)' <<<"$per"; then
 else
 	bad "a second without setups ($per)"
 fi
-if [ "${gap%.*}" -lt 1000 ]; then
-	ok "longest gap between setups ${gap} ms (< 1000)"
+if [ "${gap%.*}" -lt 300 ]; then
+	ok "longest gap between setups ${gap} ms (< 300)"
 else
 	bad "a ${gap} ms stall between two setups"
 fi
