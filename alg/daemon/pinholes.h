@@ -112,10 +112,23 @@ bool pinhole_conn_matches(const struct pin_entry *e,
 struct pinhole_ct_conn;
 struct pinhole_ct_view {
 	bool loaded;
+	bool sorted;
 	int err;
 	struct pinhole_ct_conn *v;
 	unsigned n, cap;
 };
+
+/* One dumped entry into v (one no pinhole can match is left out). Pure. */
+int pinhole_ct_view_add(struct pinhole_ct_view *v, const struct ct_entry *e);
+/* After the last add, before the first find. Pure. */
+void pinhole_ct_view_sort(struct pinhole_ct_view *v);
+/*
+ * What v says of e's data connection: REPLIED if any matching entry saw a
+ * reply, else NO_REPLY if one matches, else NONE; UNKNOWN if the dump
+ * failed (or v is not sorted). Pure.
+ */
+enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
+				       const struct pin_entry *e);
 
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);

@@ -17,6 +17,10 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "conntrack.h"
 #include "pinholes.h"
 
 static struct pin_entry pin(int family, const char *peer, const char *addr,
@@ -165,6 +169,118 @@ static void test_many_elements_each_found(void **state)
 	pinholes_seen_free(&s);
 }
 
+/* A data connection peer:sport -> target:port (after DNAT), as dumped. */
+static struct ct_entry data_conn(const char *peer, uint16_t sport,
+				 const char *target, uint16_t port,
+				 bool replied)
+{
+	struct ct_entry c;
+
+	memset(&c, 0, sizeof(c));
+	c.has_orig = c.has_reply = true;
+	c.orig.family = c.reply.family = AF_INET;
+	c.orig.proto = c.reply.proto = IPPROTO_TCP;
+	assert_int_equal(inet_pton(AF_INET, peer, &c.orig.src), 1);
+	assert_int_equal(inet_pton(AF_INET, target, &c.reply.src), 1);
+	c.orig.sport = sport;
+	c.reply.sport = port;
+	c.reply.dst = c.orig.src;
+	c.reply.dport = sport;
+	c.status = replied ? IPS_SEEN_REPLY : 0;
+	return c;
+}
+
+static void view_of(struct pinhole_ct_view *v, const struct ct_entry *c,
+		    unsigned n)
+{
+	unsigned i;
+
+	*v = (struct pinhole_ct_view){ .loaded = true };
+	for (i = 0; i < n; i++)
+		assert_int_equal(pinhole_ct_view_add(v, &c[i]), 0);
+	pinhole_ct_view_sort(v);
+}
+
+/* The sorted view answers as pinhole_conn_matches() over every entry. */
+static void test_ct_view_finds_data_connection_states(void **state)
+{
+	struct ct_entry c[] = {
+		data_conn("192.0.2.10", 33000, "10.0.0.5", 50001, true),
+		data_conn("192.0.2.10", 33001, "10.0.0.5", 50002, false),
+		/* the same target port used twice: one answered wins */
+		data_conn("192.0.2.11", 33002, "10.0.0.5", 50003, false),
+		data_conn("192.0.2.11", 33003, "10.0.0.5", 50003, true),
+	};
+	struct pinhole_ct_view v;
+	struct pin_entry e;
+	unsigned i;
+
+	view_of(&v, c, 4);
+	e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_REPLIED);
+	e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50002);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_NO_REPLY);
+	e = pin(AF_INET, "192.0.2.11", "10.0.0.5", 50003);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_REPLIED);
+	/* another peer for that port: not its connection */
+	e = pin(AF_INET, "192.0.2.12", "10.0.0.5", 50001);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_NONE);
+	for (i = 0; i < 4; i++) {
+		e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 0);
+		e.peer.v4 = c[i].orig.src.v4;
+		e.target.port = c[i].reply.sport;
+		assert_true(pinhole_conn_matches(&e, &c[i]));
+		assert_int_not_equal(pinhole_ct_view_find(&v, &e),
+				     PINHOLE_CONN_NONE);
+	}
+	pinholes_ct_view_free(&v);
+}
+
+static void test_ct_view_failed_or_unsorted_is_unknown(void **state)
+{
+	struct ct_entry c = data_conn("192.0.2.10", 33000, "10.0.0.5", 50001,
+				      true);
+	struct pin_entry e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pinhole_ct_view v = { .loaded = true };
+
+	assert_int_equal(pinhole_ct_view_add(&v, &c), 0);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_UNKNOWN);
+	pinhole_ct_view_sort(&v);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_REPLIED);
+	v.err = -EIO;
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_UNKNOWN);
+	pinholes_ct_view_free(&v);
+}
+
+/* Thousands of lingering entries: each pinhole still finds its own. */
+static void test_ct_view_many_entries(void **state)
+{
+	enum { N = 4000 };
+	static struct ct_entry c[N];
+	struct pinhole_ct_view v;
+	struct pin_entry e;
+	unsigned i;
+
+	for (i = 0; i < N; i++) {
+		unsigned k = (i * 2654435761u) % N;
+
+		c[i] = data_conn("192.0.2.10", (uint16_t)(30000 + i),
+				 "10.0.0.5", (uint16_t)(10000 + k), k % 3 == 0);
+	}
+	view_of(&v, c, N);
+	for (i = 0; i < N; i++) {
+		e = pin(AF_INET, "192.0.2.10", "10.0.0.5", c[i].reply.sport);
+		if (pinhole_ct_view_find(&v, &e) !=
+		    (c[i].status ? PINHOLE_CONN_REPLIED
+				 : PINHOLE_CONN_NO_REPLY))
+			fail_msg("entry %u (port %u) answered wrongly", i,
+				 c[i].reply.sport);
+	}
+	e = pin(AF_INET, "192.0.2.10", "10.0.0.5", 10000 + N);
+	assert_int_equal(pinhole_ct_view_find(&v, &e), PINHOLE_CONN_NONE);
+	pinholes_ct_view_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +292,9 @@ int main(void)
 		cmocka_unit_test(test_empty_dump_finds_nothing),
 		cmocka_unit_test(test_lookup_before_sort_is_refused),
 		cmocka_unit_test(test_many_elements_each_found),
+		cmocka_unit_test(test_ct_view_finds_data_connection_states),
+		cmocka_unit_test(test_ct_view_failed_or_unsorted_is_unknown),
+		cmocka_unit_test(test_ct_view_many_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
