@@ -269,9 +269,8 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	struct pinhole_ct_view view = { .loaded = false };
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
+	bool flushed = false;
 	int ret, fail = 0;
-
-	verdicts_flush(d);	/* round trips: earlier packets go first */
 
 	while (i < ps->n) {
 		n = 0;
@@ -280,6 +279,11 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 			if (!all && ps->v[i].sid != sid) {
 				i++;
 				continue;
+			}
+			/* round trips follow: earlier packets go first */
+			if (!flushed) {
+				verdicts_flush(d);
+				flushed = true;
 			}
 			/* a session's end: its own pinholes, one GET each */
 			fate[n] = pinholes_judge(d, &ps->v[i],
