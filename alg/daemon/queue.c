@@ -277,19 +277,42 @@ int queue_read(struct queue *q, unsigned max, queue_cb cb, void *arg)
 	return (int)count;
 }
 
-/* One send for every verdict gathered: 0 or -errno (each one failed). */
+/*
+ * One message at a time, after the send of all of them failed (say, no
+ * memory for one large buffer): a verdict that never arrives leaves its
+ * packet queued until we unbind, so each gets its own chance.
+ */
+static int queue_send_each(struct queue *q)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->vb.buf;
+	int left = (int)q->vb.len, ret = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+			ret = -errno;
+			q->st.verdict_err++;
+			continue;
+		}
+		q->st.verdicts++;
+		q->st.verdict_sends++;
+	}
+	return ret;
+}
+
+/* One send for every verdict gathered: 0 or -errno. */
 int queue_flush(struct queue *q)
 {
 	int ret = 0;
 
 	if (!q->vb.n)
 		return 0;
-	if (mnl_socket_sendto(q->nl, q->vb.buf, q->vb.len) < 0) {
-		ret = -errno;
-		q->st.verdict_err += q->vb.n;
-	} else {
+	if (mnl_socket_sendto(q->nl, q->vb.buf, q->vb.len) >= 0) {
 		q->st.verdicts += q->vb.n;
 		q->st.verdict_sends++;
+	} else {
+		ret = q->vb.n > 1 ? queue_send_each(q) : -errno;
+		if (q->vb.n == 1)
+			q->st.verdict_err++;
 	}
 	verdict_batch_reset(&q->vb);
 	return ret;
