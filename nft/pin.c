@@ -458,7 +458,9 @@ err_free:
 struct pin_dump_state {
 	int family;
 	bool map;
+	bool used;		/* used4/used6: a source port after the key */
 	pin_dump_fn fn;
+	pin_used_fn used_fn;
 	void *arg;
 	int err;
 };
@@ -478,7 +480,7 @@ static int pin_decode(const struct pin_dump_state *st,
 	e->family = st->family;
 	e->wire.family = e->target.family = st->family;
 	key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &klen);
-	if (!key || klen != 2 * alen + 4)
+	if (!key || klen != 2 * alen + (st->used ? 8 : 4))
 		return -EBADMSG;
 	k = st->map ? &e->wire : &e->target;
 	memcpy(e->peer.b, key, alen);
@@ -510,13 +512,21 @@ static int pin_decode(const struct pin_dump_state *st,
 static int pin_dump_elem(struct nftnl_set_elem *el, void *arg)
 {
 	struct pin_dump_state *st = arg;
+	const uint8_t *key;
 	struct pin_entry e;
-	uint32_t expires;
+	uint32_t expires, klen;
+	uint16_t sport;
 	int err;
 
 	err = pin_decode(st, el, &e, &expires);
-	if (!err)
+	if (!err && st->used) {
+		/* the source port: the fourth field, after addr . port */
+		key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &klen);
+		memcpy(&sport, key + klen - 4, sizeof(sport));
+		err = st->used_fn(&e, ntohs(sport), st->arg);
+	} else if (!err) {
 		err = st->fn(&e, expires, st->arg);
+	}
 	if (err < 0) {
 		st->err = err;
 		return err;
@@ -549,13 +559,12 @@ out:
 	return ret;
 }
 
+static int pin_dump_set(struct fw_sock *fw, const char *set,
+			struct pin_dump_state *st);
+
 int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 {
 	struct pin_dump_state st = { .fn = fn, .arg = arg };
-	struct nlmsghdr *nlh;
-	struct nftnl_set *s;
-	union batch_msg m;
-	int err;
 
 	if (!strcmp(set, PIN_SET4) || !strcmp(set, PIN_MAP4))
 		st.family = AF_INET;
@@ -564,6 +573,28 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 	else
 		return -EINVAL;
 	st.map = !strcmp(set, PIN_MAP4);
+	return pin_dump_set(fw, set, &st);
+}
+
+int pin_dump_used(struct fw_sock *fw, int family, pin_used_fn fn, void *arg)
+{
+	struct pin_dump_state st = {
+		.family = family, .used = true, .used_fn = fn, .arg = arg,
+	};
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	return pin_dump_set(fw, family == AF_INET ? PIN_USED4 : PIN_USED6,
+			    &st);
+}
+
+static int pin_dump_set(struct fw_sock *fw, const char *set,
+			struct pin_dump_state *st)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	int err;
 
 	s = sets_alloc(set);
 	if (!s)
@@ -572,9 +603,9 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSETELEM, NFPROTO_INET,
 				    NLM_F_DUMP, fw_next_seq(fw));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	err = fw_request(fw, nlh, pin_dump_cb, &st);
-	if (st.err)
-		err = st.err;
+	err = fw_request(fw, nlh, pin_dump_cb, st);
+	if (st->err)
+		err = st->err;
 	nftnl_set_free(s);
 	return err;
 }

@@ -487,6 +487,18 @@ static int ct_lookup_both(struct ct_ctx *c, ct_builder build,
 	return ret;
 }
 
+int ct_get_orig(struct ct_ctx *c, const struct ct_tuple *t,
+		struct ct_entry *e)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	ret = ct_lookup_one(c, ct_build_get, CTA_TUPLE_ORIG, t, e);
+	if (ret)
+		return ret;
+	return e->has_orig && e->has_reply ? 0 : -ENOENT;
+}
+
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e)
 {
 	int ret;

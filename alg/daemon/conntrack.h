@@ -65,6 +65,9 @@ void ct_close(struct ct_ctx *c);
  * 0, -ENOENT, or -errno.
  */
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e);
+/* The entry whose original tuple is exactly t: 0, -ENOENT, or -errno. */
+int ct_get_orig(struct ct_ctx *c, const struct ct_tuple *t,
+		struct ct_entry *e);
 /* Set be-liberal both ways on that entry, found the same way. */
 int ct_set_liberal(struct ct_ctx *c, const struct ct_tuple *t);
 

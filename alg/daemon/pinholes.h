@@ -110,13 +110,39 @@ bool pinhole_conn_matches(const struct pin_entry *e,
  * (pinholes_ct.c), on the first question.
  */
 struct pinhole_ct_conn;
+struct pinhole_used;
 struct pinhole_ct_view {
 	bool loaded;
 	bool sorted;
 	int err;
 	struct pinhole_ct_conn *v;
 	unsigned n, cap;
+	/*
+	 * used4/used6 (index 0/1), dumped on the first question about a
+	 * pinhole of that family: the source port of each data connection
+	 * that consumed one, so its conntrack entry is one GET by tuple.
+	 * A set that cannot be dumped (an older table) sends the questions
+	 * to the dump of marked entries above.
+	 */
+	bool used_loaded[2];
+	int used_err[2];
+	bool used_sorted;
+	struct pinhole_used *u;
+	unsigned un, ucap;
 };
+
+/* A data connection of e from sport, as dumped from used4/6. Pure. */
+int pinhole_used_add(struct pinhole_ct_view *v, const struct pin_entry *e,
+		     uint16_t sport);
+/* After the last add, before the first find. Pure. */
+void pinhole_used_sort(struct pinhole_ct_view *v);
+/*
+ * The source ports of the data connections that consumed e (at most max
+ * into sports): how many there were, or -EINVAL before the sort. Pure.
+ */
+int pinhole_used_find(const struct pinhole_ct_view *v,
+		      const struct pin_entry *e, uint16_t *sports,
+		      unsigned max);
 
 /* One dumped entry into v (one no pinhole can match is left out). Pure. */
 int pinhole_ct_view_add(struct pinhole_ct_view *v, const struct ct_entry *e);

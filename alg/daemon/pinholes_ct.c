@@ -12,8 +12,11 @@
  *                                              confirmed it: another base
  *                                              chain on the hook dropped it
  *
- * One dump of the marked entries (filtered by the kernel) answers every
- * pinhole of one pass; nothing is asked per pinhole.
+ * pin_fwd also notes each consuming connection, source port included, in
+ * used4/used6: one dump of that small set per pass, then one GET by tuple
+ * per consumed pinhole. A table without those sets (loaded from an older
+ * deploy/ftp-alg.nft) is answered by one dump of the marked entries per
+ * pass (filtered by the kernel, but a walk over its whole conntrack hash).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -159,6 +162,131 @@ enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
 	return best;
 }
 
+/* A used4/used6 element: the pinhole's key, then the source port. */
+struct pinhole_used {
+	struct pinhole_ct_conn k;	/* key only; rsport = target port */
+	uint16_t sport;
+};
+
+static int used_cmp(const void *a, const void *b)
+{
+	const struct pinhole_used *x = a, *y = b;
+	int c = ct_conn_cmp(&x->k, &y->k);
+
+	return c ? c : (int)x->sport - (int)y->sport;
+}
+
+int pinhole_used_add(struct pinhole_ct_view *v, const struct pin_entry *e,
+		     uint16_t sport)
+{
+	struct pinhole_used *u;
+	unsigned cap;
+
+	if (v->un == v->ucap) {
+		cap = v->ucap ? 2 * v->ucap : 32;
+		u = realloc(v->u, cap * sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		v->u = u;
+		v->ucap = cap;
+	}
+	u = &v->u[v->un++];
+	ct_conn_key(&u->k, e->family, &e->peer, &e->target.addr,
+		    e->target.port);
+	u->sport = sport;
+	v->used_sorted = false;
+	return 0;
+}
+
+void pinhole_used_sort(struct pinhole_ct_view *v)
+{
+	if (v->un > 1)
+		qsort(v->u, v->un, sizeof(*v->u), used_cmp);
+	v->used_sorted = true;
+}
+
+int pinhole_used_find(const struct pinhole_ct_view *v,
+		      const struct pin_entry *e, uint16_t *sports,
+		      unsigned max)
+{
+	struct pinhole_ct_conn k;
+	unsigned lo = 0, hi = v->un, mid, n = 0;
+
+	if (!v->used_sorted)
+		return -EINVAL;
+	ct_conn_key(&k, e->family, &e->peer, &e->target.addr,
+		    e->target.port);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ct_conn_cmp(&v->u[mid].k, &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < v->un && !ct_conn_cmp(&v->u[lo].k, &k); lo++)
+		if (n < max)
+			sports[n++] = v->u[lo].sport;
+	return (int)n;
+}
+
+static int used_keep(const struct pin_entry *e, uint16_t sport, void *arg)
+{
+	return pinhole_used_add(arg, e, sport);
+}
+
+/* Dump used4 or used6 into v, once per pass. */
+static void used_load(struct daemon *d, struct pinhole_ct_view *v, int fam)
+{
+	int i = fam == AF_INET6;
+
+	if (v->used_loaded[i])
+		return;
+	v->used_loaded[i] = true;
+	/* list set inet ftp_alg used4 (used6) */
+	v->used_err[i] = pin_dump_used(d->fw, fam, used_keep, v);
+	pinhole_used_sort(v);
+}
+
+#define USED_SPORTS_MAX	4	/* one pinhole key, several connections */
+
+/*
+ * The entry of each data connection that consumed e, by its original
+ * tuple: peer:sport -> the address and port on the wire (before DNAT).
+ * No connection recorded, or no entry: NONE (the packet died after our
+ * accept, before conntrack confirmed it).
+ */
+static enum pinhole_conn used_conn(struct daemon *d,
+				   const struct pinhole_ct_view *v,
+				   const struct pin_entry *e)
+{
+	enum pinhole_conn best = PINHOLE_CONN_NONE;
+	uint16_t sports[USED_SPORTS_MAX];
+	struct ct_tuple t;
+	struct ct_entry ct;
+	int i, n, ret;
+
+	n = pinhole_used_find(v, e, sports, USED_SPORTS_MAX);
+	if (n < 0)
+		return PINHOLE_CONN_UNKNOWN;
+	for (i = 0; i < n; i++) {
+		t = (struct ct_tuple){
+			.family = e->family, .proto = IPPROTO_TCP,
+			.src = e->peer, .dst = e->wire.addr,
+			.sport = sports[i], .dport = e->wire.port,
+		};
+		/* conntrack -G -s peer --sport S -d wire --dport P */
+		ret = ct_get_orig(d->ct, &t, &ct);
+		if (ret == -ENOENT)
+			continue;
+		if (ret)
+			return PINHOLE_CONN_UNKNOWN;
+		if (ct.status & IPS_SEEN_REPLY)
+			return PINHOLE_CONN_REPLIED;
+		best = PINHOLE_CONN_NO_REPLY;
+	}
+	return best;
+}
+
 static void pinholes_ct_keep(const struct ct_entry *e, void *arg)
 {
 	struct pinhole_ct_view *v = arg;
@@ -168,13 +296,20 @@ static void pinholes_ct_keep(const struct ct_entry *e, void *arg)
 }
 
 /*
- * One dump per pass, sorted once: each consumed pinhole is then one
- * binary search, not a walk over every marked entry (thousands, while
- * finished data connections linger in TIME_WAIT).
+ * Where pin_fwd notes the connections that consume pinholes (used4,
+ * used6), each question is one GET by tuple. Otherwise one dump of the
+ * marked entries per pass, sorted once, a binary search per question.
+ * The dump is the slow way: the kernel walks its whole conntrack hash for
+ * it (every namespace's entries), ~50 ms here each time.
  */
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e)
 {
+	if (e->family != AF_INET && e->family != AF_INET6)
+		return PINHOLE_CONN_UNKNOWN;
+	used_load(d, v, e->family);
+	if (!v->used_err[e->family == AF_INET6])
+		return used_conn(d, v, e);
 	if (!v->loaded) {
 		v->loaded = true;
 		/* conntrack -L --mark 0x00f70000/0x00f70000 */
@@ -187,6 +322,7 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 
 void pinholes_ct_view_free(struct pinhole_ct_view *v)
 {
+	free(v->u);
 	free(v->v);
 	*v = (struct pinhole_ct_view){ 0 };
 }

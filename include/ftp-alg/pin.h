@@ -22,6 +22,8 @@
 #define PIN_SET4	"pin4"
 #define PIN_SET6	"pin6"
 #define PIN_MAP4	"dnat4"
+#define PIN_USED4	"used4"
+#define PIN_USED6	"used6"
 #define PIN_CT_MARK	0x00f70000u
 /*
  * The ct mark bit of a control connection whose stream we shift (set by
@@ -109,6 +111,16 @@ int pin_sweep(struct fw_sock *fw);
 typedef int (*pin_dump_fn)(const struct pin_entry *e, uint32_t expires_ms,
 			   void *arg);
 int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg);
+
+/*
+ * Call fn for each element of used4 (family AF_INET) or used6: a data
+ * connection that consumed the pinhole e (peer . target, wire == target)
+ * from source port sport. -ENOENT when the set does not exist (a table
+ * loaded from an older deploy/ftp-alg.nft).
+ */
+typedef int (*pin_used_fn)(const struct pin_entry *e, uint16_t sport,
+			   void *arg);
+int pin_dump_used(struct fw_sock *fw, int family, pin_used_fn fn, void *arg);
 
 /*
  * Message builder, exposed for tests: appends one netlink message for e
