@@ -499,6 +499,74 @@ int ct_get_orig(struct ct_ctx *c, const struct ct_tuple *t,
 	return e->has_orig && e->has_reply ? 0 : -ENOENT;
 }
 
+/* One chunk of ct_get_orig_many(): its requests in one send. */
+static int ct_get_chunk(struct ct_ctx *c, const struct ct_tuple *t,
+			unsigned n, struct ct_entry *e, int *res)
+{
+	/* a GET by an IPv6 tuple is ~110 bytes; aligned for nlmsghdr */
+	char buf[CT_MANY_CHUNK * 256] __attribute__((aligned(8)));
+	const struct nlmsghdr *nlh;
+	uint32_t seq0 = c->seq + 1, idx;
+	unsigned i, pending = n;
+	size_t off = 0;
+	ssize_t got;
+	int len, left;
+
+	for (i = 0; i < n; i++) {
+		memset(&e[i], 0, sizeof(e[i]));
+		res[i] = -EINPROGRESS;
+		/* conntrack -G by the original tuple */
+		len = ct_build_get(buf + off, sizeof(buf) - off, ++c->seq,
+				   CTA_TUPLE_ORIG, &t[i]);
+		if (len < 0)
+			return len;
+		off += NLMSG_ALIGN((size_t)len);
+	}
+	if (mnl_socket_sendto(c->q, buf, off) < 0)
+		return -errno;
+	while (pending) {
+		got = mnl_socket_recvfrom(c->q, c->rbuf, sizeof(c->rbuf));
+		if (got < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		left = (int)got;
+		for (nlh = (const struct nlmsghdr *)c->rbuf;
+		     mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			idx = nlh->nlmsg_seq - seq0;
+			/* a late answer to an earlier request: skip it */
+			if (nlh->nlmsg_seq < seq0 || idx >= n ||
+			    res[idx] != -EINPROGRESS)
+				continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR) {
+				if (ct_parse(nlh, &e[idx]) < 0)
+					memset(&e[idx], 0, sizeof(e[idx]));
+				continue;
+			}
+			/* the ACK ends each request: 0 after its entry */
+			res[idx] = ((const struct nlmsgerr *)
+				    mnl_nlmsg_get_payload(nlh))->error;
+			if (!res[idx] && !(e[idx].has_orig && e[idx].has_reply))
+				res[idx] = -ENOENT;
+			pending--;
+		}
+	}
+	return 0;
+}
+
+int ct_get_orig_many(struct ct_ctx *c, const struct ct_tuple *t, unsigned n,
+		     struct ct_entry *e, int *res)
+{
+	unsigned i, k;
+	int ret;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < CT_MANY_CHUNK ? n - i : CT_MANY_CHUNK;
+		ret = ct_get_chunk(c, t + i, k, e + i, res + i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e)
 {
 	int ret;

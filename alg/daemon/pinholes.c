@@ -306,6 +306,28 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	return fail;
 }
 
+/* The consumed pinholes' data connections, asked about in batches. */
+static void pinholes_check_prefetch(struct daemon *d,
+				    const struct pinhole_seen *seen,
+				    struct pinhole_ct_view *view, uint64_t now)
+{
+	struct pinholes *ps = &d->pins;
+	struct pin_entry *e;
+	unsigned i, n = 0;
+
+	e = malloc(ps->n * sizeof(*e));
+	if (!e)
+		return;		/* each is asked on its own */
+	for (i = 0; i < ps->n; i++)
+		if (pinholes_seen_has(seen, &ps->v[i].e) == 0 &&
+		    pinhole_fate(0, now - ps->v[i].added_ms,
+				 ps->v[i].e.timeout_ms, false) == PINHOLE_USED)
+			e[n++] = ps->v[i].e;
+	if (n)
+		pinholes_conn_prefetch(d, view, e, n);
+	free(e);
+}
+
 /*
  * Once a second: a pinhole used by its data connection goes, and with it
  * its dnat4 mapping, no longer needed once conntrack has the connection;
@@ -328,6 +350,7 @@ void pinholes_check(struct daemon *d, uint64_t now)
 	if (!ps->n)
 		return;
 	pinholes_seen_load(d, &seen);
+	pinholes_check_prefetch(d, &seen, &view, now);
 	while (i < ps->n) {
 		p = &ps->v[i];
 		fate[n] = pinholes_judge(d, p, pinholes_seen_has(&seen, &p->e),

@@ -158,6 +158,13 @@ enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
 
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);
+/*
+ * Ask conntrack about the data connections of e[0..n) in batches (64
+ * GETs per send), before pinholes_conn() is asked about each: a pass over
+ * hundreds of consumed pinholes costs a few round trips, not hundreds.
+ */
+void pinholes_conn_prefetch(struct daemon *d, struct pinhole_ct_view *v,
+			    const struct pin_entry *e, unsigned n);
 void pinholes_ct_view_free(struct pinhole_ct_view *v);
 
 /*

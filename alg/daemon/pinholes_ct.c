@@ -166,6 +166,8 @@ enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
 struct pinhole_used {
 	struct pinhole_ct_conn k;	/* key only; rsport = target port */
 	uint16_t sport;
+	bool fetched;			/* conn is conntrack's answer */
+	enum pinhole_conn conn;
 };
 
 static int used_cmp(const void *a, const void *b)
@@ -194,6 +196,7 @@ int pinhole_used_add(struct pinhole_ct_view *v, const struct pin_entry *e,
 	ct_conn_key(&u->k, e->family, &e->peer, &e->target.addr,
 		    e->target.port);
 	u->sport = sport;
+	u->fetched = false;
 	v->used_sorted = false;
 	return 0;
 }
@@ -205,15 +208,13 @@ void pinhole_used_sort(struct pinhole_ct_view *v)
 	v->used_sorted = true;
 }
 
-int pinhole_used_find(const struct pinhole_ct_view *v,
-		      const struct pin_entry *e, uint16_t *sports,
-		      unsigned max)
+/* The used entries of e: the first's index in *first, how many. */
+static unsigned used_range(const struct pinhole_ct_view *v,
+			   const struct pin_entry *e, unsigned *first)
 {
 	struct pinhole_ct_conn k;
-	unsigned lo = 0, hi = v->un, mid, n = 0;
+	unsigned lo = 0, hi = v->un, mid, end;
 
-	if (!v->used_sorted)
-		return -EINVAL;
 	ct_conn_key(&k, e->family, &e->peer, &e->target.addr,
 		    e->target.port);
 	while (lo < hi) {
@@ -223,10 +224,24 @@ int pinhole_used_find(const struct pinhole_ct_view *v,
 		else
 			hi = mid;
 	}
-	for (; lo < v->un && !ct_conn_cmp(&v->u[lo].k, &k); lo++)
-		if (n < max)
-			sports[n++] = v->u[lo].sport;
-	return (int)n;
+	for (end = lo; end < v->un && !ct_conn_cmp(&v->u[end].k, &k); end++)
+		;
+	*first = lo;
+	return end - lo;
+}
+
+int pinhole_used_find(const struct pinhole_ct_view *v,
+		      const struct pin_entry *e, uint16_t *sports,
+		      unsigned max)
+{
+	unsigned first, n, i;
+
+	if (!v->used_sorted)
+		return -EINVAL;
+	n = used_range(v, e, &first);
+	for (i = 0; i < n && i < max; i++)
+		sports[i] = v->u[first + i].sport;
+	return (int)(n < max ? n : max);
 }
 
 static int used_keep(const struct pin_entry *e, uint16_t sport, void *arg)
@@ -247,44 +262,102 @@ static void used_load(struct daemon *d, struct pinhole_ct_view *v, int fam)
 	pinhole_used_sort(v);
 }
 
-#define USED_SPORTS_MAX	4	/* one pinhole key, several connections */
+/* The original tuple of u, a connection that consumed e. */
+static void used_tuple(const struct pin_entry *e,
+		       const struct pinhole_used *u, struct ct_tuple *t)
+{
+	/* peer:sport -> the address and port on the wire (before DNAT) */
+	*t = (struct ct_tuple){
+		.family = e->family, .proto = IPPROTO_TCP,
+		.src = e->peer, .dst = e->wire.addr,
+		.sport = u->sport, .dport = e->wire.port,
+	};
+}
+
+static enum pinhole_conn used_answer(int ret, const struct ct_entry *ct)
+{
+	if (ret == -ENOENT)
+		return PINHOLE_CONN_NONE;
+	if (ret)
+		return PINHOLE_CONN_UNKNOWN;
+	return ct->status & IPS_SEEN_REPLY ? PINHOLE_CONN_REPLIED
+					   : PINHOLE_CONN_NO_REPLY;
+}
+
+void pinholes_conn_prefetch(struct daemon *d, struct pinhole_ct_view *v,
+			    const struct pin_entry *e, unsigned n)
+{
+	struct ct_tuple t[CT_MANY_CHUNK];
+	struct ct_entry ct[CT_MANY_CHUNK];
+	unsigned idx[CT_MANY_CHUNK];
+	int res[CT_MANY_CHUNK];
+	unsigned i, j, k = 0, first, cnt;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n) {
+			if (e[i].family != AF_INET && e[i].family != AF_INET6)
+				continue;
+			used_load(d, v, e[i].family);
+			if (v->used_err[e[i].family == AF_INET6])
+				continue;
+			cnt = used_range(v, &e[i], &first);
+			for (j = 0; j < cnt && k < CT_MANY_CHUNK; j++) {
+				if (v->u[first + j].fetched)
+					continue;
+				used_tuple(&e[i], &v->u[first + j], &t[k]);
+				idx[k++] = first + j;
+				v->u[first + j].fetched = true;
+				v->u[first + j].conn = PINHOLE_CONN_UNKNOWN;
+			}
+		}
+		if (k && (k == CT_MANY_CHUNK || i == n)) {
+			/* up to 64 GETs in one send */
+			if (!ct_get_orig_many(d->ct, t, k, ct, res))
+				for (j = 0; j < k; j++)
+					v->u[idx[j]].conn =
+						used_answer(res[j], &ct[j]);
+			k = 0;
+		}
+	}
+}
 
 /*
  * The entry of each data connection that consumed e, by its original
- * tuple: peer:sport -> the address and port on the wire (before DNAT).
- * No connection recorded, or no entry: NONE (the packet died after our
- * accept, before conntrack confirmed it).
+ * tuple (prefetched, or asked now): no entry is NONE (the packet died
+ * after our accept, before conntrack confirmed it). The best answer wins.
+ * false: no connection noted for e; a ruleset reload empties used4/used6
+ * while conntrack keeps its entries, so that is no answer.
  */
-static enum pinhole_conn used_conn(struct daemon *d,
-				   const struct pinhole_ct_view *v,
-				   const struct pin_entry *e)
+static bool used_conn(struct daemon *d, struct pinhole_ct_view *v,
+		      const struct pin_entry *e, enum pinhole_conn *out)
 {
-	enum pinhole_conn best = PINHOLE_CONN_NONE;
-	uint16_t sports[USED_SPORTS_MAX];
+	enum pinhole_conn best = PINHOLE_CONN_NONE, c;
+	struct pinhole_used *u;
 	struct ct_tuple t;
 	struct ct_entry ct;
-	int i, n, ret;
+	unsigned first, n, i;
 
-	n = pinhole_used_find(v, e, sports, USED_SPORTS_MAX);
-	if (n < 0)
-		return PINHOLE_CONN_UNKNOWN;
+	n = used_range(v, e, &first);
+	if (!n)
+		return false;
+	*out = PINHOLE_CONN_UNKNOWN;
 	for (i = 0; i < n; i++) {
-		t = (struct ct_tuple){
-			.family = e->family, .proto = IPPROTO_TCP,
-			.src = e->peer, .dst = e->wire.addr,
-			.sport = sports[i], .dport = e->wire.port,
-		};
-		/* conntrack -G -s peer --sport S -d wire --dport P */
-		ret = ct_get_orig(d->ct, &t, &ct);
-		if (ret == -ENOENT)
-			continue;
-		if (ret)
-			return PINHOLE_CONN_UNKNOWN;
-		if (ct.status & IPS_SEEN_REPLY)
-			return PINHOLE_CONN_REPLIED;
-		best = PINHOLE_CONN_NO_REPLY;
+		u = &v->u[first + i];
+		if (!u->fetched) {
+			used_tuple(e, u, &t);
+			u->conn = used_answer(ct_get_orig(d->ct, &t, &ct), &ct);
+			u->fetched = true;
+		}
+		c = u->conn;
+		if (c == PINHOLE_CONN_REPLIED || c == PINHOLE_CONN_UNKNOWN) {
+			*out = c;
+			return true;
+		}
+		if (c == PINHOLE_CONN_NO_REPLY)
+			best = c;
 	}
-	return best;
+	*out = best;
+	return true;
 }
 
 static void pinholes_ct_keep(const struct ct_entry *e, void *arg)
@@ -296,20 +369,25 @@ static void pinholes_ct_keep(const struct ct_entry *e, void *arg)
 }
 
 /*
- * Where pin_fwd notes the connections that consume pinholes (used4,
- * used6), each question is one GET by tuple. Otherwise one dump of the
- * marked entries per pass, sorted once, a binary search per question.
+ * Where pin_fwd noted the connection that consumed a pinhole (used4,
+ * used6), the question is one GET by tuple. Otherwise (an older table, a
+ * ruleset reload since, or a packet dropped right after our accept) one
+ * dump of the marked entries per pass, sorted once, a binary search per
+ * question.
  * The dump is the slow way: the kernel walks its whole conntrack hash for
  * it (every namespace's entries), ~50 ms here each time.
  */
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e)
 {
+	enum pinhole_conn c;
+
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return PINHOLE_CONN_UNKNOWN;
 	used_load(d, v, e->family);
-	if (!v->used_err[e->family == AF_INET6])
-		return used_conn(d, v, e);
+	/* nothing noted (a reload emptied the set, or dropped): the dump */
+	if (!v->used_err[e->family == AF_INET6] && used_conn(d, v, e, &c))
+		return c;
 	if (!v->loaded) {
 		v->loaded = true;
 		/* conntrack -L --mark 0x00f70000/0x00f70000 */

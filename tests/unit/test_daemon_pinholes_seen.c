@@ -281,6 +281,54 @@ static void test_ct_view_many_entries(void **state)
 	pinholes_ct_view_free(&v);
 }
 
+/* used4: each consumed pinhole finds the source ports of its connections. */
+static void test_used_set_gives_each_pinhole_its_source_ports(void **state)
+{
+	struct pinhole_ct_view v = { .loaded = false };
+	struct pin_entry a = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pin_entry b = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50002);
+	struct pin_entry c = pin(AF_INET, "192.0.2.11", "10.0.0.5", 50001);
+	struct pin_entry a6 = pin(AF_INET6, "::ffff:192.0.2.10", "::", 50001);
+	uint16_t sp[4];
+
+	assert_int_equal(pinhole_used_add(&v, &b, 40002), 0);
+	assert_int_equal(pinhole_used_add(&v, &a, 40009), 0);
+	assert_int_equal(pinhole_used_add(&v, &a, 40001), 0);
+	assert_int_equal(pinhole_used_find(&v, &a, sp, 4), -EINVAL);
+	pinhole_used_sort(&v);
+	/* the same pinhole key used twice: both ports, in order */
+	assert_int_equal(pinhole_used_find(&v, &a, sp, 4), 2);
+	assert_int_equal(sp[0], 40001);
+	assert_int_equal(sp[1], 40009);
+	assert_int_equal(pinhole_used_find(&v, &b, sp, 4), 1);
+	assert_int_equal(sp[0], 40002);
+	/* another peer, another family: nothing */
+	assert_int_equal(pinhole_used_find(&v, &c, sp, 4), 0);
+	assert_int_equal(pinhole_used_find(&v, &a6, sp, 4), 0);
+	/* at most max ports are given */
+	assert_int_equal(pinhole_used_find(&v, &a, sp, 1), 1);
+	assert_int_equal(sp[0], 40001);
+	pinholes_ct_view_free(&v);
+}
+
+/* The wire side is not in a pinhole's used key either (it is after DNAT). */
+static void test_used_set_matches_target_not_wire(void **state)
+{
+	struct pinhole_ct_view v = { .loaded = false };
+	struct pin_entry dumped = pin(AF_INET, "192.0.2.10", "10.0.0.5", 50001);
+	struct pin_entry ours = dumped;
+	uint16_t sp[2];
+
+	ours.wire.port = 40001;
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.1", &ours.wire.addr),
+			 1);
+	assert_int_equal(pinhole_used_add(&v, &dumped, 33333), 0);
+	pinhole_used_sort(&v);
+	assert_int_equal(pinhole_used_find(&v, &ours, sp, 2), 1);
+	assert_int_equal(sp[0], 33333);
+	pinholes_ct_view_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +343,9 @@ int main(void)
 		cmocka_unit_test(test_ct_view_finds_data_connection_states),
 		cmocka_unit_test(test_ct_view_failed_or_unsorted_is_unknown),
 		cmocka_unit_test(test_ct_view_many_entries),
+		cmocka_unit_test(
+			test_used_set_gives_each_pinhole_its_source_ports),
+		cmocka_unit_test(test_used_set_matches_target_not_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
