@@ -177,6 +177,8 @@ static void on_timers(struct daemon *d)
 	if (now >= d->next_tick_ms)
 		on_tick(d, now);
 	rulewatch_tick(d, now);
+	/* a pinhole check under way: one step per turn of the loop */
+	pinholes_check_step(d, now);
 	if (now >= d->next_pin_ms) {
 		pinholes_check(d, now);
 		journal_tick(d);
@@ -224,6 +226,8 @@ static int loop_wait(struct daemon *d)
 							: d->next_pin_ms;
 		if (rulewatch_due(d) < next)
 			next = rulewatch_due(d);
+		if (d->pins.pass)
+			next = now;	/* the next step at once */
 		timeout = next > now ? (int)(next - now) : 0;
 		n = epoll_wait(d->ep, evs, LOOP_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {

@@ -29,7 +29,7 @@ const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 }
 
 /* It leaves the table, and the journal hears so. */
-static void pinholes_forget(struct daemon *d, unsigned i)
+void pinholes_forget(struct daemon *d, unsigned i)
 {
 	struct pinholes *ps = &d->pins;
 	const struct pinhole *p = &ps->v[i];
@@ -164,11 +164,10 @@ const char *pinhole_fate_name(enum pinhole_fate f)
  * before its timeout was consumed; it counts as used only once conntrack has seen its data
  * connection answered (pinholes_ct.c).
  */
-static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
-					int present, uint64_t now,
-					bool closing,
-					struct pinhole_ct_view *view,
-					bool *unknown, enum pinhole_conn *conn)
+enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+				 int present, uint64_t now, bool closing,
+				 struct pinhole_ct_view *view, bool *unknown,
+				 enum pinhole_conn *conn)
 {
 	enum pinhole_fate f;
 
@@ -228,11 +227,10 @@ static int pinholes_del(struct daemon *d, const struct pin_entry *batch,
 }
 
 /* Delete batch[0..n) and log each with its fate. */
-static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
-			   const bool *gone, const uint64_t *sids,
-			   const enum pinhole_fate *fate,
-			   const bool *unknown, const enum pinhole_conn *conn,
-			   unsigned n)
+int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+		    const bool *gone, const uint64_t *sids,
+		    const enum pinhole_fate *fate, const bool *unknown,
+		    const enum pinhole_conn *conn, unsigned n)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned k;
@@ -306,76 +304,6 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	return fail;
 }
 
-/* The consumed pinholes' data connections, asked about in batches. */
-static void pinholes_check_prefetch(struct daemon *d,
-				    const struct pinhole_seen *seen,
-				    struct pinhole_ct_view *view, uint64_t now)
-{
-	struct pinholes *ps = &d->pins;
-	struct pin_entry *e;
-	unsigned i, n = 0;
-
-	e = malloc(ps->n * sizeof(*e));
-	if (!e)
-		return;		/* each is asked on its own */
-	for (i = 0; i < ps->n; i++)
-		if (pinholes_seen_has(seen, &ps->v[i].e) == 0 &&
-		    pinhole_fate(0, now - ps->v[i].added_ms,
-				 ps->v[i].e.timeout_ms, false) == PINHOLE_USED)
-			e[n++] = ps->v[i].e;
-	if (n)
-		pinholes_conn_prefetch(d, view, e, n);
-	free(e);
-}
-
-/*
- * Once a second: a pinhole used by its data connection goes, and with it
- * its dnat4 mapping, no longer needed once conntrack has the connection;
- * so does one that expired, and one consumed without a connection. One
- * dump of the sets answers for every pinhole; what goes, goes in batches.
- */
-void pinholes_check(struct daemon *d, uint64_t now)
-{
-	struct pinhole_ct_view view = { .loaded = false };
-	struct pinhole_seen seen = { .v = NULL };
-	struct pin_entry batch[PINHOLE_BATCH];
-	enum pinhole_fate fate[PINHOLE_BATCH];
-	enum pinhole_conn conn[PINHOLE_BATCH];
-	bool unknown[PINHOLE_BATCH], gone[PINHOLE_BATCH];
-	uint64_t sids[PINHOLE_BATCH];
-	struct pinholes *ps = &d->pins;
-	struct pinhole *p;
-	unsigned i = 0, n = 0;
-
-	if (!ps->n)
-		return;
-	pinholes_seen_load(d, &seen);
-	pinholes_check_prefetch(d, &seen, &view, now);
-	while (i < ps->n) {
-		p = &ps->v[i];
-		fate[n] = pinholes_judge(d, p, pinholes_seen_has(&seen, &p->e),
-					 now, false, &view, &unknown[n],
-					 &conn[n]);
-		if (fate[n] == PINHOLE_KEEP) {
-			i++;
-			continue;
-		}
-		sids[n] = p->sid;
-		gone[n] = p->gone;
-		batch[n++] = p->e;
-		pinholes_forget(d, i);	/* refills index i */
-		if (n == PINHOLE_BATCH) {
-			pinholes_delete(d, batch, gone, sids, fate, unknown,
-					conn, n);
-			n = 0;
-		}
-	}
-	if (n)
-		pinholes_delete(d, batch, gone, sids, fate, unknown, conn, n);
-	pinholes_seen_free(&seen);
-	pinholes_ct_view_free(&view);
-}
-
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
 		    const struct pin_entry *e, uint64_t added_ms)
 {
@@ -394,6 +322,7 @@ bool pinholes_adopt(struct daemon *d, uint64_t sid,
 
 void pinholes_free(struct daemon *d)
 {
+	pinholes_pass_free(d);	/* the rest waits for the next start */
 	free(d->pins.v);
 	d->pins = (struct pinholes){ 0 };
 }

@@ -44,9 +44,12 @@ struct pinhole {
 	bool gone;		/* its element was gone at the last look */
 };
 
+struct pinhole_pass;
+
 struct pinholes {
 	struct pinhole *v;
 	unsigned n, cap;
+	struct pinhole_pass *pass;	/* a check under way, or NULL */
 };
 
 const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len);
@@ -197,8 +200,29 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now);
 /* The pinholes of session sid (all: every one), at its end. */
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now);
-/* Once a second: forget the pinholes that were used or expired. */
+/*
+ * Once a second: start a pass that forgets the pinholes that were used or
+ * expired (pinholes_pass.c). The pass goes PINHOLE_STEP pinholes per
+ * pinholes_check_step(), so hundreds of conntrack questions never stand
+ * in one piece between queued packets and their verdicts.
+ */
+#define PINHOLE_STEP		128
 void pinholes_check(struct daemon *d, uint64_t now);
+/* The next step of a pass; false when no pass is under way. */
+bool pinholes_check_step(struct daemon *d, uint64_t now);
+/* A pass under way dropped (at the end: the next start goes on). */
+void pinholes_pass_free(struct daemon *d);
+
+/* Inside pinholes*.c: one pinhole judged, a batch removed, one forgotten. */
+enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+				 int present, uint64_t now, bool closing,
+				 struct pinhole_ct_view *view, bool *unknown,
+				 enum pinhole_conn *conn);
+int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+		    const bool *gone, const uint64_t *sids,
+		    const enum pinhole_fate *fate, const bool *unknown,
+		    const enum pinhole_conn *conn, unsigned n);
+void pinholes_forget(struct daemon *d, unsigned i);
 /* One an earlier run added, found still in its set at start-up. */
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
 		    const struct pin_entry *e, uint64_t added_ms);
