@@ -337,7 +337,7 @@ struct ct_ctx *ct_open(void)
 		.tv_usec = (CT_QUERY_TIMEOUT_MS % 1000) * 1000,
 	};
 	int grp = NFNLGRP_CONNTRACK_DESTROY;
-	int rcvbuf = CT_EVENT_RCVBUF;
+	int rcvbuf = CT_EVENT_RCVBUF, qbuf = CT_MANY_CHUNK * 16384;
 	struct ct_ctx *c;
 	int err;
 
@@ -352,6 +352,13 @@ struct ct_ctx *ct_open(void)
 		       sizeof(tv)) < 0)
 		goto err_q;
 	c->qport = mnl_socket_get_portid(c->q);
+	/*
+	 * ct_get_orig_many() sends CT_MANY_CHUNK GETs at once; the kernel
+	 * answers them all before we read one, each answer an skb of a few
+	 * KiB: room for all of them, or the last ones are dropped.
+	 */
+	setsockopt(mnl_socket_get_fd(c->q), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &qbuf, sizeof(qbuf));
 
 	c->ev = mnl_socket_open2(NETLINK_NETFILTER,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
