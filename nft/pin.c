@@ -144,6 +144,7 @@ static uint16_t pin_elem_flags(uint16_t type)
 		/* no NLM_F_EXCL: adding an existing pinhole is no error */
 		return NLM_F_CREATE | NLM_F_ACK;
 	case NFT_MSG_DELSETELEM:
+	case PIN_MSG_DESTROYSETELEM:
 	case NFT_MSG_GETSETELEM:
 		return NLM_F_ACK;
 	default:
@@ -385,6 +386,56 @@ err_free:
 	return err;
 }
 
+int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+{
+	struct batch b;
+	unsigned i;
+	int err;
+
+	err = pin_entries_ok(e, n);
+	if (err || !n)
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
+		err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
+				     pin_set_of(&e[i]), &e[i]);
+		/* destroy element inet ftp_alg dnat4 { peer . wire } */
+		if (!err && pin_needs_nat(&e[i]))
+			err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
+					     PIN_MAP4, &e[i]);
+	}
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err;
+}
+
+int pin_destroy_probe(struct fw_sock *fw)
+{
+	/* no rule or peer ever adds this key: a port of 0 is never announced */
+	const struct pin_entry none = {
+		.family = AF_INET,
+		.wire.family = AF_INET, .target.family = AF_INET,
+	};
+	int err;
+
+	/* destroy element inet ftp_alg pin4 { 0.0.0.0 . 0.0.0.0 . 0 } */
+	err = pin_destroy(fw, &none, 1);
+	if (!err)
+		return 1;
+	/*
+	 * A kernel before 6.3 does not know the message type: nfnetlink
+	 * refuses it with EOPNOTSUPP (or EINVAL in some versions); ENOENT
+	 * would be a kernel that treats it as a plain delete.
+	 */
+	if (err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT)
+		return 0;
+	return err;
+}
+
 /* get element inet ftp_alg $set { key }: 1 there, 0 gone, <0 error */
 static int pin_elem_present(struct fw_sock *fw, const char *set,
 			    const struct pin_entry *e)
@@ -461,7 +512,9 @@ struct pin_dump_state {
 	int family;
 	bool map;		/* dnat4 */
 	bool snat;		/* snat4 */
+	bool used;		/* used4/used6: a source port after the key */
 	pin_dump_fn fn;
+	pin_used_fn used_fn;
 	void *arg;
 	int err;
 };
@@ -481,7 +534,7 @@ static int pin_decode(const struct pin_dump_state *st,
 	e->family = st->family;
 	e->wire.family = e->target.family = st->family;
 	key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &klen);
-	if (!key || klen != 2 * alen + 4)
+	if (!key || klen != 2 * alen + (st->used ? 8 : 4))
 		return -EBADMSG;
 	k = st->map ? &e->wire : &e->target;
 	memcpy(e->peer.b, key, alen);
@@ -517,13 +570,21 @@ static int pin_decode(const struct pin_dump_state *st,
 static int pin_dump_elem(struct nftnl_set_elem *el, void *arg)
 {
 	struct pin_dump_state *st = arg;
+	const uint8_t *key;
 	struct pin_entry e;
-	uint32_t expires;
+	uint32_t expires, klen;
+	uint16_t sport;
 	int err;
 
 	err = pin_decode(st, el, &e, &expires);
-	if (!err)
+	if (!err && st->used) {
+		/* the source port: the fourth field, after addr . port */
+		key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &klen);
+		memcpy(&sport, key + klen - 4, sizeof(sport));
+		err = st->used_fn(&e, ntohs(sport), st->arg);
+	} else if (!err) {
 		err = st->fn(&e, expires, st->arg);
+	}
 	if (err < 0) {
 		st->err = err;
 		return err;
@@ -556,13 +617,12 @@ out:
 	return ret;
 }
 
+static int pin_dump_set(struct fw_sock *fw, const char *set,
+			struct pin_dump_state *st);
+
 int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 {
 	struct pin_dump_state st = { .fn = fn, .arg = arg };
-	struct nlmsghdr *nlh;
-	struct nftnl_set *s;
-	union batch_msg m;
-	int err;
 
 	if (!strcmp(set, PIN_SET4) || !strcmp(set, PIN_MAP4) ||
 	    !strcmp(set, PIN_SNAT4))
@@ -573,6 +633,28 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 		return -EINVAL;
 	st.map = !strcmp(set, PIN_MAP4);
 	st.snat = !strcmp(set, PIN_SNAT4);
+	return pin_dump_set(fw, set, &st);
+}
+
+int pin_dump_used(struct fw_sock *fw, int family, pin_used_fn fn, void *arg)
+{
+	struct pin_dump_state st = {
+		.family = family, .used = true, .used_fn = fn, .arg = arg,
+	};
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	return pin_dump_set(fw, family == AF_INET ? PIN_USED4 : PIN_USED6,
+			    &st);
+}
+
+static int pin_dump_set(struct fw_sock *fw, const char *set,
+			struct pin_dump_state *st)
+{
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	int err;
 
 	s = sets_alloc(set);
 	if (!s)
@@ -581,9 +663,9 @@ int pin_dump(struct fw_sock *fw, const char *set, pin_dump_fn fn, void *arg)
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSETELEM, NFPROTO_INET,
 				    NLM_F_DUMP, fw_next_seq(fw));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	err = fw_request(fw, nlh, pin_dump_cb, &st);
-	if (st.err)
-		err = st.err;
+	err = fw_request(fw, nlh, pin_dump_cb, st);
+	if (st->err)
+		err = st->err;
 	nftnl_set_free(s);
 	return err;
 }

@@ -46,6 +46,7 @@ struct ct_ctx {
 	uint32_t qport;
 	uint32_t seq;
 	uint64_t enobufs;
+	uint16_t first;		/* the tuple that answered last: ask it first */
 	char rbuf[CT_RBUF_LEN] __attribute__((aligned(8)));
 };
 
@@ -336,7 +337,7 @@ struct ct_ctx *ct_open(void)
 		.tv_usec = (CT_QUERY_TIMEOUT_MS % 1000) * 1000,
 	};
 	int grp = NFNLGRP_CONNTRACK_DESTROY;
-	int rcvbuf = CT_EVENT_RCVBUF;
+	int rcvbuf = CT_EVENT_RCVBUF, qbuf = CT_MANY_CHUNK * 16384;
 	struct ct_ctx *c;
 	int err;
 
@@ -351,6 +352,13 @@ struct ct_ctx *ct_open(void)
 		       sizeof(tv)) < 0)
 		goto err_q;
 	c->qport = mnl_socket_get_portid(c->q);
+	/*
+	 * ct_get_orig_many() sends CT_MANY_CHUNK GETs at once; the kernel
+	 * answers them all before we read one, each answer an skb of a few
+	 * KiB: room for all of them, or the last ones are dropped.
+	 */
+	setsockopt(mnl_socket_get_fd(c->q), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &qbuf, sizeof(qbuf));
 
 	c->ev = mnl_socket_open2(NETLINK_NETFILTER,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -366,6 +374,7 @@ struct ct_ctx *ct_open(void)
 		setsockopt(mnl_socket_get_fd(c->ev), SOL_SOCKET, SO_RCVBUF,
 			   &rcvbuf, sizeof(rcvbuf));
 	c->seq = (uint32_t)time(NULL);
+	c->first = CTA_TUPLE_ORIG;
 	return c;
 
 err_ev:
@@ -441,30 +450,128 @@ typedef int (*ct_builder)(char *buf, size_t len, uint32_t seq,
  * At the forward hook the packet carries the tuple after DNAT and before
  * SNAT. Masquerade/SNAT: that is the entry's original tuple. DNAT: the
  * original tuple has the public address we never see, but the reply
- * tuple is exactly our packet reversed.
+ * tuple is exactly our packet reversed. Which one fits is a property of
+ * the router's NAT, the same for most sessions: the one that answered
+ * last is asked first, so a DNAT router pays one failed query once, not
+ * two round trips per session (and the be-liberal message that follows
+ * its session's NAT query hits at once).
  */
-static int ct_lookup_both(struct ct_ctx *c, ct_builder build,
-			  const struct ct_tuple *t, struct ct_entry *e)
+static int ct_lookup_one(struct ct_ctx *c, ct_builder build, uint16_t which,
+			 const struct ct_tuple *t, struct ct_entry *e)
 {
 	/* a tuple and two flags need ~150 bytes; aligned for nlmsghdr */
 	char buf[1024] __attribute__((aligned(8)));
 	struct ct_tuple r;
 	uint32_t seq;
-	int len, ret;
+	int len;
 
+	if (which == CTA_TUPLE_REPLY) {
+		ct_tuple_reverse(t, &r);
+		t = &r;
+	}
 	seq = ++c->seq;
-	len = build(buf, sizeof(buf), seq, CTA_TUPLE_ORIG, t);
-	if (len < 0)
-		return len;
-	ret = ct_talk(c, buf, len, seq, e);
-	if (ret != -ENOENT)
-		return ret;
-	ct_tuple_reverse(t, &r);
-	seq = ++c->seq;
-	len = build(buf, sizeof(buf), seq, CTA_TUPLE_REPLY, &r);
+	len = build(buf, sizeof(buf), seq, which, t);
 	if (len < 0)
 		return len;
 	return ct_talk(c, buf, len, seq, e);
+}
+
+static int ct_lookup_both(struct ct_ctx *c, ct_builder build,
+			  const struct ct_tuple *t, struct ct_entry *e)
+{
+	uint16_t other = c->first == CTA_TUPLE_ORIG ? CTA_TUPLE_REPLY
+						    : CTA_TUPLE_ORIG;
+	int ret;
+
+	ret = ct_lookup_one(c, build, c->first, t, e);
+	if (ret != -ENOENT)
+		return ret;
+	if (e)
+		memset(e, 0, sizeof(*e));
+	ret = ct_lookup_one(c, build, other, t, e);
+	if (!ret)
+		c->first = other;
+	return ret;
+}
+
+int ct_get_orig(struct ct_ctx *c, const struct ct_tuple *t,
+		struct ct_entry *e)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	ret = ct_lookup_one(c, ct_build_get, CTA_TUPLE_ORIG, t, e);
+	if (ret)
+		return ret;
+	return e->has_orig && e->has_reply ? 0 : -ENOENT;
+}
+
+/* One chunk of ct_get_orig_many(): its requests in one send. */
+static int ct_get_chunk(struct ct_ctx *c, const struct ct_tuple *t,
+			unsigned n, struct ct_entry *e, int *res)
+{
+	/* a GET by an IPv6 tuple is ~110 bytes; aligned for nlmsghdr */
+	char buf[CT_MANY_CHUNK * 256] __attribute__((aligned(8)));
+	const struct nlmsghdr *nlh;
+	uint32_t seq0 = c->seq + 1, idx;
+	unsigned i, pending = n;
+	size_t off = 0;
+	ssize_t got;
+	int len, left;
+
+	for (i = 0; i < n; i++) {
+		memset(&e[i], 0, sizeof(e[i]));
+		res[i] = -EINPROGRESS;
+		/* conntrack -G by the original tuple */
+		len = ct_build_get(buf + off, sizeof(buf) - off, ++c->seq,
+				   CTA_TUPLE_ORIG, &t[i]);
+		if (len < 0)
+			return len;
+		off += NLMSG_ALIGN((size_t)len);
+	}
+	if (mnl_socket_sendto(c->q, buf, off) < 0)
+		return -errno;
+	while (pending) {
+		got = mnl_socket_recvfrom(c->q, c->rbuf, sizeof(c->rbuf));
+		if (got < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		left = (int)got;
+		for (nlh = (const struct nlmsghdr *)c->rbuf;
+		     mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			idx = nlh->nlmsg_seq - seq0;
+			/* a late answer to an earlier request: skip it */
+			if (nlh->nlmsg_seq < seq0 || idx >= n ||
+			    res[idx] != -EINPROGRESS)
+				continue;
+			if (nlh->nlmsg_type != NLMSG_ERROR) {
+				if (ct_parse(nlh, &e[idx]) < 0)
+					memset(&e[idx], 0, sizeof(e[idx]));
+				continue;
+			}
+			/* the ACK ends each request: 0 after its entry */
+			res[idx] = ((const struct nlmsgerr *)
+				    mnl_nlmsg_get_payload(nlh))->error;
+			if (!res[idx] && !(e[idx].has_orig && e[idx].has_reply))
+				res[idx] = -ENOENT;
+			pending--;
+		}
+	}
+	return 0;
+}
+
+int ct_get_orig_many(struct ct_ctx *c, const struct ct_tuple *t, unsigned n,
+		     struct ct_entry *e, int *res)
+{
+	unsigned i, k;
+	int ret;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < CT_MANY_CHUNK ? n - i : CT_MANY_CHUNK;
+		ret = ct_get_chunk(c, t + i, k, e + i, res + i);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e)

@@ -60,10 +60,22 @@ void ct_close(struct ct_ctx *c);
 
 /*
  * Look up the entry of the connection seen at our hook as t (client ->
- * server): first as its original tuple (masquerade/SNAT), then as the
- * reverse of its reply tuple (DNAT). 0, -ENOENT, or -errno.
+ * server): as its original tuple (masquerade/SNAT) and as the reverse of
+ * its reply tuple (DNAT), the one that answered last time first.
+ * 0, -ENOENT, or -errno.
  */
 int ct_query(struct ct_ctx *c, const struct ct_tuple *t, struct ct_entry *e);
+/* The entry whose original tuple is exactly t: 0, -ENOENT, or -errno. */
+int ct_get_orig(struct ct_ctx *c, const struct ct_tuple *t,
+		struct ct_entry *e);
+/*
+ * The same for n tuples, CT_MANY_CHUNK requests per send: res[i] is
+ * t[i]'s answer (0 with e[i] filled, -ENOENT, or -errno). 0, or -errno
+ * when the exchange itself failed (res then incomplete).
+ */
+#define CT_MANY_CHUNK	64
+int ct_get_orig_many(struct ct_ctx *c, const struct ct_tuple *t, unsigned n,
+		     struct ct_entry *e, int *res);
 /* Set be-liberal both ways on that entry, found the same way. */
 int ct_set_liberal(struct ct_ctx *c, const struct ct_tuple *t);
 

@@ -93,6 +93,7 @@ struct daemon {
 	struct metrics_http *mh;	/* metrics_listen, or NULL */
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
+	bool pin_destroy;		/* kernel takes NFT_MSG_DESTROYSETELEM */
 	bool started;			/* the loop ran */
 	uint64_t start_ms;
 	uint64_t last_pkt_ms;
@@ -162,6 +163,8 @@ void results_apply(struct daemon *d, struct alg_result *r,
 bool result_has_verdict(const struct alg_result *r, uint32_t id);
 void verdict_send(struct daemon *d, uint32_t id, int verdict,
 		  const uint8_t *data, size_t len);
+/* Send the verdicts verdict_send() gathered (before blocking, too). */
+void verdicts_flush(struct daemon *d);
 void verdict_malformed(struct daemon *d, uint32_t id, const uint8_t *data,
 		       size_t len, int err, uint64_t now);
 

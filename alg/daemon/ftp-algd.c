@@ -370,6 +370,27 @@ static int cleanup(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Destroy semantics for pinhole removal where the kernel has them (Linux
+ * >= 6.3): a removal batch can then never fail on an element the packet
+ * path already consumed. Otherwise the older path leaves such elements
+ * out and retries (pin_del_gone()).
+ */
+static void probe_destroy(struct daemon *d)
+{
+	int ret = pin_destroy_probe(d->fw);
+
+	d->pin_destroy = ret == 1;
+	if (ret == 1)
+		log_info("pinhole removal: destroy (a gone element is no "
+			 "error)");
+	else
+		log_info("pinhole removal: delete, leaving out elements seen "
+			 "gone (the kernel %s NFT_MSG_DESTROYSETELEM%s%s)",
+			 ret ? "could not be asked about" : "does not take",
+			 ret ? ": " : "", ret ? strerror(-ret) : "");
+}
+
 static int install_rules(struct daemon *d)
 {
 	int ret;
@@ -457,6 +478,7 @@ int main(int argc, char **argv)
 		goto out_ct;
 	if (claim_ctl(d))
 		goto out_queue;
+	probe_destroy(d);
 	if (metrics_listen_open(d))
 		goto out_ctl;
 	if (restore_state(d))

@@ -60,6 +60,7 @@ void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s)
 	if (!s)
 		return;
 	session_ct_tuple(s, &t);
+	verdicts_flush(d);	/* a round trip: earlier packets go first */
 	ret = STATS_NL(&d->ws, STATS_NL_CT, ct_set_liberal(d->ct, &t));
 	if (ret) {
 		d->st.liberal_fail++;

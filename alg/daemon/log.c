@@ -92,7 +92,7 @@ static const char *log_prefix(int prio)
 	}
 }
 
-static void log_line(int prio, const char *line)
+static void log_out(int prio, const char *line)
 {
 	char stamp[64] = "";
 
@@ -102,6 +102,82 @@ static void log_line(int prio, const char *line)
 		fprintf(stderr, "%s%s%s\n", stamp, log_prefix(prio), line);
 	else
 		syslog(prio, "%s", line);
+}
+
+/*
+ * Deferred lines: [prio][text]\0 records, in order. For stderr the text is
+ * the whole line as log_out() would write it (stamped when it was
+ * logged) and they leave in one write; syslog takes them one by one.
+ */
+static bool log_deferring;
+static char log_defer_buf[LOG_DEFER_LEN];
+static size_t log_defer_len;
+static unsigned log_defer_lines;
+
+void log_flush(void)
+{
+	char out[LOG_DEFER_LEN + LOG_DEFER_LINES];
+	size_t off = 0, o = 0, n;
+	int prio;
+
+	if (!log_defer_len)
+		return;
+	while (off < log_defer_len) {
+		prio = (unsigned char)log_defer_buf[off++];
+		n = strlen(log_defer_buf + off);
+		if (!log_to_stderr) {
+			syslog(prio, "%s", log_defer_buf + off);
+		} else {
+			/* text + newline fits: see out */
+			memcpy(out + o, log_defer_buf + off, n);
+			out[o + n] = '\n';
+			o += n + 1;
+		}
+		off += n + 1;
+	}
+	if (o)
+		fwrite(out, 1, o, stderr);
+	log_defer_len = 0;
+	log_defer_lines = 0;
+}
+
+void log_defer(bool on)
+{
+	if (!on)
+		log_flush();
+	log_deferring = on;
+}
+
+static void log_line(int prio, const char *line)
+{
+	char full[LOG_LINE_MAX + 96], stamp[64] = "";
+	size_t n;
+
+	if (!log_deferring) {
+		log_out(prio, line);
+		return;
+	}
+	if (log_to_stderr) {
+		/* as log_out() writes it, stamped now rather than at flush */
+		if (log_stamps)
+			log_stamp(stamp, sizeof(stamp));
+		snprintf(full, sizeof(full), "%s%s%s", stamp,
+			 log_prefix(prio), line);
+		line = full;
+	}
+	n = strlen(line) + 2;
+	/* full: what is gathered leaves now, in order, then this one */
+	if (log_defer_len + n > sizeof(log_defer_buf) ||
+	    log_defer_lines >= LOG_DEFER_LINES)
+		log_flush();
+	if (n > sizeof(log_defer_buf)) {
+		log_out(prio, line);
+		return;
+	}
+	log_defer_buf[log_defer_len] = (char)prio;
+	memcpy(log_defer_buf + log_defer_len + 1, line, n - 1);
+	log_defer_len += n;
+	log_defer_lines++;
 }
 
 void log_msg(int prio, const char *fmt, ...)
@@ -137,6 +213,7 @@ void log_fatal(const char *fmt, ...)
 	char line[LOG_LINE_MAX];
 	va_list ap;
 
+	log_flush();	/* what came before, first */
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -36,6 +36,18 @@ void log_fatal(const char *fmt, ...) LOG_FMT(1, 2);
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /*
+ * Deferred lines: while on, lines are gathered (up to LOG_DEFER_LINES or
+ * LOG_DEFER_LEN bytes; more flushes what was gathered first) and written
+ * by log_flush(), so the event loop writes them after the verdicts of the
+ * packets that caused them, not between a packet and its verdict. Order
+ * is kept; log_fatal() flushes first. log_defer(false) flushes.
+ */
+#define LOG_DEFER_LEN	16384
+#define LOG_DEFER_LINES	128
+void log_defer(bool on);
+void log_flush(void);
+
+/*
  * Rate limit for messages a peer can trigger at will (malformed packets):
  * at most burst lines per interval; the rest are counted and the count is
  * reported with the next line that gets through.

@@ -187,6 +187,8 @@ static void on_timers(struct daemon *d)
 	rulewatch_tick(d, now);
 	/* the watchdog hears from the loop itself: a hang stops it */
 	sdnotify_watchdog(&d->sd, now);
+	/* a pinhole check under way: one step per turn of the loop */
+	pinholes_check_step(d, now);
 	if (now >= d->next_pin_ms) {
 		pinholes_check(d, now);
 		journal_tick(d);
@@ -198,8 +200,32 @@ static void on_timers(struct daemon *d)
 	}
 }
 
+/*
+ * What one wakeup gathered leaves: the verdicts first, then the log lines
+ * about them (nothing that writes to a terminal or syslog stands between
+ * a packet and its verdict).
+ */
+static void loop_flush(struct daemon *d)
+{
+	verdicts_flush(d);
+	log_flush();
+}
+
+static int loop_wait(struct daemon *d);
+
 /* Until a signal says stop (0) or a socket fails (1). */
 int loop_run(struct daemon *d)
+{
+	int status;
+
+	log_defer(true);
+	status = loop_wait(d);
+	verdicts_flush(d);
+	log_defer(false);
+	return status;
+}
+
+static int loop_wait(struct daemon *d)
 {
 	struct epoll_event evs[LOOP_EVENTS];
 	int n, i, timeout, status = 0;
@@ -215,16 +241,21 @@ int loop_run(struct daemon *d)
 			next = rulewatch_due(d);
 		if (sdnotify_due(&d->sd) < next)
 			next = sdnotify_due(&d->sd);
+		if (d->pins.pass)
+			next = now;	/* the next step at once */
 		timeout = next > now ? (int)(next - now) : 0;
 		n = epoll_wait(d->ep, evs, LOOP_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (on_ready(d, evs[i].data.u32, &status))
 				return status;
+			loop_flush(d);
+		}
 		on_timers(d);
+		loop_flush(d);
 	}
 }
 

@@ -40,6 +40,7 @@ void nat_learn(struct daemon *d, struct alg_session *s)
 	int ret;
 
 	session_ct_tuple(s, &t);
+	verdicts_flush(d);	/* a round trip: earlier packets go first */
 	d->st.nat_queries++;
 	ret = STATS_NL(&d->ws, STATS_NL_CT, ct_query(d->ct, &t, &e));
 	sid = alg_session_id(s);

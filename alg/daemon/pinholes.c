@@ -33,7 +33,7 @@ const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 }
 
 /* It leaves the table, and the journal hears so. */
-static void pinholes_forget(struct daemon *d, unsigned i)
+void pinholes_forget(struct daemon *d, unsigned i)
 {
 	struct pinholes *ps = &d->pins;
 	const struct pinhole *p = &ps->v[i];
@@ -61,16 +61,6 @@ static bool pinholes_reserve(struct pinholes *ps, unsigned n)
 	ps->cap = cap;
 	return true;
 }
-
-static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
-					uint64_t now, bool closing,
-					struct pinhole_ct_view *view,
-					bool *unknown, enum pinhole_conn *conn);
-static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
-			   const bool *gone, const uint64_t *sids,
-			   const enum pinhole_fate *fate,
-			   const bool *unknown, const enum pinhole_conn *conn,
-			   unsigned n);
 
 /* The EXPECT events of r as entries; refused ones are logged. */
 static unsigned pinholes_collect(struct daemon *d, const struct alg_result *r,
@@ -152,8 +142,11 @@ static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
 		;
 	if (i == ps->n)
 		return;
-	fate = pinholes_judge(d, &ps->v[i], now, true, &view, &unknown,
-			      &conn);
+	verdicts_flush(d);	/* round trips follow: earlier packets go first */
+	fate = pinholes_judge(d, &ps->v[i],
+			      STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
+				       pin_present(d->fw, &ps->v[i].e)),
+			      now, true, &view, &unknown, &conn);
 	gone = ps->v[i].gone;
 	e = ps->v[i].e;
 	pinholes_forget(d, i);
@@ -209,6 +202,7 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	n = pinholes_collect(d, r, skip, batch, sids);
 	if (!n)
 		return;
+	verdicts_flush(d);	/* a round trip: earlier packets go first */
 	ret = pinholes_reserve(&d->pins, n) ?
 	      STATS_NL(&d->ws, STATS_NL_NFT_BATCH, pin_add(d->fw, batch, n)) :
 	      -ENOMEM;
@@ -269,17 +263,15 @@ const char *pinhole_fate_name(enum pinhole_fate f)
 }
 
 /*
- * Ask the kernel, decide, count. A pinhole gone before its timeout was
- * consumed; it counts as used only once conntrack has seen its data
+ * Decide from present (as pin_present() answers), count. A pinhole gone
+ * before its timeout was consumed; it counts as used only once conntrack has seen its data
  * connection answered (pinholes_ct.c).
  */
-static enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
-					uint64_t now, bool closing,
-					struct pinhole_ct_view *view,
-					bool *unknown, enum pinhole_conn *conn)
+enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+				 int present, uint64_t now, bool closing,
+				 struct pinhole_ct_view *view, bool *unknown,
+				 enum pinhole_conn *conn)
 {
-	int present = STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
-			       pin_present(d->fw, &p->e));
 	enum pinhole_fate f;
 
 	p->gone = present == 0;
@@ -324,12 +316,24 @@ static void pinholes_log_fate(uint64_t sid, const struct pin_entry *e,
 		 pinhole_str(e, buf, sizeof(buf)));
 }
 
+/*
+ * One batch for n elements and their mappings. With destroy semantics a
+ * gone element is no error (nothing aborts); without, the elements seen
+ * gone are left out and the rest retried on ENOENT (pin_del_gone()).
+ */
+static int pinholes_del(struct daemon *d, const struct pin_entry *batch,
+			unsigned n, const bool *gone)
+{
+	if (d->pin_destroy)
+		return pin_destroy(d->fw, batch, n);
+	return pin_del_gone(d->fw, batch, n, gone);
+}
+
 /* Delete batch[0..n) and log each with its fate. */
-static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
-			   const bool *gone, const uint64_t *sids,
-			   const enum pinhole_fate *fate,
-			   const bool *unknown, const enum pinhole_conn *conn,
-			   unsigned n)
+int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+		    const bool *gone, const uint64_t *sids,
+		    const enum pinhole_fate *fate, const bool *unknown,
+		    const enum pinhole_conn *conn, unsigned n)
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned k;
@@ -337,7 +341,7 @@ static int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 
 	/* also deletes the dnat4/snat4 mappings of used pinholes */
 	ret = STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
-		       pin_del_gone(d->fw, batch, n, gone));
+		       pinholes_del(d, batch, n, gone));
 	for (k = 0; k < n; k++) {
 		if (ret) {
 			log_sess(LOG_ERR, sids[k],
@@ -368,6 +372,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	struct pinhole_ct_view view = { .loaded = false };
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
+	bool flushed = false;
 	int ret, fail = 0;
 
 	while (i < ps->n) {
@@ -378,8 +383,18 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 				i++;
 				continue;
 			}
-			fate[n] = pinholes_judge(d, &ps->v[i], now, true,
-						 &view, &unknown[n], &conn[n]);
+			/* round trips follow: earlier packets go first */
+			if (!flushed) {
+				verdicts_flush(d);
+				flushed = true;
+			}
+			/* a session's end: its own pinholes, one GET each */
+			fate[n] = pinholes_judge(d, &ps->v[i],
+					STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
+						 pin_present(d->fw,
+							     &ps->v[i].e)),
+					now, true, &view, &unknown[n],
+					&conn[n]);
 			sids[n] = ps->v[i].sid;
 			gone[n] = ps->v[i].gone;
 			batch[n++] = ps->v[i].e;
@@ -394,38 +409,6 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	}
 	pinholes_ct_view_free(&view);
 	return fail;
-}
-
-/*
- * Once a second: a pinhole used by its data connection goes, and with it
- * its mappings, no longer needed once conntrack has the connection;
- * so does one that expired, and one consumed without a connection.
- */
-void pinholes_check(struct daemon *d, uint64_t now)
-{
-	struct pinhole_ct_view view = { .loaded = false };
-	struct pinholes *ps = &d->pins;
-	enum pinhole_fate fate;
-	enum pinhole_conn conn;
-	struct pinhole *p;
-	unsigned i = 0;
-	bool unknown;
-
-	while (i < ps->n) {
-		p = &ps->v[i];
-		fate = pinholes_judge(d, p, now, false, &view, &unknown,
-				      &conn);
-		if (fate == PINHOLE_KEEP) {
-			i++;
-			continue;
-		}
-		STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
-			 pin_del_gone(d->fw, &p->e, 1, &p->gone));
-		pinholes_log_fate(p->sid, &p->e, fate, unknown, conn);
-		trace_pin(d, p->sid, pinhole_fate_name(fate), &p->e);
-		pinholes_forget(d, i);
-	}
-	pinholes_ct_view_free(&view);
 }
 
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
@@ -446,6 +429,7 @@ bool pinholes_adopt(struct daemon *d, uint64_t sid,
 
 void pinholes_free(struct daemon *d)
 {
+	pinholes_pass_free(d);	/* the rest waits for the next start */
 	free(d->pins.v);
 	d->pins = (struct pinholes){ 0 };
 }

@@ -47,9 +47,12 @@ struct pinhole {
 	bool gone;		/* its element was gone at the last look */
 };
 
+struct pinhole_pass;
+
 struct pinholes {
 	struct pinhole *v;
 	unsigned n, cap;
+	struct pinhole_pass *pass;	/* a check under way, or NULL */
 };
 
 const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len);
@@ -113,16 +116,87 @@ bool pinhole_conn_matches(const struct pin_entry *e,
  * (pinholes_ct.c), on the first question.
  */
 struct pinhole_ct_conn;
+struct pinhole_used;
 struct pinhole_ct_view {
 	bool loaded;
+	bool sorted;
 	int err;
 	struct pinhole_ct_conn *v;
 	unsigned n, cap;
+	/*
+	 * used4/used6 (index 0/1), dumped on the first question about a
+	 * pinhole of that family: the source port of each data connection
+	 * that consumed one, so its conntrack entry is one GET by tuple.
+	 * A set that cannot be dumped (an older table) sends the questions
+	 * to the dump of marked entries above.
+	 */
+	bool used_loaded[2];
+	int used_err[2];
+	bool used_sorted;
+	struct pinhole_used *u;
+	unsigned un, ucap;
 };
+
+/* A data connection of e from sport, as dumped from used4/6. Pure. */
+int pinhole_used_add(struct pinhole_ct_view *v, const struct pin_entry *e,
+		     uint16_t sport);
+/* After the last add, before the first find. Pure. */
+void pinhole_used_sort(struct pinhole_ct_view *v);
+/*
+ * The source ports of the data connections that consumed e (at most max
+ * into sports): how many there were, or -EINVAL before the sort. Pure.
+ */
+int pinhole_used_find(const struct pinhole_ct_view *v,
+		      const struct pin_entry *e, uint16_t *sports,
+		      unsigned max);
+
+/* One dumped entry into v (one no pinhole can match is left out). Pure. */
+int pinhole_ct_view_add(struct pinhole_ct_view *v, const struct ct_entry *e);
+/* After the last add, before the first find. Pure. */
+void pinhole_ct_view_sort(struct pinhole_ct_view *v);
+/*
+ * What v says of e's data connection: REPLIED if any matching entry saw a
+ * reply, else NO_REPLY if one matches, else NONE; UNKNOWN if the dump
+ * failed (or v is not sorted). Pure.
+ */
+enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
+				       const struct pin_entry *e);
 
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);
+/*
+ * Ask conntrack about the data connections of e[0..n) in batches (64
+ * GETs per send), before pinholes_conn() is asked about each: a pass over
+ * hundreds of consumed pinholes costs a few round trips, not hundreds.
+ */
+void pinholes_conn_prefetch(struct daemon *d, struct pinhole_ct_view *v,
+			    const struct pin_entry *e, unsigned n);
 void pinholes_ct_view_free(struct pinhole_ct_view *v);
+
+/*
+ * The pinhole elements one dump found (pinholes_seen.c). err[0] / err[1]:
+ * the IPv4 / IPv6 dump failed with that error (its answers are unknown).
+ */
+struct pinhole_seen_key;
+struct pinhole_seen {
+	struct pinhole_seen_key *v;
+	unsigned n, cap;
+	bool sorted;
+	int err[2];
+};
+
+/* Record e's key as dumped: 0 or -ENOMEM. Pure. */
+int pinholes_seen_add(struct pinhole_seen *s, const struct pin_entry *e);
+/* After the last add, before the first lookup. Pure. */
+void pinholes_seen_sort(struct pinhole_seen *s);
+/*
+ * Is e's element in the dump? 1 yes, 0 no, <0 unknown (its family's dump
+ * failed; -EINVAL before pinholes_seen_sort()). As pin_present(). Pure.
+ */
+int pinholes_seen_has(const struct pinhole_seen *s, const struct pin_entry *e);
+void pinholes_seen_free(struct pinhole_seen *s);
+/* Dump the sets our pinholes are in (one request per family in use). */
+void pinholes_seen_load(struct daemon *d, struct pinhole_seen *s);
 
 /*
  * What max_pinholes_per_session asks of r, pure: remove[i] for a NOTE
@@ -136,8 +210,29 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now);
 /* The pinholes of session sid (all: every one), at its end. */
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now);
-/* Once a second: forget the pinholes that were used or expired. */
+/*
+ * Once a second: start a pass that forgets the pinholes that were used or
+ * expired (pinholes_pass.c). The pass goes PINHOLE_STEP pinholes per
+ * pinholes_check_step(), so hundreds of conntrack questions never stand
+ * in one piece between queued packets and their verdicts.
+ */
+#define PINHOLE_STEP		128
 void pinholes_check(struct daemon *d, uint64_t now);
+/* The next step of a pass; false when no pass is under way. */
+bool pinholes_check_step(struct daemon *d, uint64_t now);
+/* A pass under way dropped (at the end: the next start goes on). */
+void pinholes_pass_free(struct daemon *d);
+
+/* Inside pinholes*.c: one pinhole judged, a batch removed, one forgotten. */
+enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
+				 int present, uint64_t now, bool closing,
+				 struct pinhole_ct_view *view, bool *unknown,
+				 enum pinhole_conn *conn);
+int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
+		    const bool *gone, const uint64_t *sids,
+		    const enum pinhole_fate *fate, const bool *unknown,
+		    const enum pinhole_conn *conn, unsigned n);
+void pinholes_forget(struct daemon *d, unsigned i);
 /* One an earlier run added, found still in its set at start-up. */
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
 		    const struct pin_entry *e, uint64_t added_ms);

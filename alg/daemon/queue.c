@@ -15,6 +15,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "queue.h"
+#include "verdict_batch.h"
 
 #define QUEUE_COPY	0xffff
 /* a whole packet plus the netlink and nfqueue headers around it */
@@ -38,6 +39,7 @@ struct queue {
 	/* netlink headers are read in place: keep them aligned */
 	char rbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
 	char sbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
+	struct verdict_batch vb;	/* verdicts not sent yet */
 };
 
 static void queue_pass(struct queue *q, const struct nlmsghdr *nlh);
@@ -159,6 +161,7 @@ void queue_close(struct queue *q)
 
 	if (!q)
 		return;
+	queue_flush(q);
 	/*
 	 * Packets still queued are dropped by the kernel when the queue
 	 * goes (closing the socket would do the same); the caller has
@@ -274,21 +277,62 @@ int queue_read(struct queue *q, unsigned max, queue_cb cb, void *arg)
 	return (int)count;
 }
 
+/*
+ * One message at a time, after the send of all of them failed (say, no
+ * memory for one large buffer): a verdict that never arrives leaves its
+ * packet queued until we unbind, so each gets its own chance.
+ */
+static int queue_send_each(struct queue *q)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->vb.buf;
+	int left = (int)q->vb.len, ret = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+			ret = -errno;
+			q->st.verdict_err++;
+			continue;
+		}
+		q->st.verdicts++;
+		q->st.verdict_sends++;
+	}
+	return ret;
+}
+
+/* One send for every verdict gathered: 0 or -errno. */
+int queue_flush(struct queue *q)
+{
+	int ret = 0;
+
+	if (!q->vb.n)
+		return 0;
+	if (mnl_socket_sendto(q->nl, q->vb.buf, q->vb.len) >= 0) {
+		q->st.verdicts += q->vb.n;
+		q->st.verdict_sends++;
+	} else {
+		ret = q->vb.n > 1 ? queue_send_each(q) : -errno;
+		if (q->vb.n == 1)
+			q->st.verdict_err++;
+	}
+	verdict_batch_reset(&q->vb);
+	return ret;
+}
+
 int queue_verdict(struct queue *q, uint32_t id, int verdict,
 		  const uint8_t *data, size_t len)
 {
-	struct nlmsghdr *nlh;
+	int ret;
 
 	if (data && len > QUEUE_COPY)
 		return -EMSGSIZE;
-	nlh = nfq_nlmsg_put(q->sbuf, NFQNL_MSG_VERDICT, q->num);
-	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
-	if (data)
-		nfq_nlmsg_verdict_put_pkt(nlh, data, (uint32_t)len);
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
-		q->st.verdict_err++;
-		return -errno;
+	ret = verdict_batch_add(&q->vb, q->num, id, verdict, data, len);
+	if (ret == -ENOSPC) {
+		/* the gathered ones first: verdicts leave in their order */
+		ret = queue_flush(q);
+		if (ret)
+			return ret;
+		ret = verdict_batch_add(&q->vb, q->num, id, verdict, data,
+					len);
 	}
-	q->st.verdicts++;
-	return 0;
+	return ret;
 }

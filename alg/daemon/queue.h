@@ -19,6 +19,7 @@ struct queue_stats {
 	uint64_t packets;	/* packet messages received */
 	uint64_t enobufs;	/* times the kernel could not deliver one */
 	uint64_t verdicts;
+	uint64_t verdict_sends;	/* sendmsg()s that carried them */
 	uint64_t verdict_err;	/* sends that failed or were refused */
 	uint64_t truncated;	/* packets bigger than what we were given */
 };
@@ -47,9 +48,18 @@ int queue_read(struct queue *q, unsigned max, queue_cb cb, void *arg);
 
 /*
  * Verdict NF_ACCEPT or NF_DROP for packet id; data/len (not NULL) replaces
- * the packet. 0 or -errno.
+ * the packet (copied: the caller's buffer may change at once). Gathered,
+ * sent by queue_flush() (or sooner, when the gathered ones fill the
+ * buffer), in the order given. 0 or -errno.
  */
 int queue_verdict(struct queue *q, uint32_t id, int verdict,
 		  const uint8_t *data, size_t len);
+/*
+ * Send the gathered verdicts in one sendmsg(): after each batch of
+ * packets, and before anything that may block (an nftables batch, a
+ * conntrack query), so no verdict waits on another packet's round trip.
+ * 0 or -errno.
+ */
+int queue_flush(struct queue *q);
 
 #endif

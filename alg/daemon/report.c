@@ -52,11 +52,14 @@ void report_state(struct daemon *d, uint64_t now)
 		 (unsigned long long)d->st.pin_expired,
 		 (unsigned long long)d->st.pin_removed,
 		 (unsigned long long)d->st.pin_fail);
-	log_info("state: counters: packets %llu, malformed %llu, untracked "
+	log_info("state: counters: packets %llu, verdicts %llu in %llu "
+		 "sends, malformed %llu, untracked "
 		 "%llu, verdict errors %llu, nat queries %llu (%llu failed), "
 		 "be-liberal %llu (%llu failed), events lost %llu, enobufs "
 		 "%llu queue %llu conntrack",
 		 (unsigned long long)qs->packets,
+		 (unsigned long long)qs->verdicts,
+		 (unsigned long long)qs->verdict_sends,
 		 (unsigned long long)d->st.malformed,
 		 (unsigned long long)d->st.untracked,
 		 (unsigned long long)(qs->verdict_err + d->st.verdict_fail),

@@ -6,6 +6,10 @@
  * port leaves before its pinhole exists, and no rewritten line leaves
  * before its conntrack entry tolerates the shifted sequence numbers.
  *
+ * Verdicts are gathered and leave together (verdicts_flush()): after the
+ * packets of one wakeup, or before anything that blocks, so no verdict
+ * waits on another packet's round trip to the kernel.
+ *
  * Also the verdict for a packet the engine never saw: one the packet
  * parser refused.
  */
@@ -71,6 +75,20 @@ void verdict_send(struct daemon *d, uint32_t id, int verdict,
 	if (log_rl_ok(&d->rl_verdict, now_ms(), &missed))
 		log_err("verdict for packet %u failed: %s (%u more "
 			"suppressed)", id, strerror(-ret), missed);
+}
+
+void verdicts_flush(struct daemon *d)
+{
+	unsigned missed;
+	int ret;
+
+	ret = queue_flush(d->q);
+	if (!ret)
+		return;
+	d->st.verdict_fail++;
+	if (log_rl_ok(&d->rl_verdict, now_ms(), &missed))
+		log_err("sending verdicts failed: %s (%u more suppressed)",
+			strerror(-ret), missed);
 }
 
 /* s: the session r is about, when there is one (saves a lookup). */

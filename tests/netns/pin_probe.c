@@ -223,6 +223,32 @@ static void step_del(struct fw_sock *c)
 	      strerror(-err));
 }
 
+/*
+ * Destroy semantics: the kernel takes the message type, and a batch that
+ * names gone elements (the pin4 one the test deleted behind our back, then
+ * all of them again) is no error.
+ */
+static void step_destroy(struct fw_sock *c)
+{
+	struct pin_entry e[2];
+	int err;
+
+	entries(e);
+	err = pin_destroy_probe(c);
+	check(err == 1, "pin_destroy_probe = %d, want 1 (kernel >= 6.3)", err);
+	err = pin_destroy(c, e, 2);
+	check(err == 0, "pin_destroy(both, pin4 already gone) = %d (%s)", err,
+	      strerror(-err));
+	present(c, &e[0], 0);
+	present(c, &e[1], 0);
+	expect_dump(c, PIN_SET4, NULL, 0);
+	expect_dump(c, PIN_MAP4, NULL, 0);
+	expect_dump(c, PIN_SET6, NULL, 0);
+	err = pin_destroy(c, e, 2);
+	check(err == 0, "pin_destroy of gone entries = %d (%s)", err,
+	      strerror(-err));
+}
+
 static void step_present(struct fw_sock *c, int want4, int want6)
 {
 	struct pin_entry e[2];
@@ -337,7 +363,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: pin_probe check | check-missing WHAT | "
 		"check-invalid WHAT | add | "
-		"present N4 N6 | del | sweep | add-many N | queue-install | "
+		"present N4 N6 | del | destroy | sweep | add-many N | queue-install | "
 		"queue-remove | snat-add | snat-present NPIN NMAP | "
 		"snat-del\n");
 	exit(2);
@@ -366,6 +392,8 @@ int main(int argc, char **argv)
 		step_add(c);
 	else if (!strcmp(cmd, "present") && argc == 4)
 		step_present(c, atoi(argv[2]), atoi(argv[3]));
+	else if (!strcmp(cmd, "destroy"))
+		step_destroy(c);
 	else if (!strcmp(cmd, "del"))
 		step_del(c);
 	else if (!strcmp(cmd, "sweep"))

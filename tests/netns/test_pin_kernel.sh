@@ -182,6 +182,17 @@ step snat-present 0 1
 step snat-del
 expect_all_empty
 
+echo "== pin_destroy after the data connection consumed the IPv4 pinhole"
+step add
+if in_ns nft delete element inet ftp_alg pin4 \
+	'{ 192.0.2.10 . 10.0.0.5 . 50001 }'; then
+	pass "pin4 element deleted behind the library's back"
+else
+	fail "nft delete element inet ftp_alg pin4"
+fi
+step destroy
+expect_all_empty
+
 echo "== pin_sweep"
 step add
 step sweep

@@ -321,11 +321,11 @@ static void test_batch_carries_pinhole_and_its_mappings(void **state)
 	expect_sets(&e, 1, PIN_SET6);
 }
 
-/* A delete (and a get) carries the key alone, even for the map. */
+/* A delete, a destroy and a get carry the key alone, even for the map. */
 static void test_delete_and_get_carry_key_only(void **state)
 {
 	static const uint16_t types[] = {
-		NFT_MSG_DELSETELEM, NFT_MSG_GETSETELEM
+		NFT_MSG_DELSETELEM, PIN_MSG_DESTROYSETELEM, NFT_MSG_GETSETELEM
 	};
 	struct pin_entry e = entry4(30000);
 	struct nftnl_set_elem *el;
