@@ -388,8 +388,9 @@ err_free:
 
 int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
+	const char *sets[PIN_ELEMS_MAX];
 	struct batch b;
-	unsigned i;
+	unsigned i, j, ns;
 	int err;
 
 	err = pin_entries_ok(e, n);
@@ -399,13 +400,14 @@ int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 	if (err)
 		return err;
 	for (i = 0; i < n && !err; i++) {
-		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
-		err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
-				     pin_set_of(&e[i]), &e[i]);
-		/* destroy element inet ftp_alg dnat4 { peer . wire } */
-		if (!err && pin_needs_nat(&e[i]))
+		/*
+		 * destroy element inet ftp_alg pin4 { peer . addr . port },
+		 * and its mappings: dnat4 { peer . wire }, snat4 { key }
+		 */
+		ns = pin_elem_sets(&e[i], sets);
+		for (j = 0; j < ns && !err; j++)
 			err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
-					     PIN_MAP4, &e[i]);
+					     sets[j], &e[i]);
 	}
 	if (!err)
 		err = batch_commit(&b);
