@@ -248,7 +248,12 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 	return batch_append(b, &m.h);
 }
 
-int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+/*
+ * One batch of message type for every element of e[0..n): each entry's
+ * pinhole and the mappings it carries (pin_elem_sets()), in that order.
+ */
+static int pin_batch_entries(struct fw_sock *fw, uint16_t type,
+			     const struct pin_entry *e, unsigned n)
 {
 	const char *sets[PIN_ELEMS_MAX];
 	struct batch b;
@@ -261,24 +266,25 @@ int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 	err = batch_begin(fw, &b);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		ns = pin_elem_sets(&e[i], sets);
-		/*
-		 * add element inet ftp_alg pin4 { peer . addr . port }
-		 * add element inet ftp_alg dnat4 { peer . wire : target }
-		 * add element inet ftp_alg snat4 { peer . addr . port :
-		 *	peer_pub }
-		 */
 		for (j = 0; j < ns && !err; j++)
-			err = pin_batch_elem(&b, NFT_MSG_NEWSETELEM, sets[j],
-					     &e[i]);
-		if (err)
-			goto err_free;
+			err = pin_batch_elem(&b, type, sets[j], &e[i]);
 	}
-	err = batch_commit(&b);
-err_free:
+	if (!err)
+		err = batch_commit(&b);
 	batch_free(&b);
 	return err;
+}
+
+int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+{
+	/*
+	 * add element inet ftp_alg pin4 { peer . addr . port }
+	 * add element inet ftp_alg dnat4 { peer . wire : target }
+	 * add element inet ftp_alg snat4 { peer . addr . port : peer_pub }
+	 */
+	return pin_batch_entries(fw, NFT_MSG_NEWSETELEM, e, n);
 }
 
 /*
@@ -388,31 +394,11 @@ err_free:
 
 int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
-	const char *sets[PIN_ELEMS_MAX];
-	struct batch b;
-	unsigned i, j, ns;
-	int err;
-
-	err = pin_entries_ok(e, n);
-	if (err || !n)
-		return err;
-	err = batch_begin(fw, &b);
-	if (err)
-		return err;
-	for (i = 0; i < n && !err; i++) {
-		/*
-		 * destroy element inet ftp_alg pin4 { peer . addr . port },
-		 * and its mappings: dnat4 { peer . wire }, snat4 { key }
-		 */
-		ns = pin_elem_sets(&e[i], sets);
-		for (j = 0; j < ns && !err; j++)
-			err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
-					     sets[j], &e[i]);
-	}
-	if (!err)
-		err = batch_commit(&b);
-	batch_free(&b);
-	return err;
+	/*
+	 * destroy element inet ftp_alg pin4 { peer . addr . port }, and its
+	 * mappings: dnat4 { peer . wire }, snat4 { key }
+	 */
+	return pin_batch_entries(fw, PIN_MSG_DESTROYSETELEM, e, n);
 }
 
 int pin_destroy_probe(struct fw_sock *fw)
