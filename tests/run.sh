@@ -5,6 +5,8 @@
 #                           build), and a short fuzz run of every target
 #   tests/run.sh unit|netns|fuzz|bench|all    only that label (all: every
 #                           label, including bench)
+#   tests/run.sh matrix     the whole compatibility matrix: rewrites
+#                           docs/compatibility.md (its core runs in netns)
 #   FUZZ_SECONDS=600 tests/run.sh fuzz        a longer fuzz run
 #
 # Every missing prerequisite is installed first: a test that cannot run is
@@ -24,6 +26,7 @@ packages=(
 	libcmocka-dev
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	vsftpd python3 python3-pyftpdlib lftp curl
+	wget tnftp inetutils-ftp openssl
 )
 
 install_missing() {
@@ -94,7 +97,7 @@ fi
 install_missing
 
 case "$what" in
-default|all|unit|netns|bench)
+default|all|unit|netns|bench|matrix)
 	build "$top/build"
 	;;
 esac
@@ -112,12 +115,12 @@ all)
 	run_ctest "$top/build" netns
 	run_ctest "$top/build" bench
 	;;
-unit|netns|bench)
+unit|netns|bench|matrix)
 	run_ctest "$top/build" "$what"
 	;;
 fuzz) ;;
 *)
-	echo "usage: tests/run.sh [unit|netns|fuzz|bench|all]" >&2
+	echo "usage: tests/run.sh [unit|netns|fuzz|bench|matrix|all]" >&2
 	exit 2
 	;;
 esac
