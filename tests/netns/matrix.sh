@@ -78,18 +78,6 @@ REST_OFFSET=300000
 
 # What the topology is: the client's namespace, the address it dials, the
 # server's namespace and address, the family and the control port.
-topo_desc() {
-	case $1 in
-	snat) echo "SNAT: LAN client masqueraded, server outside" ;;
-	dnat-masq) echo "DNAT: outside client, DMZ server behind a port forward, DMZ masqueraded" ;;
-	dnat-nomasq) echo "DNAT: outside client, DMZ server behind a port forward, DMZ not masqueraded" ;;
-	double-primary) echo "double NAT: LAN client behind router A, server behind router B's primary address" ;;
-	double-secondary) echo "double NAT: LAN client behind router A, server behind router B's secondary address" ;;
-	ipv6) echo "IPv6, no NAT: LAN client, server outside" ;;
-	port2121) echo "SNAT with the control connection on port 2121" ;;
-	esac
-}
-
 topo_endpoints() {	# sets C_NS C_HOST S_NS S_ADDR C_FAM C_PORT
 	C_FAM=4 C_PORT=21
 	case $1 in
@@ -266,8 +254,8 @@ op_cmd() {
 sha() { sha256sum <"$1" 2>/dev/null | cut -d' ' -f1; }
 
 # Is the data right? Prints nothing when it is, else what is wrong.
-check_data() {	# OP
-	local f i n base want
+check_data() {	# OP DIALOGUE
+	local f i n base want d=$2
 	case $1 in
 	get|rest) [ "$(sha "$MC_DIR/out")" = "$(ftpalg_sum_of mid.bin)" ] ||
 		echo "download: sha256 differs or nothing arrived" ;;
@@ -289,7 +277,8 @@ check_data() {	# OP
 		      want=$(ftpalg_sum_of "$base")
 		      [ "$(sha "$f")" = "$want" ] && n=$((n + 1))
 	      done
-	      [ $n = 100 ] || echo "$n of 100 transfers arrived intact" ;;
+	      [ $n = 100 ] || echo "$n of 100 transfers arrived intact" \
+		"($(grep -cE '^> RETR' "$d") RETRs sent)" ;;
 	esac
 }
 
@@ -302,10 +291,25 @@ other_modes() {
 why_failed() {
 	local d=$1 op=$2 cmd line a227 src a
 	cmd=$(op_cmd "$op")
+	# The server's active data connection: with which source did it leave?
+	case $MODE/$TOPO in
+	PORT/dnat-*|EPRT/dnat-*|PORT/double-*|EPRT/double-*)
+		src=" $(probe_sources "$(server_router "$TOPO")") "
+		if [[ $src == *" $S_ADDR "* ]]; then
+			echo "server's active data connection leaves with its private address"
+			return
+		fi
+		for a in $src; do
+			[ "$a" = "$C_HOST" ] && continue
+			echo "server's active data connection leaves from $a, not $C_HOST"
+			return
+		done ;;
+	esac
 	# The server refused the command itself.
 	line=$(awk -v c="$cmd" '$1 == ">" && $2 == c { s = 1; next }
 		s && /^< [45][0-9][0-9] / { print; exit }' "$d")
-	if [ -n "$line" ] && ! grep -qE '^< 425' <<<"$line"; then
+	# (tnftp reports its own timeout as "421 ... remote server timed out")
+	if [ -n "$line" ] && ! grep -qE '^< 425|^< 421 .*remote server timed out' <<<"$line"; then
 		echo "server: ${line#< }"; return
 	fi
 	# A 227 the client did not get, or saw with an address it cannot
@@ -332,20 +336,6 @@ why_failed() {
 			return
 		fi
 	fi
-	# The server's active data connection: with which source did it leave?
-	case $MODE/$TOPO in
-	PORT/dnat-*|EPRT/dnat-*|PORT/double-*|EPRT/double-*)
-		src=" $(probe_sources "$(server_router "$TOPO")") "
-		if [[ $src == *" $S_ADDR "* ]]; then
-			echo "server's active data connection leaves with its private address"
-			return
-		fi
-		for a in $src; do
-			[ "$a" = "$C_HOST" ] && continue
-			echo "server's active data connection leaves from $a, not $C_HOST"
-			return
-		done ;;
-	esac
 	# ftp-algd refused something in this cell.
 	if [ "$HELPER" = alg ]; then
 		line=$(tail -c +"$((ALG_LOG_POS + 1))" "$ALG_LOG_ALL" 2>/dev/null |
@@ -358,7 +348,7 @@ why_failed() {
 	echo ""
 }
 
-MODE= TOPO= SERVER= HELPER= ALG_LOG_POS=0 ALG_LOG_ALL=
+MODE='' TOPO='' SERVER='' HELPER='' ALG_LOG_POS=0 ALG_LOG_ALL=''
 run_cell() {	# CLIENT MODE OP -> one result line
 	local client=$1 op=$3 n=$NCELL why t0 d bad users ns verdict
 	MODE=$2
@@ -386,7 +376,7 @@ run_cell() {	# CLIENT MODE OP -> one result line
 	ALG_LOG_POS=$(stat -c %s "$ALG_LOG_ALL" 2>/dev/null || echo 0)
 	d=$LANE_LOGS/$(printf '%04d' "$n")-$SERVER-$client-$MODE-$op.log
 	mcl_run "$client" "$MODE" "$op" >"$d" 2>&1
-	why= verdict=FAIL
+	why='' verdict=FAIL
 	if ! grep -qE "^> $(op_cmd "$op")" "$d"; then
 		why=
 		grep -qE "^> $MODE( |$)" "$d" && why=$(why_failed "$d" "$op")
@@ -403,7 +393,7 @@ run_cell() {	# CLIENT MODE OP -> one result line
 		[ -n "$bad" ] && why="$client fell back to ${bad% }"
 	fi
 	if [ -z "$why" ]; then
-		why=$(check_data "$op")
+		why=$(check_data "$op" "$d")
 		if [ -n "$why" ]; then
 			local cause
 			cause=$(why_failed "$d" "$op")
@@ -439,7 +429,7 @@ result() {	# CLIENT OP VERDICT REASON T0
 }
 
 run_lane() {
-	local t h cells srv line c m o
+	local t h srv c m o
 	local only
 	read -r t h RESULTS LANE_LOGS CELLS only <<<"$LANE"
 	TOPO=$t HELPER=$h NCELL=1

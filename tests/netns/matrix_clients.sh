@@ -18,12 +18,16 @@
 #	MC_REST		rest: the offset (MC_DIR/out holds that many bytes)
 # matrix.sh checks what arrived; these functions only drive the client.
 
+# shellcheck disable=SC2034  # the list matrix.sh walks
 MCL_CLIENTS=(curl lftp wget ftplib inetutils-ftp tnftp)
 MCL_TIMEOUT=5		# seconds a client waits for a connection or reply
 
 # The longest one operation may take: a client that waits for a data
 # connection that never comes gives up then (some never do by themselves).
 _mcl_limit() { [ "$1" = x100 ] && echo 60 || echo 20; }
+# The outer limit: a little later, so a client with a limit of its own
+# reports it.
+_mcl_kill() { echo $(($(_mcl_limit "$1") + 5)); }
 
 # The RETR names of the 100 transfers: small/f01.bin .. f24.bin in turn.
 mcl_x100_name() { printf 'small/f%02d.bin' $(($1 % 24 + 1)); }
@@ -80,7 +84,7 @@ _mcl_curl() {
 			     "$url/$(mcl_x100_name "$i")")
 	      done ;;
 	esac
-	ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" curl -sS -v \
+	ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" curl -sS -v \
 		--connect-timeout "$MCL_TIMEOUT" --max-time "$(_mcl_limit "$op")" \
 		-u "$MC_USER:$MC_PASS" "${opts[@]}" "${args[@]}" 2>&1 |
 		tr -d '\r' | sed -n '/^> PASS/d; /^[<>] /p; /^curl: /p'
@@ -110,7 +114,7 @@ _mcl_lftp() {
 		      cmd="$cmd get $(mcl_x100_name "$i") -o $MC_DIR/x/$(printf %03d "$i");"
 	      done ;;
 	esac
-	ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" lftp -d -c "$set;
+	ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" lftp -d -c "$set;
 		open -u $MC_USER,$MC_PASS -p $MC_PORT $MC_HOST; $cmd" 2>&1 |
 		tr -d '\r' | sed -n 's/^---> PASS .*/> PASS ****/; s/^---> /> /p;
 			s/^<--- /< /p; /rror\|[Ff]atal/p'
@@ -124,20 +128,20 @@ _mcl_wget() {
 	(
 		cd "$MC_DIR" || exit 1
 		case $op in
-		get) ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" wget "${opts[@]}" \
+		get) ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" wget "${opts[@]}" \
 			-O "$MC_DIR/out" "$url/mid.bin" ;;
 		list) mkdir -p l && cd l &&
-		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" wget "${opts[@]}" \
+		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" wget "${opts[@]}" \
 			-nd --no-remove-listing "$url/" &&
 		      cp .listing "$MC_DIR/listing" ;;
 		rest) mv out mid.bin &&
-		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" wget "${opts[@]}" -nd -c \
+		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" wget "${opts[@]}" -nd -c \
 			"$url/mid.bin"; mv mid.bin out ;;
 		x100) mkdir -p x && cd x &&
 		      for i in $(seq 0 99); do
 			      echo "$url/$(mcl_x100_name "$i")"
 		      done >../urls &&
-		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" wget "${opts[@]}" -nd \
+		      ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" wget "${opts[@]}" -nd \
 			-i ../urls ;;
 		esac
 	) 2>&1 | tr -d '\r' | sed -n 's/^--> PASS .*/> PASS ****/; s/^--> /> /p;
@@ -146,7 +150,7 @@ _mcl_wget() {
 
 _mcl_ftplib() {
 	local op=$2
-	ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" /usr/bin/python3 \
+	ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" /usr/bin/python3 \
 		"$FTPALG_REPO/tests/netns/matrix_ftplib.py" --host "$MC_HOST" \
 		--port "$MC_PORT" --user "$MC_USER" --password "$MC_PASS" \
 		--mode "$1" --op "$2" --dir "$MC_DIR" --upload "$MC_UP" \
@@ -181,7 +185,8 @@ _mcl_bsd_script() {
 	put) echo "put $MC_UP incoming/$MC_UPNAME" ;;
 	list) echo "ls . $MC_DIR/listing" ;;
 	nlst) echo "nlist . $MC_DIR/listing" ;;
-	mlsd) echo "mlsd . $MC_DIR/listing" ;;
+	# tnftp's mlsd prints to standard output (no local file)
+	mlsd) echo "mlsd ." ;;
 	rest) echo "reget mid.bin $MC_DIR/out" ;;
 	x100) mkdir -p "$MC_DIR/x"
 	      for i in $(seq 0 99); do
@@ -195,10 +200,11 @@ _mcl_bsd() {
 	local client=$1 bin=$1 op=$3 opts=(-n -v -d)
 	[ "$client" = tnftp ] && opts+=(-q "$MCL_TIMEOUT")
 	_mcl_bsd_script "$@" >"$MC_DIR/script"
-	ftpalg_nsx "$MC_NS" timeout "$(_mcl_limit "$op")" "$bin" "${opts[@]}" "$MC_HOST" \
-		"$MC_PORT" <"$MC_DIR/script" 2>&1 | tr -d '\r' |
-		sed -n 's/^---> PASS .*/> PASS ****/; s/^---> /> /p;
-			s/^\([1-5][0-9][0-9][ -]\)/< \1/p; /rror\|refused\|timed out\|[Nn]ot connected/p'
+	ftpalg_nsx "$MC_NS" timeout "$(_mcl_kill "$op")" "$bin" "${opts[@]}" "$MC_HOST" \
+		"$MC_PORT" <"$MC_DIR/script" 2>&1 | tr -d '\r' >"$MC_DIR/raw"
+	[ "$op" = mlsd ] && grep 'type=' "$MC_DIR/raw" >"$MC_DIR/listing"
+	sed -n 's/^---> PASS .*/> PASS ****/; s/^---> /> /p;
+			s/^\([1-5][0-9][0-9][ -]\)/< \1/p; /rror\|refused\|timed out\|[Nn]ot connected/p' "$MC_DIR/raw"
 }
 
 mcl_run() {

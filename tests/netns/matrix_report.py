@@ -118,7 +118,8 @@ reason in the last column; nothing is left out.
 
 Operations: `get` RETR of a 1 MiB file; `put` STOR of it into incoming/;
 `list` LIST; `nlst` NLST; `mlsd` MLSD; `rest` REST 300000 + RETR (resume);
-`x100` 100 RETRs of small files on one control connection. Servers are
+`x100` 100 RETRs of small files on one control connection, run in PASV
+(EPSV over IPv6) only (`·` in the other rows). Servers are
 Debian's packages in their common configuration (vsftpd anonymous;
 proftpd anonymous; pure-ftpd one virtual user; pyftpdlib one user), plus
 pyftpdlib scripted to answer PASV with a 227 without parentheses
@@ -141,10 +142,10 @@ rewritten fails the cell rather than being papered over by the client.
                     if not any((topo, s, c, m, o) in wanted for o in OPS):
                         continue
                     cells = []
-                    reasons = []
+                    reasons = collections.OrderedDict()
                     for o in OPS:
                         if (topo, s, c, m, o) not in wanted:
-                            cells.append("")
+                            cells.append("·")
                             continue
                         got = {}
                         for h in ("alg", "kernel"):
@@ -159,15 +160,19 @@ rewritten fails the cell rather than being papered over by the client.
                                                   SHOW[got["kernel"][0]]))
                         wa, wk = got["alg"][1], got["kernel"][1]
                         if wa and wa == wk:
-                            reasons.append("%s: %s" % (o, wa))
+                            reasons.setdefault(wa, []).append(o)
                         else:
                             if wa:
-                                reasons.append("%s ftp-algd: %s" % (o, wa))
+                                reasons.setdefault("ftp-algd: " + wa,
+                                                   []).append(o)
                             if wk:
-                                reasons.append("%s kernel: %s" % (o, wk))
+                                reasons.setdefault("kernel: " + wk,
+                                                   []).append(o)
+                    text = "; ".join("%s: %s" % (", ".join(ops), r)
+                                     for r, ops in reasons.items())
                     rows.append("| %s | %s | %s | %s | %s |" % (
                         s, c, m, " | ".join(cells),
-                        "; ".join(r.replace("|", "\\|") for r in reasons)))
+                        text.replace("|", "\\|")))
         if not rows:
             continue
         out.append("\n### `%s`: %s\n" % (topo, desc))

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # FTPALG_SERVER_PID is servers.sh's
 #
 # tests/netns/servers_pkgroot.sh: proftpd and pure-ftpd, unpacked by
 # pkgroot.sh into a private root, run inside a test namespace with their
