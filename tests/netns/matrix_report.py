@@ -75,8 +75,8 @@ def baseline(path):
             s, c, mode = cols[0], cols[1], cols[2]
             for i, op in enumerate(OPS):
                 cell = cols[3 + i]
-                if "/" in cell:
-                    base[(topo, s, c, mode, op)] = cell.split("/")[0].strip()
+                if " / " in cell:
+                    base[(topo, s, c, mode, op)] = cell.split(" / ")[0]
     return base
 
 
