@@ -403,7 +403,8 @@ class RawTcp:
                 continue
             seq, ack, flags, pay = p
             if flags & F_RST:
-                self.rst = True
+                # as a stack following RFC 5961 would: only an exact one
+                self.rst = self.rst or seq == self.ack
                 continue
             if flags & F_SYN and flags & F_ACK:
                 self.ack = (seq + 1) & 0xffffffff

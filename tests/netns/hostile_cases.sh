@@ -76,6 +76,20 @@ c_eprt_low() {
 	blocked "$S/$H_IP" "$WAN" 22 "$WORK/listen-LAN-22"
 	reason low_port
 }
+c_lprt_third_party() {
+	hclient "$L" "$H_IP" "${LOGIN[@]}" "s:LPRT 4,4,10,0,2,2,2,8,174\r\n" r
+	server_got "LPRT 4,4,10,0,2,2,2,8,174"
+	no_hole 10.0.2.2 2222
+	blocked "$S/$H_IP" "$WAN" 2222 "$LDMZ"
+	reason bounce
+}
+c_eprt6_third_party() {	# IPv6: no NAT, the pinhole alone would do it
+	hclient "$L" "$H_IP6" "${LOGIN[@]}" \
+		"s:EPRT |2|$FTPALG_OCL_IP6|2222|\r\n" r
+	server_got "EPRT |2|$FTPALG_OCL_IP6|2222|"
+	no_hole "$FTPALG_OCL_IP6" 2222
+	reason bounce
+}
 c_227_third_party() {	# DMZ server points the outside client at the LAN
 	hclient "$O" "$WAN" "${LOGIN[@]}" \
 		"$(dmz_next "$(hex "227 Entering Passive Mode (10,0,1,2,8,174)\r\n")")" r \
@@ -390,6 +404,52 @@ sys.exit(0 if any(e["peer"] == sys.argv[1] for e in l) else 1)' \
 	rm -f "$WORK/hold"
 	wait "$hold" || err "the holding neighbour failed: $(tail -n 2 "$WORK/hold.out")"
 }
+c_epsv_flood() {
+	hclient "$L" "$H_IP" "${LOGIN[@]}" "s:$(printf 'EPSV\\r\\n%.0s' $(seq 20))" d
+	local n
+	n=$(nsx "$FTPALG_NS_RTR" nft list set inet ftp_alg pin4 | grep -o "$H_IP" | wc -l)
+	[ "$n" -le 1 ] || err "$n pinholes live for one session"
+	ctl sessions --json >/dev/null || err "sessions not answered"
+	note pin_replaced 10
+}
+c_max_pinholes_two() {	# the limit follows a reload
+	set_conf max_pinholes_per_session 2
+	hclient "$L" "$H_IP" "${LOGIN[@]}" pasv:50
+	local n
+	n=$(nsx "$FTPALG_NS_RTR" nft list set inet ftp_alg pin4 | grep -o "$H_IP" | wc -l)
+	[ "$n" = 2 ] || err "$n pinholes live for one session, want 2"
+	note pin_replaced 48
+	release
+	set_conf max_pinholes_per_session 1
+}
+c_spoofed_rst_offpath() {	# the outside host spoofs the server's RSTs
+	raw "$L" "$FTPALG_LAN_IP" "$H_IP" "${RLOGIN[@]}" \
+		"s:PORT 10,0,1,2,39,20\r\n" expect:"200 ok" sleep:3 \
+		"s:PORT 10,0,1,2,39,21\r\n" "expect:200 ok\r\n200 ok" &
+	local rawpid=$! mport= i
+	for i in $(seq 20); do
+		mport=$(nsx "$FTPALG_NS_RTR" conntrack -L -p tcp \
+			--orig-port-src "$((RAW_PORT + 1))" 2>/dev/null |
+			sed -n 's/.*src=203.0.113.12 dst=203.0.113.1 sport=21 dport=\([0-9]*\).*/\1/p' |
+			head -n 1)
+		[ -n "$mport" ] && break
+		sleep 0.1
+	done
+	if [ -z "$mport" ]; then
+		err "no conntrack entry for the raw session"
+	else
+		nsx "$O" "$PY" "$HPY" raw --gw-mac "$WAN_GW_MAC" --src "$H_IP" \
+			--dst "$WAN" --sport 21 --dport "$mport" --keep \
+			rstfar:0 rstfar:0 rstfar:0 finfar:0 >/dev/null 2>&1 ||
+			err "the spoofer failed"
+	fi
+	wait "$rawpid" || err "raw client: $(tail -n 1 "$WORK/raw.out")"
+	RAW_PORT=$((RAW_PORT + 1))
+	server_got "PORT 203,0,113,1,39,20"
+	server_got "PORT 203,0,113,1,39,21"
+	grep -q "rst=False" "$WORK/raw.out" || err "the client was reset"
+	note rst_window
+}
 c_syn_flood_one_address() {
 	nsx "$L" "$PY" "$HPY" synflood --gw-mac "$LAN_GW_MAC" --src "$FLOOD_IP" \
 		--dst "$H_IP" --count 3000 >"$WORK/flood.out" 2>&1 &
@@ -414,8 +474,11 @@ c_syn_flood_many_addresses() {	# the reserve keeps room for others
 	n=$(stat 's["sessions"]')
 	[ "${n:-1000}" -lt 1000 ] || err "the table filled: ${n:-?} sessions"
 	neighbour PORT || err "a transfer with the table nearly full failed" \
-		"($(stat 's["sessions"], s["refusals"]["table_reserve"], s["refusals"]["table_full"], s["refusals"]["client_limit"]'))"
+		"(sessions, table_reserve, table_full, client_limit:" \
+		"$(stat 's["sessions"], s["refusals"]["table_reserve"], s["refusals"]["table_full"], s["refusals"]["client_limit"]');" \
+		"sessions of $FTPALG_LAN_IP: $(flood_sessions "${FTPALG_LAN_IP//./\\.}"))"
 	reason table_reserve 1
+	[ ${#CASE_ERR[@]} = 0 ] || ctl sessions >"$WORK/sessions-at-failure"
 }
 c_half_open_expiry() {	# the floods' bare SYNs are forgotten
 	sleep 6.5	# half_open_timeout = 5, judged once a second
@@ -448,6 +511,15 @@ c_reset_on_bounce() {
 	note reset_sent
 	logged "control connection reset (violation_action = reset)"
 }
+c_reset_on_bare_lf() {
+	set_conf violation_action reset
+	hclient "$L" "$H_IP" --timeout 2 "${LOGIN[@]}" \
+		"s:NOOP\nPORT 10,0,1,2,8,174\r\n" r r
+	no_hole - 2222
+	blocked "$S/$H_IP" "$WAN" 2222 "$LLAN"
+	reason bare_lf
+	note reset_sent
+}
 c_reset_on_unsolicited_227() {
 	hclient "$O" "$WAN" --timeout 3 "${LOGIN[@]}" \
 		"s:SITE SEND $(hex "200 ok\r\n") $(hex "$P227_DMZ")\\r\\n" r r
@@ -461,7 +533,7 @@ c_reset_on_unsolicited_227() {
 
 PINS_BEFORE=0
 for c in control_dmz_pasv control_lan_port \
-	 port_third_party eprt_third_party port_octet_256 port_zero port_low \
+	 port_third_party eprt_third_party lprt_third_party eprt6_third_party port_octet_256 port_zero port_low \
 	 eprt_low 227_third_party 227_octet_300 227_port_zero 227_low_port \
 	 229_low_port \
 	 227_from_client 227_unsolicited 229_unsolicited 227_answers_noop \
@@ -473,8 +545,10 @@ for c in control_dmz_pasv control_lan_port \
 	 retrans_mismatch rst_fin_far_outside_window sack_anywhere \
 	 malformed_headers bad_options_on_port_segment malformed_syn_then_227 \
 	 v6_ext_chain v6_ext_chain_too_long \
-	 pasv_flood syn_flood_one_address syn_flood_many_addresses \
-	 half_open_expiry reset_on_bounce reset_on_unsolicited_227; do
+	 pasv_flood epsv_flood max_pinholes_two spoofed_rst_offpath \
+	 syn_flood_one_address syn_flood_many_addresses \
+	 half_open_expiry reset_on_bounce reset_on_bare_lf \
+	 reset_on_unsolicited_227; do
 	# HOSTILE_CASES="a b": only those (while debugging)
 	case " ${HOSTILE_CASES:-$c} " in *" $c "*) ;; *) continue ;; esac
 	PINS_BEFORE=$(stat 's["pinholes"]["added"]')
