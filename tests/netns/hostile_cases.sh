@@ -426,7 +426,7 @@ c_spoofed_rst_offpath() {	# the outside host spoofs the server's RSTs
 	raw "$L" "$FTPALG_LAN_IP" "$H_IP" "${RLOGIN[@]}" \
 		"s:PORT 10,0,1,2,39,20\r\n" expect:"200 ok" sleep:3 \
 		"s:PORT 10,0,1,2,39,21\r\n" "expect:200 ok\r\n200 ok" &
-	local rawpid=$! mport= i
+	local rawpid=$! mport='' i
 	for i in $(seq 20); do
 		mport=$(nsx "$FTPALG_NS_RTR" conntrack -L -p tcp \
 			--orig-port-src "$((RAW_PORT + 1))" 2>/dev/null |

@@ -174,7 +174,7 @@ sys.exit(0 if any((a in ("-", e.get("target")) and e.get("target_port") == p) or
 blocked() { _probe 1 "$@"; }
 unreached() { _probe 0 "$@"; }
 _probe() {
-	local must=$1 ns=${2%/*} src= host=$3 port=$4 lf=$5 before
+	local must=$1 ns=${2%/*} src='' host=$3 port=$4 lf=$5 before
 	[ "$ns" != "$2" ] && src=${2#*/}
 	before=$(wc -l <"$lf" 2>/dev/null || echo 0)
 	if nsx "$ns" "$PY" "$HPY" probe --host "$host" --port "$port" \
@@ -311,6 +311,7 @@ start_bg nsx "$FTPALG_NS_SRV" "$PY" "$HPY" server --addr "$H_IP6" --log "$WORK/h
 start_bg nsx "$FTPALG_NS_DMZ" "$PY" "$HPY" server --addr "$FTPALG_DMZ_IP" \
 	--log "$WORK/dmz.log" --first-pasv 2222
 for l in "LAN $FTPALG_NS_LAN $FTPALG_LAN_IP" "DMZ $FTPALG_NS_DMZ $FTPALG_DMZ_IP"; do
+	# shellcheck disable=SC2086  # word splitting intended
 	set -- $l
 	for port in 22 2222; do
 		start_bg nsx "$2" "$PY" "$HPY" listen --addr "$3" --port $port \
