@@ -248,20 +248,15 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 	return batch_append(b, &m.h);
 }
 
-int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+/* The NEWSETELEM messages of e[0..n) (pin_elem_sets()) into b. */
+static int pin_add_fill(struct batch *b, const struct pin_entry *e,
+			unsigned n)
 {
 	const char *sets[PIN_ELEMS_MAX];
-	struct batch b;
 	unsigned i, j, ns;
-	int err;
+	int err = 0;
 
-	err = pin_entries_ok(e, n);
-	if (err || !n)
-		return err;
-	err = batch_begin(fw, &b);
-	if (err)
-		return err;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		ns = pin_elem_sets(&e[i], sets);
 		/*
 		 * add element inet ftp_alg pin4 { peer . addr . port }
@@ -270,13 +265,68 @@ int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 		 *	peer_pub }
 		 */
 		for (j = 0; j < ns && !err; j++)
-			err = pin_batch_elem(&b, NFT_MSG_NEWSETELEM, sets[j],
+			err = pin_batch_elem(b, NFT_MSG_NEWSETELEM, sets[j],
 					     &e[i]);
-		if (err)
-			goto err_free;
 	}
-	err = batch_commit(&b);
-err_free:
+	return err;
+}
+
+/* The DESTROYSETELEM messages of e[0..n) into b. */
+static int pin_destroy_fill(struct batch *b, const struct pin_entry *e,
+			    unsigned n)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
+		err = pin_batch_elem(b, PIN_MSG_DESTROYSETELEM,
+				     pin_set_of(&e[i]), &e[i]);
+		/* destroy element inet ftp_alg dnat4 { peer . wire } */
+		if (!err && pin_needs_nat(&e[i]))
+			err = pin_batch_elem(b, PIN_MSG_DESTROYSETELEM,
+					     PIN_MAP4, &e[i]);
+	}
+	return err;
+}
+
+int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
+		unsigned nold, const struct pin_entry *e, unsigned n)
+{
+	struct batch b;
+	int err;
+
+	err = pin_entries_ok(old, nold);
+	if (!err)
+		err = pin_entries_ok(e, n);
+	if (err || (!n && !nold))
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	err = pin_destroy_fill(&b, old, nold);
+	if (!err)
+		err = pin_add_fill(&b, e, n);
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err;
+}
+
+int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
+{
+	struct batch b;
+	int err;
+
+	err = pin_entries_ok(e, n);
+	if (err || !n)
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	err = pin_add_fill(&b, e, n);
+	if (!err)
+		err = batch_commit(&b);
 	batch_free(&b);
 	return err;
 }
@@ -389,7 +439,6 @@ err_free:
 int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
 	struct batch b;
-	unsigned i;
 	int err;
 
 	err = pin_entries_ok(e, n);
@@ -398,15 +447,7 @@ int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 	err = batch_begin(fw, &b);
 	if (err)
 		return err;
-	for (i = 0; i < n && !err; i++) {
-		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
-		err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
-				     pin_set_of(&e[i]), &e[i]);
-		/* destroy element inet ftp_alg dnat4 { peer . wire } */
-		if (!err && pin_needs_nat(&e[i]))
-			err = pin_batch_elem(&b, PIN_MSG_DESTROYSETELEM,
-					     PIN_MAP4, &e[i]);
-	}
+	err = pin_destroy_fill(&b, e, n);
 	if (!err)
 		err = batch_commit(&b);
 	batch_free(&b);
