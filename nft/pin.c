@@ -248,9 +248,9 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 	return batch_append(b, &m.h);
 }
 
-/* The NEWSETELEM messages of e[0..n) (pin_elem_sets()) into b. */
-static int pin_add_fill(struct batch *b, const struct pin_entry *e,
-			unsigned n)
+/* Messages of type for every element of e[0..n) (pin_elem_sets()) into b. */
+static int pin_fill_entries(struct batch *b, uint16_t type,
+			    const struct pin_entry *e, unsigned n)
 {
 	const char *sets[PIN_ELEMS_MAX];
 	unsigned i, j, ns;
@@ -258,77 +258,63 @@ static int pin_add_fill(struct batch *b, const struct pin_entry *e,
 
 	for (i = 0; i < n && !err; i++) {
 		ns = pin_elem_sets(&e[i], sets);
-		/*
-		 * add element inet ftp_alg pin4 { peer . addr . port }
-		 * add element inet ftp_alg dnat4 { peer . wire : target }
-		 * add element inet ftp_alg snat4 { peer . addr . port :
-		 *	peer_pub }
-		 */
 		for (j = 0; j < ns && !err; j++)
-			err = pin_batch_elem(b, NFT_MSG_NEWSETELEM, sets[j],
-					     &e[i]);
+			err = pin_batch_elem(b, type, sets[j], &e[i]);
 	}
 	return err;
 }
 
-/* The DESTROYSETELEM messages of e[0..n) into b. */
-static int pin_destroy_fill(struct batch *b, const struct pin_entry *e,
-			    unsigned n)
+/*
+ * One batch: message type2 for every element of e2[0..n2), then type for
+ * every element of e[0..n): each entry's pinhole and the mappings it
+ * carries (pin_elem_sets()), in that order.
+ */
+static int pin_batch_two(struct fw_sock *fw, uint16_t type2,
+			 const struct pin_entry *e2, unsigned n2,
+			 uint16_t type, const struct pin_entry *e, unsigned n)
 {
-	unsigned i;
-	int err = 0;
+	struct batch b;
+	int err;
 
-	for (i = 0; i < n && !err; i++) {
-		/* destroy element inet ftp_alg pin4 { peer . addr . port } */
-		err = pin_batch_elem(b, PIN_MSG_DESTROYSETELEM,
-				     pin_set_of(&e[i]), &e[i]);
-		/* destroy element inet ftp_alg dnat4 { peer . wire } */
-		if (!err && pin_needs_nat(&e[i]))
-			err = pin_batch_elem(b, PIN_MSG_DESTROYSETELEM,
-					     PIN_MAP4, &e[i]);
-	}
+	err = pin_entries_ok(e2, n2);
+	if (!err)
+		err = pin_entries_ok(e, n);
+	if (err || (!n && !n2))
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	err = pin_fill_entries(&b, type2, e2, n2);
+	if (!err)
+		err = pin_fill_entries(&b, type, e, n);
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
 	return err;
+}
+
+static int pin_batch_entries(struct fw_sock *fw, uint16_t type,
+			     const struct pin_entry *e, unsigned n)
+{
+	return pin_batch_two(fw, type, NULL, 0, type, e, n);
 }
 
 int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
 		unsigned nold, const struct pin_entry *e, unsigned n)
 {
-	struct batch b;
-	int err;
-
-	err = pin_entries_ok(old, nold);
-	if (!err)
-		err = pin_entries_ok(e, n);
-	if (err || (!n && !nold))
-		return err;
-	err = batch_begin(fw, &b);
-	if (err)
-		return err;
-	err = pin_destroy_fill(&b, old, nold);
-	if (!err)
-		err = pin_add_fill(&b, e, n);
-	if (!err)
-		err = batch_commit(&b);
-	batch_free(&b);
-	return err;
+	/* destroy element ... (old); add element ... (e): one transaction */
+	return pin_batch_two(fw, PIN_MSG_DESTROYSETELEM, old, nold,
+			     NFT_MSG_NEWSETELEM, e, n);
 }
 
 int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
-	struct batch b;
-	int err;
-
-	err = pin_entries_ok(e, n);
-	if (err || !n)
-		return err;
-	err = batch_begin(fw, &b);
-	if (err)
-		return err;
-	err = pin_add_fill(&b, e, n);
-	if (!err)
-		err = batch_commit(&b);
-	batch_free(&b);
-	return err;
+	/*
+	 * add element inet ftp_alg pin4 { peer . addr . port }
+	 * add element inet ftp_alg dnat4 { peer . wire : target }
+	 * add element inet ftp_alg snat4 { peer . addr . port : peer_pub }
+	 */
+	return pin_batch_entries(fw, NFT_MSG_NEWSETELEM, e, n);
 }
 
 /*
@@ -438,20 +424,11 @@ err_free:
 
 int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
-	struct batch b;
-	int err;
-
-	err = pin_entries_ok(e, n);
-	if (err || !n)
-		return err;
-	err = batch_begin(fw, &b);
-	if (err)
-		return err;
-	err = pin_destroy_fill(&b, e, n);
-	if (!err)
-		err = batch_commit(&b);
-	batch_free(&b);
-	return err;
+	/*
+	 * destroy element inet ftp_alg pin4 { peer . addr . port }, and its
+	 * mappings: dnat4 { peer . wire }, snat4 { key }
+	 */
+	return pin_batch_entries(fw, PIN_MSG_DESTROYSETELEM, e, n);
 }
 
 int pin_destroy_probe(struct fw_sock *fw)

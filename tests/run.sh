@@ -5,6 +5,8 @@
 #                           build), and a short fuzz run of every target
 #   tests/run.sh unit|netns|fuzz|bench|all    only that label (all: every
 #                           label, including bench)
+#   tests/run.sh matrix     the whole compatibility matrix: rewrites
+#                           docs/compatibility.md (its core runs in netns)
 #   FUZZ_SECONDS=600 tests/run.sh fuzz        a longer fuzz run
 #   BENCH_FULL=1 tests/run.sh bench           after the bench label (the
 #                           engine figures and the --quick smoke run), the
@@ -29,7 +31,7 @@ packages=(
 	nftables iptables conntrack iproute2 iputils-ping procps psmisc
 	systemd man-db passwd util-linux strace
 	vsftpd python3 python3-pyftpdlib python3-prometheus-client lftp curl
-	openssl
+	wget tnftp inetutils-ftp openssl
 )
 
 install_missing() {
@@ -100,7 +102,7 @@ fi
 install_missing
 
 case "$what" in
-default|all|unit|netns|bench)
+default|all|unit|netns|bench|matrix)
 	build "$top/build"
 	;;
 esac
@@ -118,7 +120,7 @@ all)
 	run_ctest "$top/build" netns
 	run_ctest "$top/build" bench
 	;;
-unit|netns|bench)
+unit|netns|bench|matrix)
 	run_ctest "$top/build" "$what"
 	if [ "$what" = bench ] && [ "${BENCH_FULL:-0}" = 1 ]; then
 		bash "$top/tests/bench/run.sh" --build-dir "$top/build"
@@ -126,7 +128,7 @@ unit|netns|bench)
 	;;
 fuzz) ;;
 *)
-	echo "usage: tests/run.sh [unit|netns|fuzz|bench|all]" >&2
+	echo "usage: tests/run.sh [unit|netns|fuzz|bench|matrix|all]" >&2
 	exit 2
 	;;
 esac

@@ -33,6 +33,7 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->pinholes[STATS_PIN_REMOVED] = st->pin_removed;
 	w->pinholes[STATS_PIN_FAILED] = st->pin_fail;
 	w->pinholes[STATS_PIN_ADOPTED] = st->pin_adopted;
+	w->pinholes[STATS_PIN_REPLACED] = st->pin_replaced;
 }
 
 static void view_snapshot(const struct daemon *d, struct alg_stats *w,

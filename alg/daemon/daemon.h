@@ -108,7 +108,9 @@ struct daemon {
 	struct log_rl rl_malformed;
 	struct log_rl rl_verdict;
 	struct log_rl rl_journal;
-	struct log_rl rl_limit;		/* limits a peer can hit per packet */
+	/* limits a peer can hit per packet: one per reason (so a flood
+	 * of one does not hide the others' lines) */
+	struct log_rl rl_limit[ALG_R_MAX];
 	struct journal_file jr;
 	struct sdnotify sd;		/* systemd notify, watchdog */
 	struct privdrop priv;		/* who we become after set-up */

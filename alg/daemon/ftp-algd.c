@@ -54,7 +54,6 @@ static struct daemon D = {
 	.ep = -1,
 	.sfd = -1,
 	.rl_malformed = LOG_RL_INIT(10000, 10),
-	.rl_limit = LOG_RL_INIT(10000, 5),
 	.rl_verdict = LOG_RL_INIT(10000, 10),
 	.rl_journal = LOG_RL_INIT(10000, 5),
 	.jr.fd = -1,

@@ -233,6 +233,19 @@ void log_fatal(const char *fmt, ...)
 		syslog(LOG_ERR, "%s", line);
 }
 
+bool log_rl_key_ok(struct log_rl *rl, unsigned n, unsigned key,
+		   unsigned interval_ms, unsigned burst, uint64_t now_ms,
+		   unsigned *missed)
+{
+	struct log_rl *k = &rl[key < n ? key : n - 1];
+
+	if (!k->burst) {
+		k->interval_ms = interval_ms;
+		k->burst = burst ? burst : 1;
+	}
+	return log_rl_ok(k, now_ms, missed);
+}
+
 bool log_rl_ok(struct log_rl *rl, uint64_t now_ms, unsigned *missed)
 {
 	*missed = 0;

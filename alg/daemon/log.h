@@ -65,4 +65,13 @@ struct log_rl {
 /* true: log now (*missed says how many were suppressed before it). */
 bool log_rl_ok(struct log_rl *rl, uint64_t now_ms, unsigned *missed);
 
+/*
+ * The same with one limit per key (rl[0..n), zero-initialised, each set to
+ * interval_ms/burst on first use): a flood of one kind of message does
+ * not silence the others. A key past n shares the last limit.
+ */
+bool log_rl_key_ok(struct log_rl *rl, unsigned n, unsigned key,
+		   unsigned interval_ms, unsigned burst, uint64_t now_ms,
+		   unsigned *missed);
+
 #endif

@@ -137,7 +137,6 @@ static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
 	unsigned i;
 	bool unknown, gone;
 
-	d->st.pin_replaced++;
 	for (i = 0; i < ps->n && !pinhole_is(&ps->v[i], sid, &ev->exp); i++)
 		;
 	if (i == ps->n)
@@ -147,6 +146,12 @@ static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
 			      STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
 				       pin_present(d->fw, &ps->v[i].e)),
 			      now, true, &view, &unknown, &conn);
+	if (fate == PINHOLE_REMOVED) {
+		/* unused: its outcome is the replacement, not a session end */
+		d->st.pin_removed--;
+		d->st.pin_replaced++;
+		fate = PINHOLE_REPLACED;
+	}
 	gone = ps->v[i].gone;
 	e = ps->v[i].e;
 	pinholes_forget(d, i);
@@ -370,6 +375,8 @@ const char *pinhole_fate_name(enum pinhole_fate f)
 		return "removed";
 	case PINHOLE_UNESTABLISHED:
 		return "not established";
+	case PINHOLE_REPLACED:
+		return "replaced";
 	case PINHOLE_KEEP:
 		break;
 	}

@@ -70,6 +70,8 @@ enum pinhole_fate {
 	PINHOLE_REMOVED,	/* its session ended first: we take it down */
 	/* consumed, but no data connection came of it (pinhole_conn_fate) */
 	PINHOLE_UNESTABLISHED,
+	/* a newer one of its session took its place before it was used */
+	PINHOLE_REPLACED,
 };
 
 /* What conntrack knows of the data connection that consumed a pinhole. */

@@ -59,6 +59,8 @@ enum stats_pin {
 	STATS_PIN_REMOVED,	/* its session ended first */
 	STATS_PIN_FAILED,	/* could not be added */
 	STATS_PIN_ADOPTED,	/* taken over from the previous run */
+	STATS_PIN_REPLACED,	/* a newer one of its session took its place
+				 * (max_pinholes_per_session) */
 	STATS_NPIN
 };
 

@@ -71,7 +71,7 @@ static const char *pin_outcome(unsigned i)
 {
 	static const char *const n[STATS_NPIN] = {
 		"added", "used", "not_established", "expired", "removed",
-		"failed", "adopted",
+		"failed", "adopted", "replaced",
 	};
 
 	return n[i];

@@ -36,7 +36,8 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 	prio = evlog_format(ev, text, sizeof(text));
 	/* a limit a peer can hit with every packet: a few lines, counted */
 	if (prio >= 0 && evlog_rate_limited(ev->reason) &&
-	    !log_rl_ok(&d->rl_limit, now_ms(), &missed))
+	    !log_rl_key_ok(d->rl_limit, ALG_R_MAX, (unsigned)ev->reason,
+			   10000, 5, now_ms(), &missed))
 		prio = -1;
 	if (prio >= 0 && missed)
 		log_sess(prio, ev->sid, "%s (%u more suppressed)", text,

@@ -69,11 +69,22 @@ void client_put(struct alg_table *t, struct alg_client *c)
 	free(c);
 }
 
+void client_closed(struct alg_client *c)
+{
+	if (c && c->live)
+		c->live--;
+}
+
+/*
+ * Only live sessions count: a closed one lingers linger_ms for its last
+ * ACKs, and a client that just finished a few transfers must not be
+ * over its share of the reserve because of them.
+ */
 enum alg_reason client_admit(const struct alg_table *t,
 			     const struct alg_client *c)
 {
 	const struct alg_policy *pol = &t->pol;
-	unsigned held = c ? c->n : 0, reserve;
+	unsigned held = c ? c->live : 0, reserve;
 
 	if (pol->max_sessions_per_client &&
 	    held >= pol->max_sessions_per_client)

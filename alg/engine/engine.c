@@ -39,6 +39,7 @@ static void close_session(struct alg_table *t, struct alg_session *s,
 	if (s->state != ALG_S_CLOSED) {
 		s->state = ALG_S_CLOSED;
 		s->closed_ms = now;
+		client_closed(s->client);
 	}
 	for (d = 0; d < 2; d++)
 		rewrite_split_finish(s, d, s->st[d].line, s->st[d].llen, -1);

@@ -166,7 +166,8 @@ struct alg_client {
 	struct alg_client *next;
 	int family;
 	union alg_addr addr;
-	unsigned n;
+	unsigned n;		/* sessions in the table (the entry's life) */
+	unsigned live;		/* of those, not closed: what limits count */
 };
 
 struct alg_table {
@@ -213,6 +214,8 @@ void table_gc(struct alg_table *t);
 struct alg_client *client_get(struct alg_table *t, int family,
 			      const union alg_addr *a, bool create);
 void client_put(struct alg_table *t, struct alg_client *c);
+/* One of c's sessions closed (it lingers, but no longer counts). */
+void client_closed(struct alg_client *c);
 /* 0, or the refusal (ALG_R_CLIENT_LIMIT / ALG_R_TABLE_RESERVE). */
 enum alg_reason client_admit(const struct alg_table *t,
 			     const struct alg_client *c);

@@ -274,6 +274,8 @@ void session_free(struct alg_table *t, struct alg_session *s)
 	if (s->lnext)
 		s->lnext->lprev = s->lprev;
 	t->count--;
+	if (s->state != ALG_S_CLOSED)
+		client_closed(s->client);
 	client_put(t, s->client);
 	session_discard(s);
 }
@@ -326,6 +328,8 @@ int session_insert(struct alg_table *t, struct alg_session *s)
 	if (!s->client)
 		return -ENOMEM;
 	s->client->n++;
+	if (s->state != ALG_S_CLOSED)
+		s->client->live++;
 	if (s->id >> 48 == t->worker &&
 	    (s->id & ALG_SID_SEQ_MASK) >= t->next_id)
 		t->next_id = (s->id & ALG_SID_SEQ_MASK) + 1;

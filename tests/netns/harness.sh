@@ -67,6 +67,8 @@ ALGCTL=$BUILD_DIR/alg/ftp-algctl
 source "$HERE/topo.sh"
 # shellcheck source=tests/netns/servers.sh
 source "$HERE/servers.sh"
+# shellcheck source=tests/netns/algd.sh
+source "$HERE/algd.sh"
 
 PY=/usr/bin/python3
 CLIENT="$HERE/ftpclient.py"
@@ -415,45 +417,15 @@ alg_leftovers() {
 	done
 }
 
-# Queue rules in chain ctl_queue ("queue num 0 bypass" or "queue flags
-# bypass to 0"; the chain's own name does not count).
-alg_queue_rules() {
-	nft_rtr list chain inet ftp_alg ctl_queue 2>/dev/null |
-		grep -cE '[[:space:]]queue([[:space:]]|$)'
-}
+alg_queue_rules() { ftpalg_algd_queue_rules "$FTPALG_NS_RTR"; }
 
 alg_start() {
-	echo "nft -f $FTPALG_NFT_FILE"
-	nft_rtr -f "$FTPALG_NFT_FILE" || return 1
-	if [ ! -x "$ALGD" ]; then
-		echo "no $ALGD (build first: cmake -S . -B build && cmake --build build)"
-		return 1
-	fi
 	CTL_SOCK=$WORK/ftp-algd.sock
-	echo "starting $ALGD --foreground --ctl-socket $CTL_SOCK --state-file $WORK/state"
-	# $! must be ftp-algd itself: ip netns exec execs it.
-	ip netns exec "$FTPALG_NS_RTR" "$ALGD" --foreground \
-		--ctl-socket "$CTL_SOCK" --state-file "$WORK/state" \
-		</dev/null >>"$ALGD_LOG" 2>&1 &
-	ALGD_PID=$!
-	# Ready when its queue rules are in place.
-	for _ in $(seq 100); do
-		algd_alive || { echo "ftp-algd exited:"; tail -n 20 "$ALGD_LOG"; \
-			ALGD_PID=; return 1; }
-		[ "$(alg_queue_rules)" -gt 0 ] && break
-		sleep 0.1
-	done
-	nft_rtr list chain inet ftp_alg ctl_queue
-	if [ "$(alg_queue_rules)" -eq 0 ]; then
-		echo "no queue rule in chain ctl_queue after 10s"
-		return 1
-	fi
-	# The control socket shows up too.
-	for _ in $(seq 30); do
-		[ -S "$CTL_SOCK" ] && break
-		sleep 0.1
-	done
-	ftpalg_nsx "$FTPALG_NS_RTR" timeout 10 "$ALGCTL" --socket "$CTL_SOCK" status
+	FTPALG_ALGD=$ALGD FTPALG_ALGCTL=$ALGCTL
+	ftpalg_algd_start "$FTPALG_NS_RTR" "$WORK" "$ALGD_LOG"
+	local rc=$?
+	ALGD_PID=${FTPALG_ALGD_PID[$FTPALG_NS_RTR]:-}
+	return $rc
 }
 
 # ftp-algctl must show a session while one is open: hold one (PASV

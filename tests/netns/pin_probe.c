@@ -313,6 +313,23 @@ static void step_snat_del(struct fw_sock *c)
 	expect_dump(c, PIN_SNAT4, NULL, 0);
 }
 
+/*
+ * Destroy semantics for a source-mapped entry: its pinhole consumed, one
+ * destroy batch takes its snat4 mapping too (and is no error).
+ */
+static void step_snat_destroy(struct fw_sock *c)
+{
+	struct pin_entry e;
+	int err;
+
+	entry_snat(&e);
+	err = pin_destroy(c, &e, 1);
+	check(err == 0, "pin_destroy(snat entry, pinhole gone) = %d (%s)",
+	      err, strerror(-err));
+	expect_dump(c, PIN_SET4, NULL, 0);
+	expect_dump(c, PIN_SNAT4, NULL, 0);
+}
+
 /* n IPv4 entries with NAT in one batch: 2n messages, 2n acks. */
 static void step_add_many(struct fw_sock *c, unsigned n)
 {
@@ -365,7 +382,7 @@ static void usage(void)
 		"check-invalid WHAT | add | "
 		"present N4 N6 | del | destroy | sweep | add-many N | queue-install | "
 		"queue-remove | snat-add | snat-present NPIN NMAP | "
-		"snat-del\n");
+		"snat-del | snat-destroy\n");
 	exit(2);
 }
 
@@ -410,6 +427,8 @@ int main(int argc, char **argv)
 		step_snat_present(c, atoi(argv[2]), atoi(argv[3]));
 	else if (!strcmp(cmd, "snat-del"))
 		step_snat_del(c);
+	else if (!strcmp(cmd, "snat-destroy"))
+		step_snat_destroy(c);
 	else
 		usage();
 	fw_close(c);

@@ -21,6 +21,7 @@ FTPALG_PY_USER=ftpalg
 FTPALG_PY_PASS=
 FTPALG_VSFTPD_PASV=40000-40099
 FTPALG_PYFTPD_PASV=41000-41099
+FTPALG_CTL_PORT=${FTPALG_CTL_PORT:-21}	# the servers' control port
 declare -A FTPALG_SERVER_PID=()
 
 # The served tree:
@@ -70,7 +71,7 @@ ftpalg_wait_listen() {
 	return 1
 }
 
-# vsftpd on ADDR:21 in NS, in the foreground of a background job.
+# vsftpd on ADDR:$FTPALG_CTL_PORT (21) in NS, in the foreground of a background job.
 # Extra arguments are config lines (e.g. pasv_address=...). Its config
 # and log live in $FTPALG_FILES/NAME.{conf,log}.
 ftpalg_vsftpd_start() {
@@ -88,6 +89,7 @@ ftpalg_vsftpd_start() {
 			echo "listen_address=$addr" ;;
 		esac
 		cat <<EOF
+listen_port=$FTPALG_CTL_PORT
 background=NO
 seccomp_sandbox=NO
 # every process of a session stays in the test namespace (teardown
@@ -132,22 +134,22 @@ EOF
 	ip netns exec "$ns" vsftpd "$conf" \
 		</dev/null >>"$FTPALG_FILES/$name.out" 2>&1 &
 	FTPALG_SERVER_PID[$name]=$!
-	ftpalg_wait_listen "$ns" "$addr" 21
+	ftpalg_wait_listen "$ns" "$addr" "$FTPALG_CTL_PORT"
 }
 
-# pyftpdlib on ADDR:21 in NS (tests/netns/pyftpd.py). Extra arguments go
+# pyftpdlib on ADDR:$FTPALG_CTL_PORT (21) in NS (tests/netns/pyftpd.py). Extra arguments go
 # to pyftpd.py (e.g. --masquerade ADDR).
 ftpalg_pyftpd_start() {
 	local name=$1 ns=$2 addr=$3
 	shift 3
 	ip netns exec "$ns" /usr/bin/python3 "$FTPALG_REPO/tests/netns/pyftpd.py" \
-		--bind "$addr" --root "$FTPALG_PUB" \
+		--bind "$addr" --port "$FTPALG_CTL_PORT" --root "$FTPALG_PUB" \
 		--user "$FTPALG_PY_USER" --password "$FTPALG_PY_PASS" \
 		--pasv-ports "$FTPALG_PYFTPD_PASV" \
 		--log "$FTPALG_FILES/$name.log" "$@" \
 		</dev/null >>"$FTPALG_FILES/$name.out" 2>&1 &
 	FTPALG_SERVER_PID[$name]=$!
-	ftpalg_wait_listen "$ns" "$addr" 21
+	ftpalg_wait_listen "$ns" "$addr" "$FTPALG_CTL_PORT"
 }
 
 ftpalg_server_stop() {

@@ -182,6 +182,17 @@ step snat-present 0 1
 step snat-del
 expect_all_empty
 
+echo "== pin_destroy: a consumed source-mapped pinhole takes its snat4 mapping along"
+step snat-add
+if in_ns nft delete element inet ftp_alg pin4 \
+	'{ 10.0.0.5 . 192.0.2.10 . 50003 }'; then
+	pass "its pinhole consumed behind the library's back"
+else
+	fail "nft delete element inet ftp_alg pin4 (snat entry, destroy)"
+fi
+step snat-destroy
+expect_all_empty
+
 echo "== pin_destroy after the data connection consumed the IPv4 pinhole"
 step add
 if in_ns nft delete element inet ftp_alg pin4 \

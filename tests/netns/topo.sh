@@ -318,3 +318,97 @@ ftpalg_topo_down() {
 	FTPALG_NS_ALL=()
 	return 0
 }
+
+# ---------------------------------------------------------------------------
+# Variants for the compatibility matrix (tests/netns/matrix.sh). Each one is
+# called after ftpalg_topo_up and changes only what it names.
+#
+#   ftpalg_topo_dmz_unmasq	the DMZ is not masqueraded (LAN only): a DMZ
+#				server's active-mode data connection leaves
+#				with its private address unless the helper
+#				NATs it
+#   ftpalg_topo_double_up	a second router B on the WAN switch, its
+#				own DMZ server behind a port forward on its
+#				primary and on a secondary address
+#   ftpalg_kernel_helper_in NS [PORT...]   the kernel helper in NS, on PORT...
+#				(default 21)
+
+FTPALG_RTRB_WAN_IP=203.0.113.2		# router B, primary
+FTPALG_RTRB_WAN_IP2=203.0.113.3		# router B, secondary
+FTPALG_RTRB_DMZ_IP=10.0.3.1
+FTPALG_DMZB_IP=10.0.3.2
+FTPALG_NS_RTRB='' FTPALG_NS_DMZB=''
+
+ftpalg_topo_dmz_unmasq() {
+	ftpalg_nsx "$FTPALG_NS_RTR" nft -f - <<'EOF2'
+flush chain inet admin postrouting
+add rule inet admin postrouting oifname "wan" ip saddr 10.0.1.0/24 masquerade
+EOF2
+}
+
+# Router B's firewall: the same shape as router A's (forward policy drop,
+# the admin rule, the DMZ masqueraded out of WAN), with port forwards from
+# both of its public addresses to its DMZ server.
+ftpalg_topo_rtrb_ruleset() {
+	local rule
+	rule=$(ftpalg_admin_rule) || return 1
+	cat <<EOF2
+table inet admin {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state invalid drop
+		ct state established,related accept
+		iifname "wan" oifname "dmz" ip daddr $FTPALG_DMZB_IP tcp dport 21 ct status dnat ct state new accept
+		$rule
+	}
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan" ip daddr { $FTPALG_RTRB_WAN_IP, $FTPALG_RTRB_WAN_IP2 } tcp dport 21 dnat ip to $FTPALG_DMZB_IP:21
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" ip saddr 10.0.3.0/24 masquerade
+	}
+}
+EOF2
+}
+
+ftpalg_topo_double_up() {
+	local p=$FTPALG_NS_PREFIX
+	FTPALG_NS_RTRB=$p-rtrb FTPALG_NS_DMZB=$p-dmzb
+	_ftpalg_ns_new "$FTPALG_NS_RTRB" && _ftpalg_ns_new "$FTPALG_NS_DMZB" &&
+	_ftpalg_veth "$FTPALG_NS_RTRB" dmz "$FTPALG_NS_DMZB" eth0 &&
+	_ftpalg_veth "$FTPALG_NS_SW" p-rtrb "$FTPALG_NS_RTRB" wan &&
+	ip -n "$FTPALG_NS_SW" link set p-rtrb master br0 &&
+	_ftpalg_addr "$FTPALG_NS_RTRB" wan "$FTPALG_RTRB_WAN_IP/24" \
+		"$FTPALG_RTRB_WAN_IP2/24" &&
+	_ftpalg_addr "$FTPALG_NS_RTRB" dmz "$FTPALG_RTRB_DMZ_IP/24" &&
+	_ftpalg_sysctl "$FTPALG_NS_RTRB" net.ipv4.ip_forward=1 &&
+	_ftpalg_addr "$FTPALG_NS_DMZB" eth0 "$FTPALG_DMZB_IP/24" &&
+	ip -n "$FTPALG_NS_DMZB" route add default via "$FTPALG_RTRB_DMZ_IP" ||
+		return 1
+	ftpalg_topo_rtrb_ruleset | ftpalg_nsx "$FTPALG_NS_RTRB" nft -f - ||
+		return 1
+	ftpalg_nsx "$FTPALG_NS_LAN" ping -c1 -W2 "$FTPALG_RTRB_WAN_IP2" >/dev/null &&
+	ftpalg_nsx "$FTPALG_NS_DMZB" ping -c1 -W2 "$FTPALG_RTRB_DMZ_IP" >/dev/null || {
+		ftpalg_log "netns: double NAT: ping failed"
+		return 1
+	}
+}
+
+ftpalg_kernel_helper_in() {
+	local ns=$1 ports
+	shift
+	ports=$(IFS=,; echo "${*:-21}")
+	ftpalg_nsx "$ns" nft -f - <<EOF2
+table inet ftp_kernel_helper {
+	ct helper ftp-std {
+		type "ftp" protocol tcp;
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport { $ports } ct helper set "ftp-std"
+	}
+}
+EOF2
+}

@@ -57,12 +57,35 @@ static void test_another_stream_or_none_is_not(void **state)
 	unsetenv("JOURNAL_STREAM");
 }
 
+/* One limit per key: a flood of one kind leaves the others their lines. */
+static void test_rate_limit_per_key(void **state)
+{
+	struct log_rl rl[4] = { { 0 } };
+	unsigned missed, i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_true(log_rl_key_ok(rl, 4, 1, 10000, 5, 1000, &missed));
+	assert_false(log_rl_key_ok(rl, 4, 1, 10000, 5, 1001, &missed));
+	assert_false(log_rl_key_ok(rl, 4, 1, 10000, 5, 1002, &missed));
+	/* another key is not silenced by key 1's flood */
+	assert_true(log_rl_key_ok(rl, 4, 2, 10000, 5, 1003, &missed));
+	assert_int_equal(missed, 0);
+	/* a key past the end shares the last limit */
+	assert_true(log_rl_key_ok(rl, 4, 9, 10000, 5, 1004, &missed));
+	assert_int_equal(rl[3].n, 1);
+	/* after the interval key 1 logs again, with its own count */
+	assert_true(log_rl_key_ok(rl, 4, 1, 10000, 5, 11000, &missed));
+	assert_int_equal(missed, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 			test_journal_stream_naming_stderr_is_the_journal),
 		cmocka_unit_test(test_another_stream_or_none_is_not),
+		cmocka_unit_test(test_rate_limit_per_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

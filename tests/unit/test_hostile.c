@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "engine_world.h"
 #include "engine_int.h"
@@ -956,6 +957,60 @@ static void test_table_reserve_keeps_room_for_others(void **state)
 	free(r);
 }
 
+/*
+ * Closed sessions linger for their last ACKs but are not counted: a
+ * client that just ended two control connections is not over its share
+ * of the reserve (found by the netns suite: a neighbour's third
+ * transfer within linger_ms went untracked under a many-address flood).
+ */
+static void test_closed_sessions_leave_the_reserve_share(void **state)
+{
+	struct alg_policy pol;
+	struct alg_table *t;
+	struct alg_result *r = calloc(1, sizeof(*r));
+	struct alg_tuple tu = { .family = AF_INET, .sport = 21 };
+	struct alg_session *s;
+	unsigned i;
+
+	alg_policy_default(&pol);
+	pol.max_sessions = 100;
+	pol.max_sessions_per_client = 2;
+	pol.reserve_pct = 10;
+	t = alg_table_new(&pol, 1);
+	inet_pton(AF_INET, "10.7.0.1", &tu.caddr.v4);
+	inet_pton(AF_INET, "198.51.100.10", &tu.saddr.v4);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(raw_syn(t, "10.7.0.1", (uint16_t)(4000 + i),
+					 1, r), 0);
+		tu.cport = (uint16_t)(4000 + i);
+		s = alg_find(t, &tu);
+		assert_non_null(s);
+		alg_session_close(t, s, ALG_R_CLOSE_CONNTRACK, 2, r);
+		alg_result_reset(r);
+	}
+	/* many addresses fill the table into its reserve */
+	for (i = 0; i < 88; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.6.%u.%u", i / 2, i % 2 + 1);
+		assert_int_equal(raw_syn(t, a, 5000, 3, r), 0);
+	}
+	assert_int_equal(alg_table_count(t), 90);
+	/* the two closed ones still linger, yet the client gets in: and
+	 * not only past the reserve, past max_sessions_per_client too */
+	assert_int_equal(raw_syn(t, "10.7.0.1", 4100, 4, r), 0);
+	assert_int_equal(raw_syn(t, "10.7.0.1", 4101, 4, r), 0);
+	/* now it holds two live ones: the reserve is not for it */
+	assert_int_equal(raw_syn(t, "10.7.0.1", 4102, 4, r), -ENOSPC);
+	assert_int_equal(r->ev[0].reason, ALG_R_CLIENT_LIMIT);
+	/* once the closed ones are freed, the counts still agree */
+	alg_result_reset(r);
+	alg_tick(t, 2 + pol.linger_ms, r);
+	assert_int_equal(raw_syn(t, "10.7.0.1", 4103, 4, r), -ENOSPC);
+	alg_table_free(t);
+	free(r);
+}
+
 static void test_half_open_session_expires(void **state)
 {
 	struct world *w = hostile(NULL);
@@ -1211,6 +1266,7 @@ int main(void)
 		cmocka_unit_test(test_lowered_pinhole_limit_replaces_all_extra),
 		cmocka_unit_test(test_syn_flood_from_one_address),
 		cmocka_unit_test(test_table_reserve_keeps_room_for_others),
+		cmocka_unit_test(test_closed_sessions_leave_the_reserve_share),
 		cmocka_unit_test(test_half_open_session_expires),
 		cmocka_unit_test(test_port_opens_on_200_only),
 		cmocka_unit_test(test_port_refused_by_server_opens_nothing),
