@@ -248,33 +248,63 @@ static int pin_batch_elem(struct batch *b, uint16_t type,
 	return batch_append(b, &m.h);
 }
 
-/*
- * One batch of message type for every element of e[0..n): each entry's
- * pinhole and the mappings it carries (pin_elem_sets()), in that order.
- */
-static int pin_batch_entries(struct fw_sock *fw, uint16_t type,
-			     const struct pin_entry *e, unsigned n)
+/* Messages of type for every element of e[0..n) (pin_elem_sets()) into b. */
+static int pin_fill_entries(struct batch *b, uint16_t type,
+			    const struct pin_entry *e, unsigned n)
 {
 	const char *sets[PIN_ELEMS_MAX];
-	struct batch b;
 	unsigned i, j, ns;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		ns = pin_elem_sets(&e[i], sets);
+		for (j = 0; j < ns && !err; j++)
+			err = pin_batch_elem(b, type, sets[j], &e[i]);
+	}
+	return err;
+}
+
+/*
+ * One batch: message type2 for every element of e2[0..n2), then type for
+ * every element of e[0..n): each entry's pinhole and the mappings it
+ * carries (pin_elem_sets()), in that order.
+ */
+static int pin_batch_two(struct fw_sock *fw, uint16_t type2,
+			 const struct pin_entry *e2, unsigned n2,
+			 uint16_t type, const struct pin_entry *e, unsigned n)
+{
+	struct batch b;
 	int err;
 
-	err = pin_entries_ok(e, n);
-	if (err || !n)
+	err = pin_entries_ok(e2, n2);
+	if (!err)
+		err = pin_entries_ok(e, n);
+	if (err || (!n && !n2))
 		return err;
 	err = batch_begin(fw, &b);
 	if (err)
 		return err;
-	for (i = 0; i < n && !err; i++) {
-		ns = pin_elem_sets(&e[i], sets);
-		for (j = 0; j < ns && !err; j++)
-			err = pin_batch_elem(&b, type, sets[j], &e[i]);
-	}
+	err = pin_fill_entries(&b, type2, e2, n2);
+	if (!err)
+		err = pin_fill_entries(&b, type, e, n);
 	if (!err)
 		err = batch_commit(&b);
 	batch_free(&b);
 	return err;
+}
+
+static int pin_batch_entries(struct fw_sock *fw, uint16_t type,
+			     const struct pin_entry *e, unsigned n)
+{
+	return pin_batch_two(fw, type, NULL, 0, type, e, n);
+}
+
+int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
+		unsigned nold, const struct pin_entry *e, unsigned n)
+{
+	/* destroy element ... (old); add element ... (e): one transaction */
+	return pin_batch_two(fw, PIN_MSG_DESTROYSETELEM, old, nold,
+			     NFT_MSG_NEWSETELEM, e, n);
 }
 
 int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)

@@ -108,7 +108,8 @@ static void cmd_pinholes(struct daemon *d, struct ctl_buf *o, uint64_t now,
 
 	ctl_list_begin(&l, o, "pinholes", json);
 	for (i = 0; i < d->pins.n; i++)
-		ctl_list_pinhole(&l, &d->pins.v[i], now);
+		if (!d->pins.v[i].retired)	/* destroyed, judged later */
+			ctl_list_pinhole(&l, &d->pins.v[i], now);
 	ctl_list_end(&l);
 }
 

@@ -159,6 +159,98 @@ static void pinholes_replace(struct daemon *d, const struct alg_event *ev,
 	pinholes_ct_view_free(&view);
 }
 
+bool pinhole_key_near(const struct pin_entry *e,
+		      const struct pin_entry *batch, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (e->family == batch[i].family &&
+		    alg_addr_eq(e->family, &e->peer, &batch[i].peer) &&
+		    ((alg_addr_eq(e->family, &e->wire.addr,
+				  &batch[i].wire.addr) &&
+		      e->wire.port == batch[i].wire.port) ||
+		     (alg_addr_eq(e->family, &e->target.addr,
+				  &batch[i].target.addr) &&
+		      e->target.port == batch[i].target.port)))
+			return true;
+	return false;
+}
+
+/*
+ * batch[0..n) was added: a pinhole of our table (not one of those) with
+ * the key of one of them is forgotten, never removed. Its elements are
+ * the new pinhole's now: a later removal of the old one (its session's
+ * next PASV, the check, its session's end) would take the new pinhole
+ * and its mapping down, and the new data connection would be refused.
+ * This happens when a server gives the same port to two sessions of one
+ * client address in turn.
+ */
+static void pinholes_supersede(struct daemon *d, unsigned first,
+			       const struct pin_entry *batch,
+			       const uint64_t *sids, unsigned n)
+{
+	struct pinholes *ps = &d->pins;
+	char buf[PINHOLE_STR_LEN];
+	unsigned i, k;
+
+	for (i = first; i-- > 0;) {
+		struct pinhole *p = &ps->v[i];
+
+		if (!pinhole_key_near(&p->e, batch, n))
+			continue;
+		for (k = 0; k + 1 < n &&
+			    !pinhole_key_near(&p->e, &batch[k], 1); k++)
+			;
+		d->st.pin_removed++;
+		log_sess(LOG_INFO, p->sid, "pinhole handed over %s: announced "
+			 "again (#%llu)", pinhole_str(&p->e, buf, sizeof(buf)),
+			 (unsigned long long)sids[k]);
+		trace_pin(d, p->sid, "removed", &p->e);
+		pinholes_forget(d, i);	/* refills i from the end: looked at */
+	}
+}
+
+/*
+ * With destroy semantics the replaced pinhole goes in the batch that adds
+ * its successor (one round trip before the verdict, where it was three:
+ * a GET, a destroy batch, the add). It stays in our table, retired, and
+ * the next pass says what became of it (used4/used6 tell whether a data
+ * connection consumed it first). One with the key of a pinhole the same
+ * batch adds is only forgotten: destroying it later would take the new
+ * one down too.
+ */
+static unsigned pinholes_retire(struct daemon *d, const struct alg_event *ev,
+				const struct pin_entry *batch, unsigned n,
+				uint64_t now, struct pin_entry *old)
+{
+	struct pinholes *ps = &d->pins;
+	char buf[PINHOLE_STR_LEN];
+	struct pinhole *p;
+	unsigned i;
+
+	d->st.pin_replaced++;
+	for (i = 0; i < ps->n; i++)
+		if (!ps->v[i].retired && pinhole_is(&ps->v[i], ev->sid, &ev->exp))
+			break;
+	if (i == ps->n)
+		return 0;
+	p = &ps->v[i];
+	*old = p->e;
+	if (pinhole_key_near(&p->e, batch, n)) {
+		d->st.pin_removed++;
+		log_sess(LOG_INFO, p->sid, "pinhole removed %s",
+			 pinhole_str(&p->e, buf, sizeof(buf)));
+		trace_pin(d, p->sid, "removed", &p->e);
+		pinholes_forget(d, i);
+		return 0;
+	}
+	p->retired = true;
+	if (!p->consumed_ms)
+		p->consumed_ms = now;
+	return 1;
+}
+
 /*
  * The pinhole note j replaces was announced earlier in r (two passive
  * replies in one result): that EXPECT is skipped, never added. True then.
@@ -193,24 +285,35 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now)
 {
 	struct pin_entry batch[ALG_MAX_EV];
+	struct pin_entry old[ALG_MAX_EV];
 	uint64_t sids[ALG_MAX_EV];
 	char buf[PINHOLE_STR_LEN];
-	unsigned i, n;
+	unsigned i, n, nold = 0, first;
 	int ret;
 
 	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
 
 	pinholes_plan(r, skip, remove);
-	for (i = 0; i < r->nev; i++)
-		if (remove[i])
-			pinholes_replace(d, &r->ev[i], now);
 	n = pinholes_collect(d, r, skip, batch, sids);
-	if (!n)
+	for (i = 0; i < r->nev; i++) {
+		if (!remove[i])
+			continue;
+		if (d->pin_destroy)
+			nold += pinholes_retire(d, &r->ev[i], batch, n, now,
+						&old[nold]);
+		else
+			pinholes_replace(d, &r->ev[i], now);
+	}
+	if (!n && !nold)
 		return;
 	verdicts_flush(d);	/* a round trip: earlier packets go first */
+	/* the retired ones' destroys and the new ones: one transaction */
 	ret = pinholes_reserve(&d->pins, n) ?
-	      STATS_NL(&d->ws, STATS_NL_NFT_BATCH, pin_add(d->fw, batch, n)) :
+	      STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
+		       nold ? pin_replace(d->fw, old, nold, batch, n)
+			    : pin_add(d->fw, batch, n)) :
 	      -ENOMEM;
+	first = d->pins.n;
 	for (i = 0; i < n; i++) {
 		if (ret) {
 			d->st.pin_fail++;
@@ -233,6 +336,8 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 			 pinhole_str(&batch[i], buf, sizeof(buf)),
 			 d->cfg.pinhole_timeout_s);
 	}
+	if (!ret)
+		pinholes_supersede(d, first, batch, sids, n);
 }
 
 /*
@@ -248,6 +353,15 @@ enum pinhole_fate pinhole_fate(int present, uint64_t age_ms,
 	if (present > 0 && age_ms >= timeout_ms + PINHOLE_GC_GRACE_MS)
 		return PINHOLE_EXPIRED;
 	return closing ? PINHOLE_REMOVED : PINHOLE_KEEP;
+}
+
+enum pinhole_fate pinhole_retired_fate(int present, bool noted,
+				       enum pinhole_conn c, uint64_t since_ms,
+				       bool closing)
+{
+	if (present != 0 || !noted)
+		return PINHOLE_REMOVED;
+	return pinhole_conn_fate(c, since_ms, closing);
 }
 
 const char *pinhole_fate_name(enum pinhole_fate f)
@@ -282,11 +396,21 @@ enum pinhole_fate pinholes_judge(struct daemon *d, struct pinhole *p,
 	enum pinhole_fate f;
 
 	p->gone = present == 0;
-	f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
-			 closing);
 	*unknown = present < 0;
 	*conn = PINHOLE_CONN_UNKNOWN;
-	if (f == PINHOLE_USED) {
+	if (p->retired) {
+		/* we destroyed it: gone says nothing, used4/used6 do */
+		bool noted = present == 0 &&
+			     pinholes_conn_noted(d, view, &p->e, conn);
+
+		*unknown = *unknown || (noted && *conn == PINHOLE_CONN_UNKNOWN);
+		f = pinhole_retired_fate(present, noted, *conn,
+					 now - p->consumed_ms, closing);
+	} else {
+		f = pinhole_fate(present, now - p->added_ms, p->e.timeout_ms,
+				 closing);
+	}
+	if (f == PINHOLE_USED && !p->retired) {
 		if (!p->consumed_ms)
 			p->consumed_ms = now;
 		*conn = pinholes_conn(d, view, &p->e);

@@ -45,6 +45,12 @@ struct pinhole {
 	uint64_t added_ms;
 	uint64_t consumed_ms;	/* seen gone before its timeout; 0: not */
 	bool gone;		/* its element was gone at the last look */
+	/*
+	 * Destroyed by us in the batch that added its session's next one
+	 * (max_pinholes_per_session): what became of it is judged by the
+	 * next pass, from used4/used6, never before that batch's verdict.
+	 */
+	bool retired;
 };
 
 struct pinhole_pass;
@@ -75,6 +81,28 @@ enum pinhole_conn {
 	PINHOLE_CONN_NO_REPLY,	/* an entry, never answered */
 	PINHOLE_CONN_REPLIED,	/* an entry that saw a reply */
 };
+
+/*
+ * Could e's elements (pinhole, mapping) be those of one of batch[0..n)?
+ * The same family and peer, and the same wire or target address and port.
+ * Pure.
+ */
+bool pinhole_key_near(const struct pin_entry *e,
+		      const struct pin_entry *batch, unsigned n);
+
+/*
+ * The fate of a retired pinhole (we destroyed its element when its
+ * session's next one was added), pure: noted says used4/used6 saw a
+ * connection consume it first, c what conntrack says of that one,
+ * since_ms since it was retired.
+ *
+ *   present (the replacing batch failed) or unknown   REMOVED
+ *   gone, no connection noted                         REMOVED
+ *   gone, noted                                       pinhole_conn_fate()
+ */
+enum pinhole_fate pinhole_retired_fate(int present, bool noted,
+				       enum pinhole_conn c, uint64_t since_ms,
+				       bool closing);
 
 /*
  * What became of a pinhole, the one rule for the periodic check and for
@@ -166,6 +194,13 @@ enum pinhole_conn pinhole_ct_view_find(const struct pinhole_ct_view *v,
 
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e);
+/*
+ * As pinholes_conn(), for a pinhole we destroyed ourselves (retired):
+ * false when used4/used6 noted no connection for it (it was never used).
+ * A table without those sets answers as pinholes_conn() (true).
+ */
+bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
+			 const struct pin_entry *e, enum pinhole_conn *c);
 /*
  * Ask conntrack about the data connections of e[0..n) in batches (64
  * GETs per send), before pinholes_conn() is asked about each: a pass over

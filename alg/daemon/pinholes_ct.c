@@ -405,6 +405,20 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 	return pinhole_ct_view_find(v, e);
 }
 
+bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
+			 const struct pin_entry *e, enum pinhole_conn *c)
+{
+	if (e->family != AF_INET && e->family != AF_INET6) {
+		*c = PINHOLE_CONN_UNKNOWN;
+		return true;
+	}
+	used_load(d, v, e->family);
+	if (!v->used_err[e->family == AF_INET6])
+		return used_conn(d, v, e, c);
+	*c = pinholes_conn(d, v, e);	/* an older table: the dump */
+	return true;
+}
+
 void pinholes_ct_view_free(struct pinhole_ct_view *v)
 {
 	free(v->u);

@@ -126,6 +126,14 @@ int pin_del_gone(struct fw_sock *fw, const struct pin_entry *e, unsigned n,
  */
 int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
 /*
+ * One transaction: destroy old[0..nold) (as pin_destroy()), then add
+ * e[0..n) (as pin_add()); all or none. A new pinhole that replaces its
+ * session's oldest costs one round trip. Only where pin_destroy_probe()
+ * said 1.
+ */
+int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
+		unsigned nold, const struct pin_entry *e, unsigned n);
+/*
  * Does the kernel take NFT_MSG_DESTROYSETELEM? One batch destroying an
  * element nobody adds (0.0.0.0 . 0.0.0.0 . 0 in pin4): 1 yes, 0 no (the
  * kernel refused the message type), <0 any other error.

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "pinholes.h"
 
@@ -93,6 +94,80 @@ static void test_fate_names_are_the_logged_words(void **state)
 }
 
 /* Two passive replies in one result, max_pinholes_per_session = 1. */
+static struct pin_entry near_entry(uint8_t peer, uint16_t wport,
+				   uint16_t tport)
+{
+	struct pin_entry e = { .family = AF_INET };
+
+	e.peer.b[0] = 203; e.peer.b[3] = peer;
+	e.wire.family = AF_INET;
+	e.wire.addr.b[0] = 203; e.wire.addr.b[3] = 1;
+	e.wire.port = wport;
+	e.target.family = AF_INET;
+	e.target.addr.b[0] = 10; e.target.addr.b[3] = 2;
+	e.target.port = tport;
+	return e;
+}
+
+/* Two sessions of one client given the same server port in turn. */
+static void test_key_near_same_peer_and_port(void **state)
+{
+	struct pin_entry batch[2] = {
+		near_entry(20, 40000, 40000), near_entry(21, 40001, 40001),
+	};
+	struct pin_entry e = near_entry(21, 40001, 40001);
+
+	(void)state;
+	assert_true(pinhole_key_near(&e, batch, 2));
+	/* the same target port behind another wire port: same element */
+	e = near_entry(20, 41000, 40000);
+	assert_true(pinhole_key_near(&e, batch, 2));
+	e = near_entry(20, 40000, 41000);
+	assert_true(pinhole_key_near(&e, batch, 2));
+	/* another peer, another port, another family: not */
+	e = near_entry(22, 40000, 40000);
+	assert_false(pinhole_key_near(&e, batch, 2));
+	e = near_entry(20, 40002, 40002);
+	assert_false(pinhole_key_near(&e, batch, 2));
+	e = near_entry(20, 40000, 40000);
+	e.family = AF_INET6;
+	assert_false(pinhole_key_near(&e, batch, 2));
+	assert_false(pinhole_key_near(&e, batch, 0));
+}
+
+/* A pinhole we destroyed with its successor's batch (retired). */
+static void test_retired_never_noted_was_removed_not_used(void **state)
+{
+	(void)state;
+	/* gone because we destroyed it; no connection consumed it first */
+	assert_int_equal(pinhole_retired_fate(0, false, PINHOLE_CONN_UNKNOWN,
+					      0, false), PINHOLE_REMOVED);
+	assert_int_equal(pinhole_retired_fate(0, false, PINHOLE_CONN_NONE,
+					      60000, true), PINHOLE_REMOVED);
+	/* still there (the replacing batch failed) or unknown: removed */
+	assert_int_equal(pinhole_retired_fate(1, true, PINHOLE_CONN_REPLIED,
+					      0, false), PINHOLE_REMOVED);
+	assert_int_equal(pinhole_retired_fate(-EIO, false,
+					      PINHOLE_CONN_UNKNOWN, 0, true),
+			 PINHOLE_REMOVED);
+}
+
+static void test_retired_noted_is_judged_by_its_connection(void **state)
+{
+	(void)state;
+	assert_int_equal(pinhole_retired_fate(0, true, PINHOLE_CONN_REPLIED,
+					      0, false), PINHOLE_USED);
+	assert_int_equal(pinhole_retired_fate(0, true, PINHOLE_CONN_UNKNOWN,
+					      0, true), PINHOLE_USED);
+	/* not answered yet: the confirm window, then not established */
+	assert_int_equal(pinhole_retired_fate(0, true, PINHOLE_CONN_NO_REPLY,
+					      PINHOLE_CONFIRM_MS - 1, false),
+			 PINHOLE_KEEP);
+	assert_int_equal(pinhole_retired_fate(0, true, PINHOLE_CONN_NO_REPLY,
+					      PINHOLE_CONFIRM_MS, false),
+			 PINHOLE_UNESTABLISHED);
+}
+
 static void test_plan_skips_a_pinhole_replaced_in_the_same_result(void **s)
 {
 	static struct alg_result r;
@@ -130,6 +205,11 @@ int main(void)
 		cmocka_unit_test(
 			test_unknown_state_is_kept_or_removed_whatever_its_age),
 		cmocka_unit_test(test_fate_names_are_the_logged_words),
+		cmocka_unit_test(test_key_near_same_peer_and_port),
+		cmocka_unit_test(
+			test_retired_never_noted_was_removed_not_used),
+		cmocka_unit_test(
+			test_retired_noted_is_judged_by_its_connection),
 		cmocka_unit_test(
 			test_plan_skips_a_pinhole_replaced_in_the_same_result),
 	};
