@@ -25,6 +25,7 @@
 #include "rulewatch.h"
 #include "metrics_http.h"
 #include "trace.h"
+#include "park.h"
 #include "workers.h"
 #include "ftp-alg/ruleset.h"
 
@@ -143,6 +144,7 @@ static void on_timers(struct daemon *d)
 	if (workers_alive(d, now, WORKER_STUCK_MS))
 		sdnotify_watchdog(&d->sd, now);
 	if (now >= d->next_pin_ms) {
+		park_sweep(d, now);
 		ctl_run(d->ctl, now);	/* client deadlines */
 		trace_sync(d);
 		if (d->mh)

@@ -5,8 +5,10 @@
  * session at a time by the workers' packets. While none wait (every
  * start with the same number of queues) a packet costs one relaxed
  * atomic load; while some do, every packet takes the pool's mutex for
- * one lookup, until the last is claimed (or closed by its worker-less
- * end: the idle timeout of the next run with this many queues).
+ * one lookup, until the last is claimed, or closed by park_sweep(): the
+ * main thread asks conntrack about each every PARK_SWEEP_MS, and one
+ * whose entry is gone (the connection ended without another packet
+ * reaching us) is closed with its pinholes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conntrack.h"
 #include "daemon.h"
 #include "park.h"
 #include "ftp-alg/state.h"
 
 /* parked session ids keep the worker id they carry; the table's own: */
 #define PARK_WORKER_ID	0xffff
+#define PARK_SWEEP_MS	10000
 
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned park_waiting;
@@ -48,7 +52,10 @@ int park_open(struct daemon *d, const char *state_file)
 	p->rl_journal = d->rl_journal;
 	p->rl_limit = d->rl_limit;
 	p->tab = alg_table_new(&d->cfg.pol, PARK_WORKER_ID);
-	if (!p->tab) {
+	p->ct = ct_open();	/* park_sweep()'s, the main thread's */
+	if (!p->tab || !p->ct) {
+		alg_table_free(p->tab);
+		ct_close(p->ct);
 		free(p);
 		return -ENOMEM;
 	}
@@ -69,6 +76,7 @@ void park_close(struct daemon *d)
 		return;
 	atomic_store(&park_waiting, 0);
 	journal_close(p);
+	ct_close(p->ct);
 	pinholes_free(p);
 	liberal_free(p);
 	alg_table_free(p->tab);
@@ -165,5 +173,53 @@ void park_claim(struct daemon *w, const struct pkt *p, uint64_t now)
 	alg_session_forget(pk->tab, s);
 	atomic_store(&park_waiting, alg_table_count(pk->tab));
 out:
+	pthread_mutex_unlock(&park_lock);
+}
+
+static int park_first_id(const struct alg_session *s, void *arg)
+{
+	uint64_t *ids = arg;	/* ids[0]: how many; then the ids */
+
+	if (ids[0] >= 64)
+		return 1;
+	ids[1 + ids[0]++] = alg_session_id(s);
+	return 0;
+}
+
+void park_sweep(struct daemon *d, uint64_t now)
+{
+	struct daemon *pk = d->parked;
+	uint64_t ids[65] = { 0 };
+	struct alg_session *s;
+	struct ct_tuple t;
+	struct ct_entry e;
+	unsigned i;
+
+	/* next_pin_ms: the pool's sweep deadline (it has no pinhole check) */
+	if (!pk || now < pk->next_pin_ms ||
+	    !atomic_load_explicit(&park_waiting, memory_order_relaxed))
+		return;
+	pk->next_pin_ms = now + PARK_SWEEP_MS;
+	pthread_mutex_lock(&park_lock);
+	/* at most 64 a sweep: the lock is held while conntrack answers */
+	alg_table_walk(pk->tab, park_first_id, ids);
+	pk->fw = d->fw;
+	for (i = 0; i < ids[0]; i++) {
+		s = alg_find_id(pk->tab, ids[1 + i]);
+		if (!s)
+			continue;
+		session_ct_tuple(s, &t);
+		if (ct_query(pk->ct, &t, &e) != -ENOENT)
+			continue;
+		log_sess(LOG_INFO, ids[1 + i], "parked session ended while "
+			 "waiting for a worker");
+		alg_result_reset(&pk->res);
+		alg_session_close(pk->tab, s, ALG_R_CLOSE_CONNTRACK, now,
+				  &pk->res);
+		results_apply(pk, &pk->res, s);
+		alg_session_forget(pk->tab, s);
+	}
+	pk->fw = NULL;
+	atomic_store(&park_waiting, alg_table_count(pk->tab));
 	pthread_mutex_unlock(&park_lock);
 }

@@ -30,5 +30,8 @@ void park_publish(struct daemon *d);
  * pinholes (and into w's journal). Costs one atomic load while none wait.
  */
 void park_claim(struct daemon *w, const struct pkt *p, uint64_t now);
+/* Main thread, each turn: now and then, close those whose conntrack
+ * entry is gone. */
+void park_sweep(struct daemon *d, uint64_t now);
 
 #endif

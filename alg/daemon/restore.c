@@ -357,8 +357,7 @@ int restore_state(struct daemon *d)
 			  strerror(-ret));
 		return ret;
 	}
-	d->parked->ct = d->w[0]->ct;	/* for the start-up checks alone */
-	d->parked->fw = d->fw;
+	d->parked->fw = d->fw;		/* for the start-up checks alone */
 	for (i = 0; !ret && i < d->nw && same; i++)
 		ret = restore_replay(d->w[i], &all);
 	if (!same)
@@ -407,7 +406,6 @@ int restore_state(struct daemon *d)
 		if (!worker_journal_path(d->cfg.state_file, i, path,
 					 sizeof(path)))
 			unlink(path);	/* taken over: parked */
-	d->parked->ct = NULL;
 	d->parked->fw = NULL;
 	park_publish(d);
 	return 0;
