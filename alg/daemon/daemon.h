@@ -10,10 +10,11 @@
  *   liberal.c    REWRITE/ADJUST: conntrack stops checking its windows
  *   verdict.c    the result applied: pinholes, events, then verdicts
  *
- * loop.c waits on the queue, conntrack events, nftables events
- * (rulewatch.c), the control socket (ctl.c, ctl_cmds.c) and signals
- * (signals.c: reload.c, report.c), and
- * runs the timers.
+ * workers.c runs one thread per queue, each waiting on its queue and
+ * conntrack events and running its timers; loop.c (the main thread)
+ * waits on nftables events (rulewatch.c), the control socket (ctl.c,
+ * ctl_cmds.c) and signals (signals.c: reload.c, report.c), and reaches
+ * each worker under its mutex.
  */
 #ifndef FTP_ALG_DAEMON_H
 #define FTP_ALG_DAEMON_H

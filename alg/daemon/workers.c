@@ -23,7 +23,6 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 
 #include "conntrack.h"
 #include "ctl.h"
