@@ -263,8 +263,9 @@ static int ruleset_expr_port_lookup(struct nftnl_rule *r, bool reply)
 	return 0;
 }
 
-/* queue num N [bypass], with nft_queue */
-static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num, bool bypass)
+/* queue num N[-M] [bypass], with nft_queue: total balances N..N+total-1 */
+static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num,
+			      uint16_t total, bool bypass)
 {
 	struct nftnl_expr *e;
 
@@ -272,7 +273,7 @@ static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num, bool bypass)
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
-	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, total ? total : 1);
 	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
 			   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
 	return 0;
@@ -280,10 +281,12 @@ static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num, bool bypass)
 
 /*
  * queue num N [bypass], as iptables-nft writes it: -j NFQUEUE --queue-num
- * N [--queue-bypass]. xt_check_target() wants the info padded to XT_ALIGN.
+ * N [--queue-bypass] (total > 1: --queue-balance N:N+total-1, no
+ * cpu-fanout: the hash then keeps both directions of a flow on one
+ * queue). xt_check_target() wants the info padded to XT_ALIGN.
  */
 static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
-				bool bypass)
+				uint16_t total, bool bypass)
 {
 	size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
 	struct xt_NFQ_info_v3 *info;
@@ -300,7 +303,7 @@ static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
 		return -ENOMEM;
 	info->queuenum = num;
 	/* xt_NFQUEUE refuses 0 queues */
-	info->queues_total = 1;
+	info->queues_total = total ? total : 1;
 	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
 	/* libnftnl keeps this pointer and frees it with the expression */
 	if (nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, len) < 0) {
@@ -430,8 +433,9 @@ int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
 	if (!err)
 		err = ruleset_expr_not_invalid(r);
 	if (!err)
-		err = q->native ? ruleset_expr_queue(r, q->num, bypass) :
-				  ruleset_expr_nfqueue(r, q->num, bypass);
+		err = q->native ?
+		      ruleset_expr_queue(r, q->num, q->total, bypass) :
+		      ruleset_expr_nfqueue(r, q->num, q->total, bypass);
 	if (err)
 		goto err_rule;
 	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
@@ -481,11 +485,12 @@ static int ruleset_build_queue_flush(char *buf, size_t len, uint32_t seq)
  * EOPNOTSUPP, as a kernel without the queue expression refuses it.
  */
 static int ruleset_queue_batch(struct fw_sock *fw, bool install,
-			       uint16_t num, bool fail_open, bool native,
-			       bool *no_expr)
+			       uint16_t num, uint16_t total, bool fail_open,
+			       bool native, bool *no_expr)
 {
 	struct ruleset_queue_spec q = {
-		.num = num, .bypass = fail_open, .native = native,
+		.num = num, .total = total, .bypass = fail_open,
+		.native = native,
 	};
 	union batch_msg m;
 	struct batch b;
@@ -527,12 +532,12 @@ err_free:
 }
 
 int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
-			       bool fail_open, bool *native)
+			       uint16_t total, bool fail_open, bool *native)
 {
 	bool no_expr;
 	int err;
 
-	err = ruleset_queue_batch(fw, true, queue_num, fail_open, true,
+	err = ruleset_queue_batch(fw, true, queue_num, total, fail_open, true,
 				  &no_expr);
 	if (!err) {
 		*native = true;
@@ -540,7 +545,7 @@ int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
 	}
 	if (!no_expr)
 		return err;
-	err = ruleset_queue_batch(fw, true, queue_num, fail_open, false,
+	err = ruleset_queue_batch(fw, true, queue_num, total, fail_open, false,
 				  &no_expr);
 	if (!err)
 		*native = false;
@@ -549,22 +554,22 @@ int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
 
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
 {
-	return ruleset_queue_install_mode(fw, queue_num, true, native);
+	return ruleset_queue_install_mode(fw, queue_num, 1, true, native);
 }
 
 int ruleset_queue_remove(struct fw_sock *fw)
 {
 	bool no_expr;
 
-	return ruleset_queue_batch(fw, false, 0, true, false, &no_expr);
+	return ruleset_queue_batch(fw, false, 0, 1, true, false, &no_expr);
 }
 
 int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
-			    bool fail_open, bool native)
+			    uint16_t total, bool fail_open, bool native)
 {
 	bool no_expr;
 
-	return ruleset_queue_batch(fw, true, queue_num, fail_open, native,
+	return ruleset_queue_batch(fw, true, queue_num, total, fail_open, native,
 				   &no_expr);
 }
 

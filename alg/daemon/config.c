@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "metrics_http.h"
+#include "queue_range.h"
 
 
 static const char *const level_names[] = {
@@ -50,6 +51,7 @@ void config_default(struct alg_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->queue = 0;
+	c->queues = 1;
 	c->pinhole_timeout_s = CONFIG_PINHOLE_TIMEOUT;
 	c->log_level = LOG_INFO;
 	c->fail_open = true;
@@ -171,8 +173,7 @@ static bool parse_bool(const char *s, bool *out)
 
 SETTER(queue)
 {
-	NUMBER(v, 0, 65535, "a queue number", c->queue);
-	return true;
+	return queue_range_parse(v, &c->queue, &c->queues, why, wl);
 }
 
 SETTER(pinhole_timeout)
@@ -423,7 +424,7 @@ SETTER(metrics_listen)
 
 SHOWER(queue)
 {
-	snprintf(buf, len, "%u", c->queue);
+	queue_range_str(c->queue, c->queues, buf, len);
 }
 
 SHOWER(pinhole_timeout)

@@ -7,7 +7,8 @@
  * with a setting it did not understand. The whole file is read and every
  * error reported, so one pass fixes them all.
  *
- *   queue               NFQUEUE number (0..65535), default 0
+ *   queue               NFQUEUE number (0..65535), default 0, or a range
+ *                       N-M: one worker thread per queue (queue_range.h)
  *   pinhole_timeout     seconds a pinhole waits for its data connection
  *                       (1..3600), default 60
  *   max_sessions        tracked control connections (1..1000000)
@@ -69,7 +70,8 @@
 #define CONFIG_LISTEN_MAX	64
 
 struct alg_config {
-	uint16_t queue;
+	uint16_t queue;			/* the first queue */
+	uint16_t queues;		/* how many: one worker each */
 	unsigned pinhole_timeout_s;
 	int log_level;			/* syslog priority */
 	bool fail_open;

@@ -15,49 +15,59 @@
 #include "trace.h"
 #include "daemon.h"
 #include "queue.h"
+#include "park.h"
+#include "workers.h"
 
+/* What the main daemon counts (the ruleset watcher's) and knows. */
 static void status_snapshot(const struct daemon *d, uint64_t now,
 			    struct ctl_status *st)
 {
-	const struct queue_stats *qs = queue_stats(d->q);
-
 	*st = (struct ctl_status){
 		.running = true,
 		.version = FTP_ALG_VERSION,
 		.uptime_s = (now - d->start_ms) / 1000,
 		.queue = d->cfg.queue,
 		.native_queue = d->native_queue,
-		.packets = qs->packets,
-		.last_pkt_s = d->last_pkt_ms ? (now - d->last_pkt_ms) / 1000
-					     : 0,
-		.sessions = alg_table_count(d->tab),
 		.max_sessions = d->cfg.pol.max_sessions,
-		.pinholes = d->pins.n,
-		.enobufs = qs->enobufs,
-		.ct_enobufs = ct_events_enobufs(d->ct),
-		.malformed = d->st.malformed,
-		.untracked = d->st.untracked,
-		.verdict_errors = qs->verdict_err + d->st.verdict_fail,
-		.pin_added = d->st.pin_added,
-		.pin_used = d->st.pin_used,
-		.pin_unestablished = d->st.pin_unestablished,
-		.pin_expired = d->st.pin_expired,
-		.pin_removed = d->st.pin_removed,
-		.pin_failed = d->st.pin_fail,
-		.nat_queries = d->st.nat_queries,
-		.nat_failed = d->st.nat_fail,
-		.liberal = d->st.liberal,
-		.liberal_failed = d->st.liberal_fail,
-		.events_lost = d->st.ev_lost,
 		.ruleset_restores = d->st.rs_restores,
 		.ruleset_restore_failed = d->st.rs_restore_fail,
 		.admin_rule_missing = d->st.admin_missing,
 		.admin_rule_warnings = d->st.admin_warnings,
-		.journal_records = d->st.journal_records,
-		.journal_failed = d->st.journal_fail,
-		.restored_sessions = d->st.journal_restored,
-		.adopted_pinholes = d->st.pin_adopted,
 	};
+}
+
+/* One worker's part, added (under its lock). */
+static void status_add(struct ctl_status *st, const struct daemon *w,
+		       uint64_t now)
+{
+	const struct queue_stats *qs = queue_stats(w->q);
+	uint64_t last = w->last_pkt_ms ? (now - w->last_pkt_ms) / 1000 : 0;
+
+	st->packets += qs->packets;
+	if (w->last_pkt_ms && (!st->last_pkt_s || last < st->last_pkt_s))
+		st->last_pkt_s = last;
+	st->sessions += alg_table_count(w->tab);
+	st->pinholes += w->pins.n;
+	st->enobufs += qs->enobufs;
+	st->ct_enobufs += ct_events_enobufs(w->ct);
+	st->malformed += w->st.malformed;
+	st->untracked += w->st.untracked;
+	st->verdict_errors += qs->verdict_err + w->st.verdict_fail;
+	st->pin_added += w->st.pin_added;
+	st->pin_used += w->st.pin_used;
+	st->pin_unestablished += w->st.pin_unestablished;
+	st->pin_expired += w->st.pin_expired;
+	st->pin_removed += w->st.pin_removed;
+	st->pin_failed += w->st.pin_fail;
+	st->nat_queries += w->st.nat_queries;
+	st->nat_failed += w->st.nat_fail;
+	st->liberal += w->st.liberal;
+	st->liberal_failed += w->st.liberal_fail;
+	st->events_lost += w->st.ev_lost;
+	st->journal_records += w->st.journal_records;
+	st->journal_failed += w->st.journal_fail;
+	st->restored_sessions += w->st.journal_restored;
+	st->adopted_pinholes += w->st.pin_adopted;
 }
 
 static void cmd_status(struct daemon *d, struct ctl_buf *o, uint64_t now,
@@ -67,9 +77,19 @@ static void cmd_status(struct daemon *d, struct ctl_buf *o, uint64_t now,
 	struct ctl_status st;
 
 	/* in force: the engine's clamped limits, the level as it is now */
-	eff.pol = *alg_table_policy(d->tab);
+	unsigned i;
+
 	eff.log_level = log_get_level();
 	status_snapshot(d, now, &st);
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		if (!i)
+			eff.pol = *alg_table_policy(d->w[i]->tab);
+		status_add(&st, d->w[i], now);
+		worker_unlock(d->w[i]);
+	}
+	/* sessions of an earlier run waiting for a worker (park.c) */
+	st.sessions += park_count(d);
 	st.cfg = &eff;
 	st.cfg_asked = &d->cfg;
 	ctl_render_status(o, &st, json);
@@ -95,8 +115,14 @@ static void cmd_sessions(struct daemon *d, struct ctl_buf *o, uint64_t now,
 {
 	struct session_walk w = { .now = now };
 
+	unsigned i;
+
 	ctl_list_begin(&w.list, o, "sessions", json);
-	alg_table_walk(d->tab, session_cb, &w);
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		alg_table_walk(d->w[i]->tab, session_cb, &w);
+		worker_unlock(d->w[i]);
+	}
 	ctl_list_end(&w.list);
 }
 
@@ -104,12 +130,17 @@ static void cmd_pinholes(struct daemon *d, struct ctl_buf *o, uint64_t now,
 			 bool json)
 {
 	struct ctl_list l;
-	unsigned i;
+	unsigned i, k;
 
 	ctl_list_begin(&l, o, "pinholes", json);
-	for (i = 0; i < d->pins.n; i++)
-		if (!d->pins.v[i].retired)	/* destroyed, judged later */
-			ctl_list_pinhole(&l, &d->pins.v[i], now);
+	for (k = 0; k < d->nw; k++) {
+		worker_lock(d->w[k]);
+		for (i = 0; i < d->w[k]->pins.n; i++)
+			if (!d->w[k]->pins.v[i].retired) /* judged later */
+				ctl_list_pinhole(&l, &d->w[k]->pins.v[i],
+						 now);
+		worker_unlock(d->w[k]);
+	}
 	ctl_list_end(&l);
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * "stats", "metrics" and "log-level": the counters of every worker (one
- * today) with what the kernel says about our queue, rendered by
+ * "stats", "metrics" and "log-level": the counters of every worker with what the kernel says about our queue, rendered by
  * stats_render.c; the log level changed until the next reload.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "metrics_http.h"
 #include "queue.h"
+#include "park.h"
+#include "workers.h"
 
 /*
  * The worker's counters with what is counted elsewhere: the queue's
@@ -36,43 +38,72 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->pinholes[STATS_PIN_REPLACED] = st->pin_replaced;
 }
 
-static void view_snapshot(const struct daemon *d, struct alg_stats *w,
+/*
+ * Every worker's counters (each under its lock), the gauges summed; the
+ * kernel's queue figures added up over the queues (bound: all of them).
+ * w has room for d->nw.
+ */
+static void view_snapshot(struct daemon *d, struct alg_stats *w,
 			  struct stats_view *v, uint64_t now)
 {
-	worker_snapshot(d, w);
+	struct stats_kqueue kq;
+	unsigned i;
+
 	*v = (struct stats_view){
-		.w = w, .n = 1,
-		.g = {
-			.sessions = alg_table_count(d->tab),
-			.pinholes = d->pins.n,
-			.uptime_s = (now - d->start_ms) / 1000,
-		},
+		.w = w, .n = d->nw,
+		.g.uptime_s = (now - d->start_ms) / 1000,
+		.g.sessions = park_count(d),
 	};
-	stats_read_kqueue(d->cfg.queue, &v->kq);
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		worker_snapshot(d->w[i], &w[i]);
+		v->g.sessions += alg_table_count(d->w[i]->tab);
+		v->g.pinholes += d->w[i]->pins.n;
+		worker_unlock(d->w[i]);
+		stats_read_kqueue(d->w[i]->cfg.queue, &kq);
+		if (!i) {
+			v->kq = kq;
+			continue;
+		}
+		v->kq.found = v->kq.found && kq.found;
+		v->kq.queue_total += kq.queue_total;
+		v->kq.queue_dropped += kq.queue_dropped;
+		v->kq.user_dropped += kq.user_dropped;
+	}
 }
 
 void cmd_stats(struct daemon *d, struct ctl_buf *o, uint64_t now, bool json)
 {
+	struct alg_stats *w = calloc(d->nw ? d->nw : 1, sizeof(*w));
 	struct stats_view v;
-	struct alg_stats w;
 
-	view_snapshot(d, &w, &v, now);
+	if (!w) {
+		ctl_printf(o, "error: out of memory\n");
+		return;
+	}
+	view_snapshot(d, w, &v, now);
 	if (json)
 		stats_render_json(o, &v);
 	else
 		stats_render_text(o, &v);
+	free(w);
 }
 
 /* Prometheus text whatever "json" says: it has one form. */
 void cmd_metrics(struct daemon *d, struct ctl_buf *o, uint64_t now,
 		 bool json)
 {
+	struct alg_stats *w = calloc(d->nw ? d->nw : 1, sizeof(*w));
 	struct stats_view v;
-	struct alg_stats w;
 
 	(void)json;
-	view_snapshot(d, &w, &v, now);
+	if (!w) {
+		ctl_printf(o, "error: out of memory\n");
+		return;
+	}
+	view_snapshot(d, w, &v, now);
 	stats_render_prom(o, &v);
+	free(w);
 }
 
 /* metrics_listen's body: the same text as "ftp-algctl metrics". */

@@ -10,10 +10,11 @@
  *   liberal.c    REWRITE/ADJUST: conntrack stops checking its windows
  *   verdict.c    the result applied: pinholes, events, then verdicts
  *
- * loop.c waits on the queue, conntrack events, nftables events
- * (rulewatch.c), the control socket (ctl.c, ctl_cmds.c) and signals
- * (signals.c: reload.c, report.c), and
- * runs the timers.
+ * workers.c runs one thread per queue, each waiting on its queue and
+ * conntrack events and running its timers; loop.c (the main thread)
+ * waits on nftables events (rulewatch.c), the control socket (ctl.c,
+ * ctl_cmds.c) and signals (signals.c: reload.c, report.c), and reaches
+ * each worker under its mutex.
  */
 #ifndef FTP_ALG_DAEMON_H
 #define FTP_ALG_DAEMON_H
@@ -46,6 +47,7 @@ struct ctl_server;
 struct liberal_node;
 struct rulewatch;
 struct metrics_http;
+struct worker;
 
 struct daemon_stats {
 	uint64_t malformed;
@@ -77,8 +79,22 @@ struct journal_file {
 	uint8_t buf[JOURNAL_REC_MAX];	/* one record being written */
 };
 
+/*
+ * One struct daemon per worker (workers.c: a thread per queue, with its
+ * own table, sockets, pinholes and journal), and one for the main
+ * thread, which holds the workers and the rest (ctl, signals, the
+ * ruleset watcher, metrics, systemd). Fields say whose they are.
+ */
 struct daemon {
 	struct alg_config cfg;
+	/* workers.c */
+	struct daemon *boss;		/* a worker's: the main daemon */
+	struct worker *wk;		/* a worker's: thread, lock, trace */
+	struct daemon **w;		/* the main daemon's: its workers */
+	unsigned nw;
+	struct daemon *parked;		/* main: sessions waiting for a
+					 * worker (park.c), or NULL */
+	uint16_t wid;			/* a worker's: its queue - first */
 	const char *config_path;	/* --config, read again on SIGHUP */
 	bool queue_flag;		/* --queue given: it beats the file */
 	bool state_flag;		/* --state-file given: likewise */

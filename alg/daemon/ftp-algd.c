@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,16 @@
 #include "ctl_stats.h"
 #include "metrics_http.h"
 #include "daemon.h"
+#include "park.h"
+#include "queue_range.h"
+#include "workers.h"
 #include "queue.h"
 #include "rulewatch.h"
 #include "ftp-alg/fw.h"
 #include "ftp-alg/ruleset.h"
 
 /* long options without a short one */
-enum { OPT_STATE_FILE = 256, OPT_CLEANUP, OPT_SYSLOG, OPT_USER };
+enum { OPT_STATE_FILE = 256, OPT_CLEANUP, OPT_SYSLOG, OPT_USER, OPT_QUEUES };
 
 struct args {
 	bool syslog;
@@ -46,7 +50,8 @@ struct args {
 	const char *state_file;
 	const char *check;	/* --check-config FILE */
 	bool have_queue;
-	uint16_t queue;
+	uint16_t queue, queues;		/* --queue N[-M] */
+	const char *nqueues;		/* --queues N */
 };
 
 static struct daemon D = {
@@ -65,7 +70,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ftp-algd [--log-stderr|--syslog] [--config FILE] "
-		"[--queue N]\n"
+		"[--queue N[-M]] [--queues N]\n"
 		"                [--ctl-socket PATH] [--state-file PATH] "
 		"[--user NAME]\n"
 		"       ftp-algd --cleanup [--config FILE] [--state-file PATH]\n"
@@ -80,22 +85,15 @@ static void usage(FILE *f)
 		"  --check-config FILE\n"
 		"                    print every error in FILE (exit 1),\n"
 		"                    or 'FILE: ok' (exit 0)\n"
-		"  --queue N         NFQUEUE number (overrides the config)\n"
+		"  --queue N[-M]     NFQUEUE number, or a range: one worker\n"
+		"                    thread per queue (overrides the config)\n"
+		"  --queues N        N queues from the first one (--queue's or\n"
+		"                    the config's): N workers\n"
 		"  --ctl-socket PATH control socket (default %s)\n"
 		"  --state-file PATH restart journal (default %s)\n"
 		"  --cleanup         remove the queue rules, every pinhole and\n"
 		"                    the journal, then exit (a stop for good)\n",
 		CTL_SOCKET_DEFAULT, CONFIG_STATE_FILE);
-}
-
-static bool parse_queue(const char *s, uint16_t *q)
-{
-	unsigned long v;
-
-	if (!cfg_parse_uint(s, 0, 65535, &v))
-		return false;
-	*q = (uint16_t)v;
-	return true;
 }
 
 /* -1: run; otherwise the exit status (--help, --version, a bad flag). */
@@ -110,6 +108,7 @@ static int parse_args(int argc, char **argv, struct args *a,
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "queue", required_argument, NULL, 'q' },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "ctl-socket", required_argument, NULL, 's' },
 		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 		{ "cleanup", no_argument, NULL, OPT_CLEANUP },
@@ -117,6 +116,7 @@ static int parse_args(int argc, char **argv, struct args *a,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char why[128];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "fc:C:q:s:hV", opts, NULL)) != -1) {
@@ -137,12 +137,16 @@ static int parse_args(int argc, char **argv, struct args *a,
 			a->check = optarg;
 			break;
 		case 'q':
-			if (!parse_queue(optarg, &a->queue)) {
-				fprintf(stderr, "ftp-algd: bad --queue '%s': "
-					"expected 0 to 65535\n", optarg);
+			if (!queue_range_parse(optarg, &a->queue, &a->queues,
+					       why, sizeof(why))) {
+				fprintf(stderr, "ftp-algd: bad --queue: %s\n",
+					why);
 				return 1;
 			}
 			a->have_queue = true;
+			break;
+		case OPT_QUEUES:
+			a->nqueues = optarg;
 			break;
 		case 's':
 			d->ctl_path = optarg;
@@ -208,14 +212,22 @@ static int configure(struct daemon *d, const struct args *a)
 	if (a->user)
 		snprintf(d->cfg.user, sizeof(d->cfg.user), "%s",
 			 strcmp(a->user, "root") ? a->user : "");
-	if (a->have_queue)
+	if (a->have_queue) {
 		d->cfg.queue = a->queue;
+		d->cfg.queues = a->queues;
+	}
+	if (a->nqueues && !queue_count_parse(a->nqueues, d->cfg.queue,
+					     &d->cfg.queues, err,
+					     sizeof(err))) {
+		log_fatal("bad --queues: %s", err);
+		return -EINVAL;
+	}
 	if (a->state_file)
 		snprintf(d->cfg.state_file, sizeof(d->cfg.state_file), "%s",
 			 a->state_file);
 	d->jr.path = d->cfg.state_file;
 	d->config_path = a->config;
-	d->queue_flag = a->have_queue;
+	d->queue_flag = a->have_queue || a->nqueues;
 	d->state_flag = a->state_file != NULL;
 	d->user_flag = a->user != NULL;
 	log_set_level(d->cfg.log_level);
@@ -275,56 +287,27 @@ static int seed_hash(struct alg_policy *pol)
 	return -errno;
 }
 
-/* Session ids start from the wall clock: a restart repeats none. */
-static uint64_t wall_ms(void)
+/*
+ * The workers: each its table (made with its worker id), its queue
+ * claimed, its conntrack and nftables sockets. Claimed before touching
+ * the table: a second ftp-algd stops here (EBUSY) without wiping the
+ * first one's rules and pinholes. Packets that rules left by a crashed
+ * run queue meanwhile are passed (see queue.c).
+ */
+static int open_workers(struct daemon *d)
 {
-	struct timespec ts;
+	int ret;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int open_engine(struct daemon *d)
-{
 	if (seed_hash(&d->cfg.pol))
 		return -EIO;
-	d->tab = alg_table_new(&d->cfg.pol, 0);
-	if (!d->tab) {
-		log_fatal("cannot create the session table: %s",
-			  strerror(errno ? errno : ENOMEM));
-		return -ENOMEM;
+	ret = workers_open(d);
+	if (ret) {
+		if (ret == -ENOMEM)
+			log_fatal("cannot set up the workers: %s",
+				  strerror(-ret));
+		return ret;
 	}
-	config_log_clamped(&d->cfg.pol, alg_table_policy(d->tab));
-	alg_table_seed_ids(d->tab, wall_ms());
-	return 0;
-}
-
-static int open_conntrack(struct daemon *d)
-{
-	d->ct = ct_open();
-	if (!d->ct) {
-		log_fatal("cannot open ctnetlink: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-/*
- * Claim the queue and the control socket before touching the table: a
- * second ftp-algd stops here (EBUSY, EADDRINUSE) without wiping the first
- * one's rules and pinholes. Packets that rules left by a crashed run
- * queue meanwhile are passed (see queue.c).
- */
-static int claim_queue(struct daemon *d)
-{
-	d->q = queue_open(d->cfg.queue);
-	if (!d->q) {
-		log_fatal("cannot bind NFQUEUE %u: %s%s", d->cfg.queue,
-			  strerror(errno),
-			  errno == EPERM || errno == EBUSY ?
-			  " (is another program bound to it?)" : "");
-		return -errno;
-	}
+	config_log_clamped(&d->cfg.pol, alg_table_policy(d->w[0]->tab));
 	return 0;
 }
 
@@ -346,7 +329,8 @@ static int claim_ctl(struct daemon *d)
  */
 static int cleanup(struct daemon *d)
 {
-	char lock[CONFIG_PATH_MAX + 8];
+	char lock[PATH_MAX + 8], path[PATH_MAX];
+	unsigned i;
 	int ret;
 
 	ret = ruleset_queue_remove(d->fw);
@@ -359,12 +343,24 @@ static int cleanup(struct daemon *d)
 			  strerror(-ret));
 		return 1;
 	}
-	if (unlink(d->jr.path) < 0 && errno != ENOENT) {
-		log_fatal("cannot remove %s: %s", d->jr.path, strerror(errno));
-		return 1;
+	/* every worker's journal, whatever number of queues left them */
+	for (i = 0; i <= QUEUE_WORKERS_MAX; i++) {
+		if (i < QUEUE_WORKERS_MAX)
+			ret = worker_journal_path(d->jr.path, i, path,
+						  sizeof(path));
+		else
+			ret = snprintf(path, sizeof(path), "%s.parked",
+				       d->jr.path) >= (int)sizeof(path);
+		if (ret)
+			continue;
+		if (unlink(path) < 0 && errno != ENOENT) {
+			log_fatal("cannot remove %s: %s", path,
+				  strerror(errno));
+			return 1;
+		}
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		unlink(lock);
 	}
-	snprintf(lock, sizeof(lock), "%s.lock", d->jr.path);
-	unlink(lock);
 	log_info("queue rules, pinholes and %s removed", d->jr.path);
 	return 0;
 }
@@ -378,8 +374,11 @@ static int cleanup(struct daemon *d)
 static void probe_destroy(struct daemon *d)
 {
 	int ret = pin_destroy_probe(d->fw);
+	unsigned i;
 
 	d->pin_destroy = ret == 1;
+	for (i = 0; i < d->nw; i++)
+		d->w[i]->pin_destroy = d->pin_destroy;
 	if (ret == 1)
 		log_info("pinhole removal: destroy (a gone element is no "
 			 "error)");
@@ -394,8 +393,8 @@ static int install_rules(struct daemon *d)
 {
 	int ret;
 
-	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.fail_open,
-					 &d->native_queue);
+	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
+					 d->cfg.fail_open, &d->native_queue);
 	if (ret)
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));
@@ -416,15 +415,28 @@ static void ports_str(const struct alg_policy *pol, char *buf, size_t len)
 					i ? "," : "", pol->ctl_ports[i]);
 }
 
+static unsigned sessions_count(struct daemon *d)
+{
+	unsigned i, n = park_count(d);
+
+	for (i = 0; i < d->nw; i++)
+		n += alg_table_count(d->w[i]->tab);
+	return n;
+}
+
 static void log_started(struct daemon *d)
 {
-	char ports[64];
+	char ports[64], qs[16];
+	unsigned i;
 
 	d->start_ms = now_ms();
+	for (i = 0; i < d->nw; i++)
+		d->w[i]->start_ms = d->start_ms;
 	ports_str(&d->cfg.pol, ports, sizeof(ports));
-	log_info("ftp-algd %s started: queue %u (%s), control ports %s, "
-		 "pinhole timeout %us, max %u sessions, ctl %s",
-		 FTP_ALG_VERSION, d->cfg.queue,
+	queue_range_str(d->cfg.queue, d->cfg.queues, qs, sizeof(qs));
+	log_info("ftp-algd %s started: queue %s, %u worker%s (%s), control "
+		 "ports %s, pinhole timeout %us, max %u sessions, ctl %s",
+		 FTP_ALG_VERSION, qs, d->nw, d->nw == 1 ? "" : "s",
 		 d->native_queue ? "native nft queue"
 				 : "xt NFQUEUE via nft_compat: no nft_queue",
 		 ports, d->cfg.pinhole_timeout_s, d->cfg.pol.max_sessions,
@@ -437,8 +449,9 @@ static void notify_ready(struct daemon *d)
 	char msg[128];
 	int ret;
 
-	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=queue %u, %u sessions "
-		 "taken over", d->cfg.queue, alg_table_count(d->tab));
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=queue %u, %u workers, "
+		 "%u sessions taken over", d->cfg.queue, d->nw,
+		 sessions_count(d));
 	ret = sdnotify_send(&d->sd, msg);
 	if (ret)
 		log_warn("sd_notify READY=1: %s", strerror(-ret));
@@ -469,14 +482,10 @@ int main(int argc, char **argv)
 		status = cleanup(d);
 		goto out_fw;
 	}
-	if (check_table(d) || open_engine(d))
-		goto out_fw;
-	if (open_conntrack(d))
-		goto out_engine;
-	if (claim_queue(d))
-		goto out_ct;
+	if (check_table(d) || open_workers(d))
+		goto out_workers;
 	if (claim_ctl(d))
-		goto out_queue;
+		goto out_workers;
 	probe_destroy(d);
 	if (metrics_listen_open(d))
 		goto out_ctl;
@@ -484,34 +493,33 @@ int main(int argc, char **argv)
 		goto out_ctl;
 	if (install_rules(d) || loop_open(d))
 		goto out_rules;
-	if (privdrop_apply(&d->priv, d->jr.path, d->ctl_path)) {
+	/* before the threads: capset changes the calling thread alone */
+	if (privdrop_apply(&d->priv, d->jr.path, d->ctl_path) ||
+	    workers_start(d)) {
+		workers_stop(d);
 		loop_close(d);
 		goto out_rules;
 	}
+	d->started = true;
 
 	log_started(d);
 	notify_ready(d);
 	status = loop_run(d);
 	sdnotify_send(&d->sd, "STOPPING=1");
 	loop_close(d);
+	workers_stop(d);
 out_rules:
 	/* the state handed over to the next start (nothing on a failed one) */
 	if (loop_finish(d))
 		status = 1;
-	journal_close(d);
 	if (d->started)
 		log_info("ftp-algd stopped");
 out_ctl:
 	metrics_http_close(d->mh);
 	ctl_close(d->ctl);
-out_queue:
-	queue_close(d->q);
-out_ct:
-	ct_close(d->ct);
-out_engine:
-	liberal_free(d);
-	pinholes_free(d);
-	alg_table_free(d->tab);
+out_workers:
+	park_close(d);
+	workers_close(d);
 out_fw:
 	fw_close(d->fw);
 out:

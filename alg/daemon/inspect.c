@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 
 #include "daemon.h"
+#include "park.h"
 
 /* Track p; false when it is not ours (passed, unless r already says). */
 static bool inspect_track(struct daemon *d, uint32_t id, const struct pkt *p,
@@ -55,6 +56,8 @@ static enum stats_dir inspect_one(struct daemon *d, uint32_t id,
 		verdict_malformed(d, id, d->buf, len, ret, now);
 		return STATS_DIR_OTHER;
 	}
+	/* a session of an earlier run may wait for this worker (park.c) */
+	park_claim(d, &p, now);
 	if (!inspect_track(d, id, &p, now, &s, &dir))
 		return STATS_DIR_OTHER;
 	if (!alg_session_nat_known(s) && p.paylen)

@@ -109,10 +109,10 @@ static void log_out(int prio, const char *line)
  * the whole line as log_out() would write it (stamped when it was
  * logged) and they leave in one write; syslog takes them one by one.
  */
-static bool log_deferring;
-static char log_defer_buf[LOG_DEFER_LEN];
-static size_t log_defer_len;
-static unsigned log_defer_lines;
+static _Thread_local bool log_deferring;
+static _Thread_local char log_defer_buf[LOG_DEFER_LEN];
+static _Thread_local size_t log_defer_len;
+static _Thread_local unsigned log_defer_lines;
 
 void log_flush(void)
 {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One thread, one epoll loop over:
- *   the NFQUEUE socket   control-connection packets -> inspect.c
- *   ctnetlink events     conntrack destroy -> alg_session_close()
+ * The main thread's epoll loop (the queues are the workers', workers.c):
  *   nftables events      ruleset changes -> rulewatch.c
  *   the control socket   ftp-algctl requests
  *   a signalfd           SIGHUP: reload; SIGUSR1: state to the log;
@@ -27,12 +25,15 @@
 #include "rulewatch.h"
 #include "metrics_http.h"
 #include "trace.h"
+#include "park.h"
+#include "workers.h"
 #include "ftp-alg/ruleset.h"
 
-#define QUEUE_BATCH	64	/* packets per wakeup before other fds */
 #define LOOP_EVENTS	8
+/* a worker whose loop has not turned for this long is stuck */
+#define WORKER_STUCK_MS	(3 * PINHOLE_CHECK_MS)
 
-enum { TAG_QUEUE, TAG_CT, TAG_CTL, TAG_SIG, TAG_RULES, TAG_METRICS };
+enum { TAG_CTL, TAG_SIG, TAG_RULES, TAG_METRICS, TAG_TRACE };
 
 uint64_t now_ms(void)
 {
@@ -49,7 +50,7 @@ static int epoll_add(int ep, int fd, uint32_t tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* The epoll set over the queue, conntrack events, ctl and signals. */
+/* The epoll set over ruleset events, ctl, signals and trace lines. */
 int loop_open(struct daemon *d)
 {
 	if (rulewatch_open(d))
@@ -58,8 +59,7 @@ int loop_open(struct daemon *d)
 	d->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sfd < 0 || d->ep < 0 ||
 	    epoll_add(d->ep, rulewatch_fd(d), TAG_RULES) < 0 ||
-	    epoll_add(d->ep, queue_fd(d->q), TAG_QUEUE) < 0 ||
-	    epoll_add(d->ep, ct_events_fd(d->ct), TAG_CT) < 0 ||
+	    epoll_add(d->ep, workers_trace_fd(d), TAG_TRACE) < 0 ||
 	    epoll_add(d->ep, ctl_fd(d->ctl), TAG_CTL) < 0 ||
 	    epoll_add(d->ep, d->sfd, TAG_SIG) < 0 ||
 	    (d->mh && epoll_add(d->ep, metrics_http_fd(d->mh),
@@ -110,56 +110,12 @@ static bool on_signal(struct daemon *d)
 	return stop;
 }
 
-static void on_ct_destroy(const struct ct_entry *e, void *arg)
-{
-	struct daemon *d = arg;
-	struct alg_session *s;
-
-	/* our sessions are keyed as seen at forward: pre-SNAT, post-DNAT */
-	struct alg_tuple tu = {
-		.family = e->orig.family,
-		.caddr = e->orig.src, .cport = e->orig.sport,
-		.saddr = e->reply.src, .sport = e->reply.sport,
-	};
-
-	s = alg_find(d->tab, &tu);
-	if (!s)
-		return;
-	d->st.ct_destroyed++;
-	alg_result_reset(&d->res);
-	alg_session_close(d->tab, s, ALG_R_CLOSE_CONNTRACK, now_ms(),
-			  &d->res);
-	results_apply(d, &d->res, s);
-}
-
-static void on_tick(struct daemon *d, uint64_t now)
-{
-	unsigned ms;
-
-	alg_result_reset(&d->res);
-	ms = alg_tick(d->tab, now, &d->res);
-	results_apply(d, &d->res, NULL);
-	d->next_tick_ms = now + (ms ? ms : 1);
-}
-
 /* One ready fd; true: stop (a signal), with *status. */
 static bool on_ready(struct daemon *d, uint32_t tag, int *status)
 {
-	int ret;
-
 	switch (tag) {
-	case TAG_QUEUE:
-		ret = queue_read(d->q, QUEUE_BATCH, inspect_packet, d);
-		if (ret < 0) {
-			log_err("queue socket: %s", strerror(-ret));
-			*status = 1;
-			return true;
-		}
-		break;
-	case TAG_CT:
-		ret = ct_events_read(d->ct, on_ct_destroy, d);
-		if (ret < 0)
-			log_err("conntrack events: %s", strerror(-ret));
+	case TAG_TRACE:
+		workers_trace_drain(d);
 		break;
 	case TAG_CTL:
 		ctl_run(d->ctl, now_ms());
@@ -182,16 +138,13 @@ static void on_timers(struct daemon *d)
 {
 	uint64_t now = now_ms();
 
-	if (now >= d->next_tick_ms)
-		on_tick(d, now);
 	rulewatch_tick(d, now);
-	/* the watchdog hears from the loop itself: a hang stops it */
-	sdnotify_watchdog(&d->sd, now);
-	/* a pinhole check under way: one step per turn of the loop */
-	pinholes_check_step(d, now);
+	/* the watchdog hears from this loop and every worker's: a hang of
+	 * any stops it */
+	if (workers_alive(d, now, WORKER_STUCK_MS))
+		sdnotify_watchdog(&d->sd, now);
 	if (now >= d->next_pin_ms) {
-		pinholes_check(d, now);
-		journal_tick(d);
+		park_sweep(d, now);
 		ctl_run(d->ctl, now);	/* client deadlines */
 		trace_sync(d);
 		if (d->mh)
@@ -200,14 +153,10 @@ static void on_timers(struct daemon *d)
 	}
 }
 
-/*
- * What one wakeup gathered leaves: the verdicts first, then the log lines
- * about them (nothing that writes to a terminal or syslog stands between
- * a packet and its verdict).
- */
+/* What one wakeup logged leaves (the workers flush their own). */
 static void loop_flush(struct daemon *d)
 {
-	verdicts_flush(d);
+	(void)d;
 	log_flush();
 }
 
@@ -220,7 +169,6 @@ int loop_run(struct daemon *d)
 
 	log_defer(true);
 	status = loop_wait(d);
-	verdicts_flush(d);
 	log_defer(false);
 	return status;
 }
@@ -232,17 +180,14 @@ static int loop_wait(struct daemon *d)
 	uint64_t now, next;
 
 	d->started = true;
-	d->next_tick_ms = d->next_pin_ms = now_ms();
+	d->next_pin_ms = now_ms();
 	for (;;) {
 		now = now_ms();
-		next = d->next_tick_ms < d->next_pin_ms ? d->next_tick_ms
-							: d->next_pin_ms;
+		next = d->next_pin_ms;
 		if (rulewatch_due(d) < next)
 			next = rulewatch_due(d);
 		if (sdnotify_due(&d->sd) < next)
 			next = sdnotify_due(&d->sd);
-		if (d->pins.pass)
-			next = now;	/* the next step at once */
 		timeout = next > now ? (int)(next - now) : 0;
 		n = epoll_wait(d->ep, evs, LOOP_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
@@ -271,13 +216,30 @@ static int loop_wait(struct daemon *d)
  */
 int loop_finish(struct daemon *d)
 {
+	struct daemon *w;
+	unsigned i, n;
+	int status = 0;
+
 	if (!d->started)
 		return 0;	/* a failed start leaves what it found */
-	if (journal_compact(d))
-		return 1;
-	log_info("state saved for the next start: %u sessions, %u pinholes "
-		 "in %s; queue rules and pinholes stay (ftp-algd --cleanup "
-		 "removes them)", alg_table_count(d->tab), d->pins.n,
-		 d->jr.path);
-	return 0;
+	/* the workers have stopped: their state is ours to write */
+	for (i = 0; i <= d->nw; i++) {
+		w = i < d->nw ? d->w[i] : d->parked;
+		if (!w)
+			continue;
+		if (journal_compact(w)) {
+			status = 1;
+			continue;
+		}
+		n = alg_table_count(w->tab);
+		if (w == d->parked && !n && !w->pins.n) {
+			unlink(w->jr.path);	/* none left waiting */
+			continue;
+		}
+		log_info("state saved for the next start: %u sessions, %u "
+			 "pinholes in %s; queue rules and pinholes stay "
+			 "(ftp-algd --cleanup removes them)", n, w->pins.n,
+			 w->jr.path);
+	}
+	return status;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "workers.h"
 #include "rulewatch.h"
 #include "ftp-alg/ruleset.h"
 
@@ -72,11 +73,39 @@ static void reload_fail_open(struct daemon *d)
 	bool native;
 	int ret;
 
-	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.fail_open,
+	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
+					 d->cfg.fail_open,
 					 &native);
 	if (ret)
 		log_err("cannot install the queue rules for fail_open %s: %s",
 			d->cfg.fail_open ? "yes" : "no", strerror(-ret));
+}
+
+/*
+ * next into every worker, each under its lock: the limits into its
+ * table, then the settings; each keeps its own queue. A refusal
+ * (-ENOMEM) stops there, logged by the caller.
+ */
+static int reload_workers(struct daemon *d, const struct alg_config *next)
+{
+	struct daemon *w;
+	unsigned i;
+	int ret = 0;
+
+	if (!d->nw && d->tab)	/* a daemon without workers (tests) */
+		return alg_table_set_policy(d->tab, &next->pol);
+	for (i = 0; i < d->nw && !ret; i++) {
+		w = d->w[i];
+		worker_lock(w);
+		ret = alg_table_set_policy(w->tab, &next->pol);
+		if (!ret) {
+			w->cfg = *next;
+			w->cfg.queue = (uint16_t)(next->queue + i);
+			w->cfg.queues = 1;
+		}
+		worker_unlock(w);
+	}
+	return ret;
 }
 
 int reload_apply(struct daemon *d, struct reload_result *res)
@@ -102,8 +131,10 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 	if (ret)
 		goto err;
 	/* --queue wins over the file, as it did at start */
-	if (d->queue_flag)
+	if (d->queue_flag) {
 		next.queue = d->cfg.queue;
+		next.queues = d->cfg.queues;
+	}
 	/* --state-file too */
 	if (d->state_flag)
 		memcpy(next.state_file, d->cfg.state_file,
@@ -119,6 +150,7 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 			 d->cfg.metrics_listen[0] ? d->cfg.metrics_listen
 						  : "off");
 	next.queue = d->cfg.queue;
+	next.queues = d->cfg.queues;
 	/* privileges are dropped once, at start: kept as they are */
 	memcpy(next.user, d->cfg.user, sizeof(next.user));
 	memcpy(next.ctl_group, d->cfg.ctl_group, sizeof(next.ctl_group));
@@ -127,7 +159,7 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 	/* d->jr.path points at this very buffer */
 	memcpy(next.state_file, d->cfg.state_file, sizeof(next.state_file));
 	next.pol.hash_seed = d->cfg.pol.hash_seed;
-	ret = alg_table_set_policy(d->tab, &next.pol);
+	ret = reload_workers(d, &next);
 	if (ret) {
 		log_err("cannot apply the new limits: %s", strerror(-ret));
 		goto err;
@@ -135,7 +167,9 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 	res->changed = config_diff(&d->cfg, &next, live, diff, sizeof(diff));
 	log_changes(d->cfg.log_level, next.log_level, diff);
 	d->cfg = next;
-	config_log_clamped(&d->cfg.pol, alg_table_policy(d->tab));
+	if (d->nw || d->tab)
+		config_log_clamped(&d->cfg.pol, alg_table_policy(
+					   d->nw ? d->w[0]->tab : d->tab));
 	return 0;
 err:
 	log_err("configuration not reloaded: keeping the running one");

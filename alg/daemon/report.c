@@ -10,6 +10,7 @@
 #include "conntrack.h"
 #include "daemon.h"
 #include "queue.h"
+#include "workers.h"
 
 struct session_census {
 	unsigned inspecting, tls, stopped, closing;
@@ -32,7 +33,7 @@ static int census_cb(const struct alg_session *s, void *arg)
 	return 0;
 }
 
-void report_state(struct daemon *d, uint64_t now)
+static void report_worker(struct daemon *d, uint64_t now)
 {
 	const struct queue_stats *qs = queue_stats(d->q);
 	struct session_census c = { 0 };
@@ -70,4 +71,24 @@ void report_state(struct daemon *d, uint64_t now)
 		 (unsigned long long)d->st.ev_lost,
 		 (unsigned long long)qs->enobufs,
 		 (unsigned long long)ct_events_enobufs(d->ct));
+}
+
+/* Every worker's three lines, each under its lock; a header line with
+ * several workers says whose lines follow. */
+void report_state(struct daemon *d, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		if (d->nw > 1)
+			log_info("state: worker %u of %u, queue %u:", i, d->nw,
+				 d->w[i]->cfg.queue);
+		report_worker(d->w[i], now);
+		worker_unlock(d->w[i]);
+	}
+	if (d->parked && alg_table_count(d->parked->tab))
+		log_info("state: %u sessions of an earlier run with another "
+			 "number of queues wait for their next packet",
+			 alg_table_count(d->parked->tab));
 }

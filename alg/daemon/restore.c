@@ -25,7 +25,10 @@
 
 #include "conntrack.h"
 #include "daemon.h"
+#include "park.h"
 #include "paths.h"
+#include "queue_range.h"
+#include "workers.h"
 
 #define RESTORE_DEL_BATCH	64
 
@@ -165,7 +168,7 @@ static int delete_unknown(struct daemon *d, const struct pin_entry *v,
  * journal pinhole whose element is gone was used or expired meanwhile.
  */
 static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
-			    unsigned njp)
+			    struct daemon **owner, unsigned njp)
 {
 	const size_t nsets = sizeof(restore_sets) / sizeof(restore_sets[0]);
 	struct kernel_elems k = { 0 }, del = { 0 }, del_maps = { 0 };
@@ -201,7 +204,8 @@ static int restore_pinholes(struct daemon *d, struct journal_pin *jp,
 				 pinhole_str(&jp[j].e, buf, sizeof(buf)));
 			continue;
 		}
-		if (!pinholes_adopt(d, jp[j].sid, &jp[j].e, jp[j].added_ms))
+		if (!pinholes_adopt(owner[j], jp[j].sid, &jp[j].e,
+				    jp[j].added_ms))
 			ret = -ENOMEM;
 	}
 	if (!ret && del.n + del_maps.n) {
@@ -247,40 +251,162 @@ static int restore_lock(struct daemon *d)
 	return 0;
 }
 
-int restore_state(struct daemon *d)
+/* The journals gathered from every file, with whose each pinhole is. */
+struct restore_set_all {
+	struct journal_pin *jp;
+	struct daemon **owner;
+	unsigned n;
+};
+
+/* Replay w->jr.path into w; its pinholes join all. */
+static int restore_replay(struct daemon *w, struct restore_set_all *all)
 {
-	struct journal_pin *jp = NULL;
-	unsigned njp = 0;
+	struct journal_pin *jp = NULL, *nj;
+	struct daemon **no;
+	unsigned njp = 0, i;
 	int ret;
 
-	ret = restore_lock(d);
-	if (ret == -EWOULDBLOCK) {
-		log_fatal("journal %s is in use by another ftp-algd: give each "
-			  "daemon its own --state-file", d->jr.path);
-		return ret;
-	}
-	if (ret)
-		log_err("journal %s: cannot lock it: %s", d->jr.path,
-			strerror(-ret));
-	/*
-	 * A journal we cannot read or write costs the next restart its
-	 * sessions, not the router its FTP: say so, and run without it.
-	 */
-	ret = journal_replay(d, &jp, &njp);
+	ret = journal_replay(w, &jp, &njp);
 	if (ret)
 		log_err("journal %s cannot be read (%s): starting without the "
-			"earlier run's sessions", d->jr.path, strerror(-ret));
-	ret = njp ? restore_pinholes(d, jp, njp) : pin_sweep(d->fw);
+			"earlier run's sessions", w->jr.path, strerror(-ret));
+	if (!njp) {
+		free(jp);
+		return 0;
+	}
+	nj = realloc(all->jp, (all->n + njp) * sizeof(*nj));
+	if (nj)
+		all->jp = nj;
+	no = realloc(all->owner, (all->n + njp) * sizeof(*no));
+	if (no)
+		all->owner = no;
+	if (!nj || !no) {
+		free(jp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < njp; i++) {
+		all->jp[all->n] = jp[i];
+		all->owner[all->n++] = w;
+	}
 	free(jp);
+	return 0;
+}
+
+static bool file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Did the earlier run have as many queues as we do? Every worker writes
+ * its journal at start-up, so the files say: state_file, .1, ... .N-1
+ * and no .N. (A missing state_file: no earlier run to take over.)
+ */
+static bool restore_same_queues(struct daemon *d, bool *any)
+{
+	char path[PATH_MAX];
+	unsigned i;
+	bool same = true;
+
+	*any = false;
+	for (i = 0; i < QUEUE_WORKERS_MAX; i++) {
+		if (worker_journal_path(d->cfg.state_file, i, path,
+					sizeof(path)))
+			break;
+		if (file_exists(path))
+			*any = true;
+		if (file_exists(path) != (i < d->nw))
+			same = false;
+	}
+	return same || !*any;
+}
+
+/*
+ * Start-up for every worker together: each journal is locked and
+ * replayed into its worker; with another number of queues than the
+ * earlier run, every journal goes to the parked pool instead (park.h: a
+ * flow's queue changes with the count). Then one pass over our sets
+ * adopts each pinhole into whoever owns its session and deletes the
+ * rest; then sessions whose conntrack entry ended are closed, and every
+ * journal is written afresh. Journals past our worker count go.
+ */
+int restore_state(struct daemon *d)
+{
+	struct restore_set_all all = { 0 };
+	char path[PATH_MAX];
+	bool same, any;
+	unsigned i;
+	int ret = 0;
+
+	for (i = 0; i < d->nw; i++) {
+		ret = restore_lock(d->w[i]);
+		if (ret == -EWOULDBLOCK) {
+			log_fatal("journal %s is in use by another ftp-algd: "
+				  "give each daemon its own --state-file",
+				  d->w[i]->jr.path);
+			return ret;
+		}
+		if (ret)
+			log_err("journal %s: cannot lock it: %s",
+				d->w[i]->jr.path, strerror(-ret));
+	}
+	same = restore_same_queues(d, &any);
+	ret = park_open(d, d->cfg.state_file);
+	if (ret) {
+		log_fatal("cannot set up the parked sessions: %s",
+			  strerror(-ret));
+		return ret;
+	}
+	d->parked->fw = d->fw;		/* for the start-up checks alone */
+	for (i = 0; !ret && i < d->nw && same; i++)
+		ret = restore_replay(d->w[i], &all);
+	if (!same)
+		log_warn("journal: the earlier run had another number of "
+			 "queues: its sessions wait for their next packet to "
+			 "say which worker they now belong to");
+	for (i = 0; !ret && !same && i < QUEUE_WORKERS_MAX; i++) {
+		if (worker_journal_path(d->cfg.state_file, i, path,
+					sizeof(path)) || !file_exists(path))
+			continue;
+		d->parked->jr.path = path;
+		ret = restore_replay(d->parked, &all);
+	}
+	worker_journal_path(d->cfg.state_file, 0, path, sizeof(path));
+	d->parked->jr.path = park_journal_path();
+	if (!ret && file_exists(d->parked->jr.path))
+		ret = restore_replay(d->parked, &all);
+	if (!ret)
+		ret = all.n ? restore_pinholes(d, all.jp, all.owner, all.n)
+			    : pin_sweep(d->fw);
+	free(all.jp);
+	free(all.owner);
 	if (ret) {
 		log_fatal("cannot take over the pinholes of the earlier run: "
 			  "%s", strerror(-ret));
 		return ret;
 	}
 	/* after the pinholes: a session closed here takes its own down */
-	restore_check_conntrack(d);
-	if (journal_compact(d))
-		log_err("journal %s cannot be written: a restart will lose the "
-			"sessions of this run", d->jr.path);
+	for (i = 0; i < d->nw; i++)
+		restore_check_conntrack(d->w[i]);
+	restore_check_conntrack(d->parked);
+	for (i = 0; i < d->nw; i++)
+		if (journal_compact(d->w[i]))
+			log_err("journal %s cannot be written: a restart will "
+				"lose the sessions of this run",
+				d->w[i]->jr.path);
+	if (alg_table_count(d->parked->tab) || d->parked->pins.n) {
+		if (journal_compact(d->parked))
+			log_err("journal %s cannot be written",
+				d->parked->jr.path);
+		journal_close(d->parked);	/* written once more at exit */
+	} else {
+		unlink(d->parked->jr.path);
+	}
+	for (i = d->nw; i < QUEUE_WORKERS_MAX; i++)
+		if (!worker_journal_path(d->cfg.state_file, i, path,
+					 sizeof(path)))
+			unlink(path);	/* taken over: parked */
+	d->parked->fw = NULL;
+	park_publish(d);
 	return 0;
 }

@@ -27,6 +27,7 @@
 
 #include "daemon.h"
 #include "rulewatch.h"
+#include "workers.h"
 #include "ftp-alg/nftwatch.h"
 #include "ftp-alg/ruleset.h"
 
@@ -165,7 +166,8 @@ static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 		return;
 	r->queue_lost = true;
 	r->queue_found = n;
-	ret = ruleset_queue_reinstall(d->fw, d->cfg.queue, d->cfg.fail_open,
+	ret = ruleset_queue_reinstall(d->fw, d->cfg.queue, d->cfg.queues,
+				      d->cfg.fail_open,
 				      d->native_queue);
 	if (ret)
 		rw_fail(r, "queue rules", ret, NULL);
@@ -223,7 +225,9 @@ static bool rw_pin_look(struct daemon *d, const struct pinhole *p,
 	return true;
 }
 
-static void rw_fix_pins(struct daemon *d, struct rw_report *r, uint64_t now)
+/* One worker's pinholes (under its lock, through its sockets). */
+static void rw_fix_pins_one(struct daemon *d, struct rw_report *r,
+			    uint64_t now)
 {
 	struct pinhole_ct_view view = { .loaded = false };
 	struct pin_entry batch[RW_PIN_BATCH];
@@ -251,6 +255,17 @@ static void rw_fix_pins(struct daemon *d, struct rw_report *r, uint64_t now)
 	pinholes_ct_view_free(&view);
 	if (fail)
 		rw_fail(r, "pinholes", fail, NULL);
+}
+
+static void rw_fix_pins(struct daemon *d, struct rw_report *r, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		rw_fix_pins_one(d->w[i], r, now);
+		worker_unlock(d->w[i]);
+	}
 }
 
 /* One look: what is missing comes back, and one line says so. */

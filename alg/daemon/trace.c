@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "evlog.h"
 #include "trace.h"
+#include "workers.h"
 
 static const char *dir_name(enum alg_dir d)
 {
@@ -130,6 +131,11 @@ void trace_format_nat(uint64_t sid, int family, const struct alg_nat *nat,
 static void trace_send(struct daemon *d, uint64_t sid, struct ctl_buf *text,
 		       struct ctl_buf *json)
 {
+	if (d->boss && text->p && json->p && !text->full && !json->full) {
+		/* a worker: the main thread owns the subscribers */
+		workers_trace_push(d, sid, text->p, json->p);
+		return;
+	}
 	if (text->p && json->p && !text->full && !json->full)
 		ctl_publish(d->ctl, sid, text->p, json->p);
 	free(text->p);
@@ -172,11 +178,17 @@ void trace_nat(struct daemon *d, uint64_t sid, int family,
 void trace_sync(struct daemon *d)
 {
 	bool on = ctl_subscribers(d->ctl) > 0;
+	unsigned i;
 
 	if (on == d->tracing)
 		return;
 	d->tracing = on;
-	alg_table_set_trace_lines(d->tab, on);
+	for (i = 0; i < d->nw; i++) {
+		worker_lock(d->w[i]);
+		d->w[i]->tracing = on;
+		alg_table_set_trace_lines(d->w[i]->tab, on);
+		worker_unlock(d->w[i]);
+	}
 	log_debug("trace: %s", on ? "a subscriber is watching" :
 		  "no subscriber left");
 }

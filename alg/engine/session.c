@@ -280,6 +280,11 @@ void session_free(struct alg_table *t, struct alg_session *s)
 	session_discard(s);
 }
 
+void alg_session_forget(struct alg_table *t, struct alg_session *s)
+{
+	session_free(t, s);
+}
+
 /* A session with its line buffers, in no table yet. */
 struct alg_session *session_alloc(const struct alg_table *t)
 {

@@ -373,6 +373,12 @@ void alg_process(struct alg_table *t, struct alg_session *s,
 		 enum alg_dir dir, struct pkt *p, uint32_t id,
 		 uint64_t now_ms, struct alg_result *r);
 
+/*
+ * Take s out of t and free it, without events (it lives on elsewhere: a
+ * copy imported into another table with alg_state_import()).
+ */
+void alg_session_forget(struct alg_table *t, struct alg_session *s);
+
 /* The connection is gone (why: an ALG_R_CLOSE_*): CLOSE, release holds. */
 void alg_session_close(struct alg_table *t, struct alg_session *s,
 		       enum alg_reason why, uint64_t now_ms,

@@ -48,10 +48,12 @@ int ruleset_check_table(struct fw_sock *fw, const char **what);
  * native queue expression, falling back to the xtables NFQUEUE target
  * (nft_compat) where the kernel has no nft_queue; *native says which.
  * The rules replace whatever ctl_queue held (an earlier run's) in the
- * same batch, so the chain is never empty in between.
+ * same batch, so the chain is never empty in between. total > 1 balances
+ * over queues queue_num..queue_num+total-1 (queue num N-M; no fanout: a
+ * flow's two directions hash to one queue, docs/kernel-facts.md 12a).
  */
 int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
-			       bool fail_open, bool *native);
+			       uint16_t total, bool fail_open, bool *native);
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num,
 			  bool *native);
 /* Flush chain ctl_queue. */
@@ -65,7 +67,7 @@ int ruleset_queue_remove(struct fw_sock *fw);
  */
 #define RULESET_QUEUE_RULES	4
 int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
-			    bool fail_open, bool native);
+			    uint16_t total, bool fail_open, bool native);
 
 /* *n = the number of rules in chain inet ftp_alg $chain. */
 int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n);
@@ -114,6 +116,7 @@ struct ruleset_queue_spec {
 	bool bypass;		/* pass while no reader listens */
 	bool native;		/* nft_queue, else the xt NFQUEUE target */
 	uint16_t num;
+	uint16_t total;		/* > 1: balance over num..num+total-1 */
 };
 
 int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
