@@ -278,6 +278,9 @@ static size_t idle_bytes(const struct alg_policy *pol0)
 	if (!cs)
 		return 0;
 	pol.max_sessions = 2 * IDLE_SESSIONS;
+	/* 40,000 sessions per client address: no per-client limit here */
+	pol.max_sessions_per_client = 0;
+	pol.reserve_pct = 0;
 	malloc_trim(0);
 	before = mallinfo2().uordblks;
 	t = alg_table_new(&pol, 0);
@@ -320,10 +323,18 @@ int main(int argc, char **argv)
 	if (mix_load(argc > 1 ? argv[1] : BENCH_MIX_FILE))
 		return 2;
 	alg_policy_default(&pol);
+	/* the sessions share client addresses: no per-client limit here */
+	pol.max_sessions_per_client = 0;
+	pol.reserve_pct = 0;
 	t = alg_table_new(&pol, 0);
 	if (!t || !cs)
 		return 1;
 	open_sessions(t, cs, SESSIONS);
+	if (alg_table_count(t) != SESSIONS) {
+		fprintf(stderr, "bench_engine: %u of %d sessions tracked\n",
+			alg_table_count(t), SESSIONS);
+		return 1;
+	}
 	plain = round_all(t, cs, false);
 	port = round_all(t, cs, true);
 	mixed = round_mix(t, cs, false);

@@ -194,7 +194,7 @@ def main():
            None if eng_plain is None else eng_plain >= 2e6,
            fmt(eng_plain, " packets/s"))
     target("<= 1 KiB per idle session at 100,000 sessions",
-           None if idle is None else idle <= 1024, fmt(idle, " bytes"))
+           None if idle is None else 0 < idle <= 1024, fmt(idle, " bytes"))
     target(">= 20,000 pinhole installs+removals/s (one per batch)",
            None if pins1 is None else pins1 >= 20000, fmt(pins1, "/s"))
 

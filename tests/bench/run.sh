@@ -277,6 +277,11 @@ workloads() {
 }
 
 say "work directory $work; $rounds round(s) of: $modes; queues $queues"
+# The DMZ masqueraded: without an ALG (none, noop) nothing else gives the
+# server's active-mode data connection the router's address, and the
+# client could not answer 10.0.2.2 (the 1 GiB active transfer would hang).
+# ftp-algd's snat4 and the kernel helper's NAT take precedence anyway.
+export FTPALG_DMZ_MASQUERADE=1
 ftpalg_topo_up bench || { say "FAIL: topology"; exit 1; }
 # The server closes each data connection first, so TIME_WAIT sockets pile
 # up on its side, tens of thousands per mode; with them every PASV's
