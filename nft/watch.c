@@ -34,6 +34,9 @@
 struct nftw_sock {
 	struct mnl_socket *nl;
 	uint32_t ignore_portid;
+	/* more sockets of ours (one per worker): their changes are ours too */
+	uint32_t also[NFTW_IGNORE_MAX];
+	unsigned nalso;
 	union {
 		struct nlmsghdr h;
 		char b[NFTW_RX_LEN];
@@ -119,6 +122,24 @@ int nftw_classify(const struct nlmsghdr *nlh, uint32_t ignore_portid,
 	return 0;
 }
 
+int nftw_ignore(struct nftw_sock *w, const struct fw_sock *fw)
+{
+	if (w->nalso >= NFTW_IGNORE_MAX)
+		return -ENOSPC;
+	w->also[w->nalso++] = fw_portid(fw);
+	return 0;
+}
+
+static bool nftw_also_ours(const struct nftw_sock *w, uint32_t portid)
+{
+	unsigned i;
+
+	for (i = 0; portid && i < w->nalso; i++)
+		if (w->also[i] == portid)
+			return true;
+	return false;
+}
+
 struct nftw_sock *nftw_open(const struct fw_sock *fw)
 {
 	int grp = NFNLGRP_NFTABLES, rcvbuf = NFTW_RCVBUF, err;
@@ -192,6 +213,8 @@ int nftw_read(struct nftw_sock *w,
 		left = (int)n;
 		for (nlh = &w->rx.h; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nftw_also_ours(w, nlh->nlmsg_pid))
+				continue;
 			if (nftw_classify(nlh, w->ignore_portid, &ev) < 0 ||
 			    ev.kind == NFTW_IGNORE)
 				continue;

@@ -354,6 +354,7 @@ void rulewatch_tick(struct daemon *d, uint64_t now)
 int rulewatch_open(struct daemon *d)
 {
 	struct rulewatch *rw;
+	unsigned i;
 
 	rw = calloc(1, sizeof(*rw));
 	if (!rw) {
@@ -367,6 +368,15 @@ int rulewatch_open(struct daemon *d)
 		free(rw);
 		return -errno;
 	}
+	/* each worker's pinhole batches are ours, not a ruleset change */
+	for (i = 0; i < d->nw; i++)
+		if (d->w[i]->fw != d->fw && nftw_ignore(rw->w, d->w[i]->fw)) {
+			log_fatal("cannot watch nftables: more than %d workers",
+				  NFTW_IGNORE_MAX);
+			nftw_close(rw->w);
+			free(rw);
+			return -ENOSPC;
+		}
 	d->rw = rw;
 	rw_admin_check(d);
 	return 0;

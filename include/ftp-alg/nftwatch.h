@@ -53,6 +53,12 @@ struct nftw_sock;
 
 /* A socket subscribed to NFNLGRP_NFTABLES, ignoring fw's own changes. */
 struct nftw_sock *nftw_open(const struct fw_sock *fw);
+/*
+ * Ignore the changes of another socket of ours too (a worker's): 0, or
+ * -ENOSPC past NFTW_IGNORE_MAX of them.
+ */
+#define NFTW_IGNORE_MAX	72
+int nftw_ignore(struct nftw_sock *w, const struct fw_sock *fw);
 void nftw_close(struct nftw_sock *w);
 int nftw_fd(const struct nftw_sock *w);
 /*
