@@ -493,56 +493,6 @@ int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
  * already consumed by its data connection is reported "used": a transfer
  * often ends with its session, before the once-a-second check saw it.
  */
-/*
- * A session's end with destroy semantics: its pinholes go in one destroy
- * batch, no GET and no conntrack question on the packet path; each stays
- * in our table, retired, and the next pass says what became of it
- * (used4/used6 tell whether a data connection consumed it first), from
- * the one dump that pass makes anyway.
- */
-static int pinholes_retire_session(struct daemon *d, uint64_t sid,
-				   uint64_t now)
-{
-	struct pin_entry batch[PINHOLE_BATCH];
-	struct pinholes *ps = &d->pins;
-	unsigned i, n = 0, idx[PINHOLE_BATCH];
-	int ret = 0;
-
-	for (i = 0; i < ps->n; i++) {
-		if (ps->v[i].sid != sid || ps->v[i].retired)
-			continue;
-		idx[n] = i;
-		batch[n++] = ps->v[i].e;
-		if (n == PINHOLE_BATCH) {
-			verdicts_flush(d);	/* earlier packets go first */
-			ret = STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
-				       pin_destroy(d->fw, batch, n));
-			if (ret)
-				return ret;	/* the old way then */
-			while (n) {
-				struct pinhole *p = &ps->v[idx[--n]];
-
-				p->retired = true;
-				if (!p->consumed_ms)
-					p->consumed_ms = now;
-			}
-		}
-	}
-	if (n) {
-		verdicts_flush(d);
-		ret = STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
-			       pin_destroy(d->fw, batch, n));
-		while (!ret && n) {
-			struct pinhole *p = &ps->v[idx[--n]];
-
-			p->retired = true;
-			if (!p->consumed_ms)
-				p->consumed_ms = now;
-		}
-	}
-	return ret;
-}
-
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 {
 	struct pin_entry batch[PINHOLE_BATCH];
@@ -556,8 +506,6 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	bool flushed = false;
 	int ret, fail = 0;
 
-	if (!all && d->pin_destroy && !pinholes_retire_session(d, sid, now))
-		return 0;
 	while (i < ps->n) {
 		n = 0;
 		/* swap-remove: index i is refilled, so do not advance */

@@ -170,6 +170,9 @@ static bool retrans_disagrees(const struct alg_stream *st,
 	to = p->seq + p->paylen;
 	if (seq_after(to, st->nxt))
 		to = st->nxt;
+	/* only what the line holds (a stop may have consumed one more) */
+	if (seq_after(to, st->line_seq + st->llen))
+		to = st->line_seq + st->llen;
 	for (i = from; seq_before(i, to); i++)
 		if ((uint8_t)st->line[i - st->line_seq] != pay[i - p->seq])
 			return true;

@@ -103,7 +103,7 @@ clients() {
 
 # Every client exited 0 with every transfer matching; $1 names the phase.
 clients_wait() {
-	local i bad=0 n
+	local i bad=0 n r
 	for i in "${!CLIENT_PIDS[@]}"; do
 		wait "${CLIENT_PIDS[$i]}" || { bad=$((bad + 1));
 			tail -n 5 "$WORK/client.$i.log" | sed "s/^/  client $i: /"; }
@@ -111,6 +111,9 @@ clients_wait() {
 	done
 	CLIENT_PIDS=()
 	n=$(cat "$WORK"/client.*.log | grep -c ': OK$')
+	r=$(cat "$WORK"/client.*.log | grep -c ': RETRY ')
+	[ "$r" = 0 ] || echo "  $1: $r data connection(s) failed once and were retried on the same session:" \
+		"$(grep -h ': RETRY ' "$WORK"/client.*.log | head -n 3 | tr '\n' ';')"
 	if [ "$bad" = 0 ]; then
 		pass "$1: $n transfers from $NADDR addresses matched their checksums"
 	else
