@@ -313,38 +313,47 @@ static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
 	return 0;
 }
 
-/* ct mark & PIN_CT_MARK_ADJUSTED == PIN_CT_MARK_ADJUSTED */
-static int ruleset_expr_adjusted(struct nftnl_rule *r)
+/* ct KEY & mask == want, KEY being NFT_CT_MARK or NFT_CT_STATE */
+static int ruleset_expr_ct_bits(struct nftnl_rule *r, uint32_t key,
+				uint32_t mask, uint32_t want)
 {
-	uint32_t bit = PIN_CT_MARK_ADJUSTED, zero = 0;
+	uint32_t zero = 0;
 	struct nftnl_expr *e;
 
-	/* ct load mark => reg 1 */
+	/* ct load KEY => reg 1 */
 	e = ruleset_expr(r, "ct");
 	if (!e)
 		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	/* bitwise reg 1 = (reg 1 & bit) ^ 0 */
+	/* bitwise reg 1 = (reg 1 & mask) ^ 0 */
 	e = ruleset_expr(r, "bitwise");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bit));
-	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit)) < 0 ||
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask,
+			   sizeof(mask)) < 0 ||
 	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
 			   sizeof(zero)) < 0)
 		return -ENOMEM;
-	/* cmp eq reg 1 bit */
+	/* cmp eq reg 1 want */
 	e = ruleset_expr(r, "cmp");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &bit, sizeof(bit)) < 0)
+	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &want, sizeof(want)) < 0)
 		return -ENOMEM;
 	return 0;
+}
+
+/* ct mark & PIN_CT_MARK_ADJUSTED == PIN_CT_MARK_ADJUSTED */
+static int ruleset_expr_adjusted(struct nftnl_rule *r)
+{
+	return ruleset_expr_ct_bits(r, NFT_CT_MARK, PIN_CT_MARK_ADJUSTED,
+				    PIN_CT_MARK_ADJUSTED);
 }
 
 /*
@@ -359,35 +368,8 @@ static int ruleset_expr_adjusted(struct nftnl_rule *r)
  */
 static int ruleset_expr_not_invalid(struct nftnl_rule *r)
 {
-	uint32_t bit = NF_CT_STATE_INVALID_BIT, zero = 0;
-	struct nftnl_expr *e;
-
-	/* ct load state => reg 1 */
-	e = ruleset_expr(r, "ct");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	/* bitwise reg 1 = (reg 1 & invalid) ^ 0 */
-	e = ruleset_expr(r, "bitwise");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bit));
-	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit)) < 0 ||
-	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
-			   sizeof(zero)) < 0)
-		return -ENOMEM;
-	/* cmp eq reg 1 0 */
-	e = ruleset_expr(r, "cmp");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero)) < 0)
-		return -ENOMEM;
-	return 0;
+	return ruleset_expr_ct_bits(r, NFT_CT_STATE, NF_CT_STATE_INVALID_BIT,
+				    0);
 }
 
 /* A rule of chain ctl_queue, without expressions yet. */
