@@ -307,6 +307,30 @@ int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
 			     NFT_MSG_NEWSETELEM, e, n);
 }
 
+int pin_change(struct fw_sock *fw, const struct pin_change *c)
+{
+	struct batch b;
+	int err;
+
+	err = pin_entries_ok(c->old, c->nold);
+	if (!err)
+		err = pin_entries_ok(c->add, c->nadd);
+	if (err || (!c->nold && !c->npeer && !c->nadd))
+		return err;
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	err = pin_fill_entries(&b, PIN_MSG_DESTROYSETELEM, c->old, c->nold);
+	if (!err)
+		err = sets_fill_peers(&b, c->peer, c->npeer);
+	if (!err)
+		err = pin_fill_entries(&b, NFT_MSG_NEWSETELEM, c->add, c->nadd);
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err;
+}
+
 int pin_add(struct fw_sock *fw, const struct pin_entry *e, unsigned n)
 {
 	/*

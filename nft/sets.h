@@ -19,4 +19,12 @@ struct nftnl_set *sets_alloc(const char *name);
  */
 int sets_build_flush(char *buf, size_t len, uint32_t seq, const char *name);
 
+struct batch;
+struct pin_peer;
+/*
+ * For each of p[0..n): destroy its peer4/peer6 element, then add it
+ * again (a fresh timeout), appended to b (peer.c). 0 or -errno.
+ */
+int sets_fill_peers(struct batch *b, const struct pin_peer *p, unsigned n);
+
 #endif

@@ -55,6 +55,7 @@ void config_default(struct alg_config *c)
 	c->pinhole_timeout_s = CONFIG_PINHOLE_TIMEOUT;
 	c->log_level = LOG_INFO;
 	c->fail_open = true;
+	c->async_pinholes = true;
 	snprintf(c->state_file, sizeof(c->state_file), "%s",
 		 CONFIG_STATE_FILE);
 	snprintf(c->ctl_group, sizeof(c->ctl_group), "%s", CONFIG_CTL_GROUP);
@@ -339,6 +340,15 @@ SETTER(log_level)
 	return true;
 }
 
+SETTER(async_pinholes)
+{
+	if (!parse_bool(v, &c->async_pinholes)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
 SETTER(fail_open)
 {
 	if (!parse_bool(v, &c->fail_open)) {
@@ -509,6 +519,11 @@ SHOWER(log_level)
 	snprintf(buf, len, "%s", config_log_level_name(c->log_level));
 }
 
+SHOWER(async_pinholes)
+{
+	snprintf(buf, len, "%s", c->async_pinholes ? "yes" : "no");
+}
+
 SHOWER(fail_open)
 {
 	snprintf(buf, len, "%s", c->fail_open ? "yes" : "no");
@@ -564,6 +579,7 @@ static const struct config_keydef {
 	KEY(CONFIG_K_HALF_OPEN_TIMEOUT, half_open_timeout),
 	KEY(CONFIG_K_ACTIVE_PINHOLE_ON_REPLY, active_pinhole_on_reply),
 	KEY(CONFIG_K_VIOLATION_ACTION, violation_action),
+	KEY(CONFIG_K_ASYNC_PINHOLES, async_pinholes),
 };
 
 #define NKEYS	CONFIG_NKEYS

@@ -51,6 +51,10 @@
  *                       such as pyftpdlib: docs/security.md)
  *   violation_action    pass (default: the line passes, nothing opens) or
  *                       reset (the control connection is reset)
+ *   async_pinholes      yes/no (default yes): with one queue and the
+ *                       catch objects of deploy/ftp-alg.nft, an
+ *                       announcement leaves before its pinhole's
+ *                       transaction (pin_async.h). Read at start only
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -75,6 +79,7 @@ struct alg_config {
 	unsigned pinhole_timeout_s;
 	int log_level;			/* syslog priority */
 	bool fail_open;
+	bool async_pinholes;		/* pin_async.h */
 	char state_file[CONFIG_PATH_MAX];
 	char user[CONFIG_NAME_MAX];	/* "": stay root */
 	char ctl_group[CONFIG_NAME_MAX];
@@ -106,6 +111,8 @@ enum config_key {
 	CONFIG_K_HALF_OPEN_TIMEOUT,
 	CONFIG_K_ACTIVE_PINHOLE_ON_REPLY,
 	CONFIG_K_VIOLATION_ACTION,
+	/* docs/performance.md */
+	CONFIG_K_ASYNC_PINHOLES,
 	CONFIG_NKEYS
 };
 

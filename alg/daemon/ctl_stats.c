@@ -36,6 +36,10 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->pinholes[STATS_PIN_FAILED] = st->pin_fail;
 	w->pinholes[STATS_PIN_ADOPTED] = st->pin_adopted;
 	w->pinholes[STATS_PIN_REPLACED] = st->pin_replaced;
+	w->pinholes[STATS_PIN_EARLY] = st->pin_async;
+	w->pinholes[STATS_PIN_CAUGHT] = st->catch_repeat;
+	w->pinholes[STATS_PIN_CATCH_PASSED] = st->catch_pass;
+	w->pinholes[STATS_PIN_CATCH_LOOP] = st->catch_loop;
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "journal.h"
 #include "log.h"
 #include "pinholes.h"
+#include "pin_async.h"
 #include "privdrop.h"
 #include "sdnotify.h"
 #include "stats.h"
@@ -66,6 +67,11 @@ struct daemon_stats {
 	uint64_t journal_restored;	/* sessions taken over at start-up */
 	uint64_t pin_adopted;		/* pinholes taken over at start-up */
 	uint64_t pin_replaced;		/* max_pinholes_per_session */
+	/* pin_async.c: announcements released before their transaction */
+	uint64_t pin_async;		/* pinholes added that way */
+	uint64_t catch_repeat;		/* a caught SYN sent through again */
+	uint64_t catch_pass;		/* a caught SYN that was not ours */
+	uint64_t catch_loop;		/* caught again: let go untouched */
 	/* every engine event by its reason (alg_reason_name() names them) */
 };
 
@@ -116,6 +122,7 @@ struct daemon {
 	uint64_t next_tick_ms;
 	uint64_t next_pin_ms;
 	struct pinholes pins;
+	struct pin_async as;		/* a worker's: pin_async.c */
 	/* sessions whose conntrack entry we already made liberal */
 	struct liberal_node *liberal[LIBERAL_BUCKETS];
 	struct daemon_stats st;
@@ -160,8 +167,8 @@ void config_log_clamped(const struct alg_policy *asked,
 void report_state(struct daemon *d, uint64_t now);
 
 /* inspect.c: a queue_cb */
-void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
-		    bool truncated, void *arg);
+void inspect_packet(uint32_t id, uint8_t hook, const uint8_t *data,
+		    size_t len, bool truncated, void *arg);
 
 /* nat.c */
 void session_ct_tuple(const struct alg_session *s, struct ct_tuple *t);

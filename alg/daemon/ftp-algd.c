@@ -335,6 +335,8 @@ static int cleanup(struct daemon *d)
 
 	ret = ruleset_queue_remove(d->fw);
 	if (!ret)
+		ruleset_catch_install(d->fw, 0, false, false);	/* if there */
+	if (!ret)
 		ret = pin_sweep(d->fw);
 	if (ret == -ENOENT)
 		ret = 0;	/* no table: nothing of ours is left there */
@@ -389,6 +391,48 @@ static void probe_destroy(struct daemon *d)
 			 ret ? ": " : "", ret ? strerror(-ret) : "");
 }
 
+/*
+ * Announcements before their pinholes' transactions (pin_async.h): with
+ * one queue, destroy semantics and the catch objects in the table. Off,
+ * catch_queue is emptied (an earlier run's rule would queue SYNs nobody
+ * expects).
+ */
+static void setup_async(struct daemon *d)
+{
+	bool on = d->cfg.async_pinholes && d->nw == 1 && d->pin_destroy;
+	const char *what = NULL, *why = "";
+	unsigned i;
+	int ret = 0;
+
+	if (on)
+		ret = ruleset_check_catch(d->fw, &what);
+	if (on && !ret)
+		ret = ruleset_catch_install(d->fw, d->cfg.queue,
+					    d->native_queue, true);
+	if (!on || ret)
+		ruleset_catch_install(d->fw, d->cfg.queue, d->native_queue,
+				      false);
+	if (on && ret)
+		log_msg(LOG_NOTICE, "announcements wait for their pinholes: %s %s "
+			   "(%s); load " FTP_ALG_NFT_HINT " again",
+			   what ? what : "catch queue rule",
+			   ret == -ENOENT ? "missing" : "unusable",
+			   strerror(-ret));
+	on = on && !ret;
+	for (i = 0; i < d->nw; i++)
+		if (!pin_async_setup(d->w[i], on && i == 0))
+			on = false;
+	if (!d->cfg.async_pinholes)
+		why = " (async_pinholes no)";
+	else if (d->nw > 1)
+		why = " (several queues)";
+	else if (!d->pin_destroy)
+		why = " (no destroy semantics)";
+	log_info("pinholes: %s%s", on ? "announcements leave before their "
+		 "transaction; chain pin_catch holds early data connections" :
+		 "every announcement waits for its transaction", why);
+}
+
 static int install_rules(struct daemon *d)
 {
 	int ret;
@@ -401,6 +445,8 @@ static int install_rules(struct daemon *d)
 	/* control_ports is the one setting: the set follows it */
 	if (!ret)
 		ret = rulewatch_push_ports(d);
+	if (!ret)
+		setup_async(d);
 	return ret;
 }
 

@@ -81,14 +81,20 @@ static enum stats_dir inspect_one(struct daemon *d, uint32_t id,
 }
 
 /* A queue_cb: the packet through, counted and timed. */
-void inspect_packet(uint32_t id, const uint8_t *data, size_t len,
-		    bool truncated, void *arg)
+void inspect_packet(uint32_t id, uint8_t hook, const uint8_t *data,
+		    size_t len, bool truncated, void *arg)
 {
 	struct daemon *d = arg;
 	uint64_t t0 = stats_now_us();
 	enum stats_dir dir;
 
-	dir = inspect_one(d, id, data, len, truncated);
+	if (hook == NF_INET_PRE_ROUTING) {
+		/* a data connection's SYN from chain pin_catch */
+		pin_async_catch(d, id, data, len, now_ms());
+		dir = STATS_DIR_OTHER;
+	} else {
+		dir = inspect_one(d, id, data, len, truncated);
+	}
 	stats_packet(&d->ws, dir, len, id);
 	stats_hist_add(&d->ws.proc, stats_now_us() - t0);
 }

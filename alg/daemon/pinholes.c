@@ -44,7 +44,7 @@ void pinholes_forget(struct daemon *d, unsigned i)
 	ps->v[i] = ps->v[--ps->n];
 }
 
-static bool pinholes_reserve(struct pinholes *ps, unsigned n)
+bool pinholes_reserve(struct pinholes *ps, unsigned n)
 {
 	struct pinhole *p;
 	unsigned cap;
@@ -281,18 +281,73 @@ void pinholes_plan(const struct alg_result *r, bool *skip, bool *remove)
 			    !replaced_here(r, i, skip);
 }
 
+/*
+ * batch[0..n) (sessions sids, announced at[]) went to the kernel, or
+ * failed with ret: into our table and the journal, counted and logged.
+ * late: their announcements left before their transaction.
+ */
+void pinholes_added(struct daemon *d, const struct pin_entry *batch,
+		    const uint64_t *sids, const uint64_t *at, unsigned n,
+		    int ret, bool late)
+{
+	char buf[PINHOLE_STR_LEN];
+	unsigned i, first = d->pins.n;
+
+	for (i = 0; i < n; i++) {
+		if (ret) {
+			d->st.pin_fail++;
+			trace_pin(d, sids[i], "failed", &batch[i]);
+			log_sess(LOG_ERR, sids[i], "pinhole failed %s: %s%s",
+				 pinhole_str(&batch[i], buf, sizeof(buf)),
+				 strerror(-ret), late ? " (its announcement "
+				 "has left: the data connection will be "
+				 "refused)" : "");
+			continue;
+		}
+		d->pins.v[d->pins.n++] = (struct pinhole){
+			.sid = sids[i], .e = batch[i], .added_ms = at[i],
+		};
+		/* in the journal before the verdict that announces it, or
+		 * (late) right after the transaction */
+		journal_pin(d, &(struct journal_pin){
+			.sid = sids[i], .e = batch[i], .added_ms = at[i],
+		});
+		d->st.pin_added++;
+		trace_pin(d, sids[i], "added", &batch[i]);
+		log_sess(LOG_INFO, sids[i], "pinhole added %s (%us)",
+			 pinhole_str(&batch[i], buf, sizeof(buf)),
+			 d->cfg.pinhole_timeout_s);
+	}
+	if (!ret)
+		pinholes_supersede(d, first, batch, sids, n);
+}
+
+/* A pending pinhole of a session r is about: its transaction first. */
+static void pinholes_async_order(struct daemon *d, const struct alg_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nev && d->as.nadd; i++)
+		if ((r->ev[i].type == ALG_EV_EXPECT ||
+		     r->ev[i].type == ALG_EV_NOTE ||
+		     r->ev[i].type == ALG_EV_CLOSE) &&
+		    pin_async_pending_sid(d, r->ev[i].sid))
+			pin_async_commit(d);
+}
+
 void pinholes_add(struct daemon *d, const struct alg_result *r,
 		  uint64_t now)
 {
 	struct pin_entry batch[ALG_MAX_EV];
 	struct pin_entry old[ALG_MAX_EV];
-	uint64_t sids[ALG_MAX_EV];
-	char buf[PINHOLE_STR_LEN];
-	unsigned i, n, nold = 0, first;
+	struct pin_peer peers[ALG_MAX_EV];
+	uint64_t sids[ALG_MAX_EV], at[ALG_MAX_EV];
+	unsigned i, n, nold = 0, np;
 	int ret;
 
 	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
 
+	pinholes_async_order(d, r);
 	pinholes_plan(r, skip, remove);
 	n = pinholes_collect(d, r, skip, batch, sids);
 	for (i = 0; i < r->nev; i++) {
@@ -306,38 +361,26 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	}
 	if (!n && !nold)
 		return;
+	/* the pair known to be in peer4/peer6: the verdicts go first */
+	if (pin_async_take(d, old, nold, batch, sids, n, now))
+		return;
+	pin_async_commit(d);	/* what was announced before goes first */
 	verdicts_flush(d);	/* a round trip: earlier packets go first */
-	/* the retired ones' destroys and the new ones: one transaction */
+	np = pin_async_peers(d, batch, n, peers, now);
+	/* the retired ones' destroys, the pairs and the new ones: one
+	 * transaction */
 	ret = pinholes_reserve(&d->pins, n) ?
 	      STATS_NL(&d->ws, STATS_NL_NFT_BATCH,
-		       nold ? pin_replace(d->fw, old, nold, batch, n)
-			    : pin_add(d->fw, batch, n)) :
+		       pin_change(d->fw, &(struct pin_change){
+				.old = old, .nold = nold, .peer = peers,
+				.npeer = np, .add = batch, .nadd = n,
+			})) :
 	      -ENOMEM;
-	first = d->pins.n;
-	for (i = 0; i < n; i++) {
-		if (ret) {
-			d->st.pin_fail++;
-			trace_pin(d, sids[i], "failed", &batch[i]);
-			log_sess(LOG_ERR, sids[i], "pinhole failed %s: %s",
-				 pinhole_str(&batch[i], buf, sizeof(buf)),
-				 strerror(-ret));
-			continue;
-		}
-		d->pins.v[d->pins.n++] = (struct pinhole){
-			.sid = sids[i], .e = batch[i], .added_ms = now,
-		};
-		/* in the journal before the verdict that announces it */
-		journal_pin(d, &(struct journal_pin){
-			.sid = sids[i], .e = batch[i], .added_ms = now,
-		});
-		d->st.pin_added++;
-		trace_pin(d, sids[i], "added", &batch[i]);
-		log_sess(LOG_INFO, sids[i], "pinhole added %s (%us)",
-			 pinhole_str(&batch[i], buf, sizeof(buf)),
-			 d->cfg.pinhole_timeout_s);
-	}
 	if (!ret)
-		pinholes_supersede(d, first, batch, sids, n);
+		pin_async_peers_added(d, peers, np, now);
+	for (i = 0; i < n; i++)
+		at[i] = now;
+	pinholes_added(d, batch, sids, at, n, ret, false);
 }
 
 /*
@@ -506,6 +549,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	bool flushed = false;
 	int ret, fail = 0;
 
+	pin_async_commit(d);	/* pending ones are in the table after it */
 	while (i < ps->n) {
 		n = 0;
 		/* swap-remove: index i is refilled, so do not advance */

@@ -87,6 +87,11 @@ enum pinhole_conn {
  * The same family and peer, and the same wire or target address and port.
  * Pure.
  */
+bool pinholes_reserve(struct pinholes *ps, unsigned n);
+void pinholes_added(struct daemon *d, const struct pin_entry *batch,
+		    const uint64_t *sids, const uint64_t *at, unsigned n,
+		    int ret, bool late);
+
 bool pinhole_key_near(const struct pin_entry *e,
 		      const struct pin_entry *batch, unsigned n);
 

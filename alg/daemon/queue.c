@@ -211,7 +211,7 @@ static void queue_packet(struct queue *q, const struct nlmsghdr *nlh,
 		truncated = true;
 		q->st.truncated++;
 	}
-	cb(ntohl(ph->packet_id), data, len, truncated, arg);
+	cb(ntohl(ph->packet_id), ph->hook, data, len, truncated, arg);
 }
 
 static void queue_pass(struct queue *q, const struct nlmsghdr *nlh)

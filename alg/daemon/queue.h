@@ -35,9 +35,11 @@ const struct queue_stats *queue_stats(const struct queue *q);
  * A queued packet: data[0..len) starts at the IP header and points into
  * the receive buffer (valid during the callback only). truncated: the
  * kernel gave us less than the whole packet; it must not be rewritten.
+ * hook: the netfilter hook that queued it (NF_INET_FORWARD for control
+ * connections, NF_INET_PRE_ROUTING for chain pin_catch's SYNs).
  */
-typedef void (*queue_cb)(uint32_t id, const uint8_t *data, size_t len,
-			 bool truncated, void *arg);
+typedef void (*queue_cb)(uint32_t id, uint8_t hook, const uint8_t *data,
+			 size_t len, bool truncated, void *arg);
 
 /*
  * Receive up to max packets without blocking, calling cb for each.

@@ -114,7 +114,8 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 				 CONFIG_BIT(CONFIG_K_STATE_FILE) |
 				 CONFIG_BIT(CONFIG_K_USER) |
 				 CONFIG_BIT(CONFIG_K_CTL_GROUP) |
-				 CONFIG_BIT(CONFIG_K_METRICS_LISTEN);
+				 CONFIG_BIT(CONFIG_K_METRICS_LISTEN) |
+				 CONFIG_BIT(CONFIG_K_ASYNC_PINHOLES);
 	const unsigned live = CONFIG_ALL_KEYS & ~restart;
 	char diff[CONFIG_DIFF_LEN];
 	struct alg_config next;

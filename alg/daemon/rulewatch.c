@@ -124,12 +124,18 @@ static void rw_admin_check(struct daemon *d)
 
 /* ---- restoring ----------------------------------------------------------- */
 
+/* Announcements go before their pinholes (set once, at start). */
+static bool rw_async(const struct daemon *d)
+{
+	return d->nw == 1 && d->w[0]->as.on;
+}
+
 /* The table, its sets and chains, and the rules of ctl_hook and pin_*. */
 static void rw_fix_table(struct daemon *d, struct rw_report *r)
 {
 	char err[160];
 	const char *what = NULL;
-	unsigned nat = 0, fwd = 0, hook = 0, snat = 0;
+	unsigned nat = 0, fwd = 0, hook = 0, snat = 0, catch = 2;
 	int ret;
 
 	ret = ruleset_check_table(d->fw, &what);
@@ -142,7 +148,10 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 		   ruleset_chain_rules(d->fw, "pin_fwd", &fwd) ||
 		   ruleset_chain_rules(d->fw, RULESET_HOOK_CHAIN, &hook) ||
 		   ruleset_chain_rules(d->fw, "pin_snat", &snat) ||
-		   nat < 1 || fwd < 2 || hook < 2 || snat < 1) {
+		   (rw_async(d) && ruleset_chain_rules(d->fw,
+						       RULESET_CATCH_HOOK,
+						       &catch)) ||
+		   nat < 1 || fwd < 2 || hook < 2 || snat < 1 || catch < 2) {
 		r->pin_rules_gone = true;
 	}
 	if (!r->table_gone && !r->incomplete && !r->pin_rules_gone)
@@ -173,6 +182,26 @@ static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 		rw_fail(r, "queue rules", ret, NULL);
 	else
 		r->queue_done = RW_QUEUE_RULES;
+}
+
+/* The catch queue rule, where announcements go before their pinholes. */
+static void rw_fix_catch(struct daemon *d, struct rw_report *r)
+{
+	unsigned n = 0;
+	int ret;
+
+	if (!rw_async(d))
+		return;
+	ret = ruleset_chain_rules(d->fw, RULESET_CATCH_CHAIN, &n);
+	if (!ret && n == 1)
+		return;
+	r->catch_lost = true;
+	ret = ruleset_catch_install(d->fw, d->cfg.queue, d->native_queue,
+				    true);
+	if (ret)
+		rw_fail(r, "catch queue rule", ret, NULL);
+	else
+		r->catch_done = true;
 }
 
 static void rw_fix_ports(struct daemon *d, struct rw_report *r,
@@ -277,12 +306,15 @@ static void rw_restore(struct daemon *d, bool ours, uint64_t now)
 	memset(&r, 0, sizeof(r));
 	rw_fix_table(d, &r);
 	rw_fix_queue(d, &r);
+	rw_fix_catch(d, &r);
 	rw_fix_ports(d, &r, ports, sizeof(ports));
 	/* only our table's changes can take pinholes */
 	if (ours)
 		rw_fix_pins(d, &r, now);
 	if (!rw_describe(&r, line, sizeof(line)))
 		return;
+	/* sets peer4/peer6 may have lost their elements too */
+	pin_async_invalidate();
 	d->st.rs_restores++;
 	if (r.failed[0]) {
 		d->st.rs_restore_fail++;

@@ -59,11 +59,13 @@ struct rw_report {
 	unsigned queue_found;	/* rules in ctl_queue when looked at */
 	unsigned pins_lost, maps_lost;
 	bool ports_lost;
+	bool catch_lost;	/* catch_queue without its rule (pin_async.h) */
 	/* put back */
 	bool table_done;
 	unsigned queue_done;
 	unsigned pins_done, maps_done;
 	const char *ports_done;	/* "21,2121" */
+	bool catch_done;
 	char failed[192];	/* "queue rules: Operation not permitted" */
 };
 

@@ -102,7 +102,7 @@ bool rw_report_lost(const struct rw_report *r)
 {
 	return r->table_gone || r->incomplete || r->pin_rules_gone ||
 	       r->queue_lost || r->pins_lost || r->maps_lost ||
-	       r->ports_lost;
+	       r->ports_lost || r->catch_lost;
 }
 
 struct rw_line {
@@ -178,6 +178,8 @@ size_t rw_describe(const struct rw_report *r, char *buf, size_t len)
 		       rw_s(r->maps_lost));
 	if (r->ports_lost)
 		rw_add(&l, "ctl_ports changed");
+	if (r->catch_lost)
+		rw_add(&l, "catch queue rule gone");
 	rw_part(&l, ": restored ");
 	if (r->table_done)
 		rw_add(&l, "table inet ftp_alg from deploy/ftp-alg.nft");
@@ -190,6 +192,8 @@ size_t rw_describe(const struct rw_report *r, char *buf, size_t len)
 		rw_add(&l, "%u mapping%s", r->maps_done, rw_s(r->maps_done));
 	if (r->ports_done)
 		rw_add(&l, "ctl_ports %s", r->ports_done);
+	if (r->catch_done)
+		rw_add(&l, "the catch queue rule");
 	if (!l.items)
 		rw_add(&l, "nothing");
 	if (r->failed[0]) {

@@ -61,6 +61,11 @@ enum stats_pin {
 	STATS_PIN_ADOPTED,	/* taken over from the previous run */
 	STATS_PIN_REPLACED,	/* a newer one of its session took its place
 				 * (max_pinholes_per_session) */
+	/* pin_async.h: added after the verdict that announced it */
+	STATS_PIN_EARLY,
+	STATS_PIN_CAUGHT,	/* its data connection came first, was held */
+	STATS_PIN_CATCH_PASSED,	/* a held SYN that was none of ours */
+	STATS_PIN_CATCH_LOOP,	/* held again: let go untouched */
 	STATS_NPIN
 };
 

@@ -71,7 +71,8 @@ static const char *pin_outcome(unsigned i)
 {
 	static const char *const n[STATS_NPIN] = {
 		"added", "used", "not_established", "expired", "removed",
-		"failed", "adopted", "replaced",
+		"failed", "adopted", "replaced", "early", "caught",
+		"catch_passed", "catch_loop",
 	};
 
 	return n[i];

@@ -68,7 +68,8 @@ void verdict_send(struct daemon *d, uint32_t id, int verdict,
 
 	ret = queue_verdict(d->q, id, verdict, data, len);
 	if (!ret) {
-		d->ws.verdicts[verdict != NF_ACCEPT ? STATS_V_DROP :
+		/* NF_REPEAT (a held SYN, pin_async.c) counts as an accept */
+		d->ws.verdicts[verdict == NF_DROP ? STATS_V_DROP :
 			       data ? STATS_V_MODIFIED : STATS_V_ACCEPT]++;
 		return;
 	}

@@ -278,13 +278,17 @@ static void *worker_main(void *arg)
 		for (i = 0; i < n && !stop; i++) {
 			stop = worker_ready(d, evs[i].data.u32);
 			verdicts_flush(d);
+			/* the pinholes those verdicts announced (pin_async.h) */
+			pin_async_commit(d);
 			log_flush();
 		}
 		worker_timers(d);
 		verdicts_flush(d);
+		pin_async_commit(d);
 		log_flush();
 	}
 	verdicts_flush(d);
+	pin_async_commit(d);
 	worker_unlock(d);
 	log_defer(false);
 	return NULL;
@@ -368,6 +372,7 @@ static void worker_close(struct daemon *w)
 	fw_close(w->fw);
 	liberal_free(w);
 	pinholes_free(w);
+	pin_async_free(w);
 	alg_table_free(w->tab);
 	if (k) {
 		if (k->ep >= 0)

@@ -25,6 +25,8 @@
 #define PIN_SNAT4	"snat4"
 #define PIN_USED4	"used4"
 #define PIN_USED6	"used6"
+#define PIN_PEER4	"peer4"
+#define PIN_PEER6	"peer6"
 #define PIN_CT_MARK	0x00f70000u
 /*
  * The ct mark bit of a control connection whose stream we shift (set by
@@ -65,6 +67,30 @@ struct pin_entry {
 	/* all zero: none (entries of journals from before snat4) */
 	union alg_addr peer_pub;
 };
+
+/*
+ * An address pair between which data ports are announced (peer4/peer6:
+ * peer . wire address, as prerouting sees a data connection's first
+ * packet, before DNAT): chain pin_catch queues such a packet that finds
+ * no pinhole or mapping yet. Every pin_entry has one: peer, wire.addr.
+ */
+struct pin_peer {
+	int family;
+	union alg_addr peer;
+	union alg_addr addr;
+	uint32_t timeout_ms;
+};
+
+static inline struct pin_peer pin_peer_of(const struct pin_entry *e,
+					  uint32_t timeout_ms)
+{
+	struct pin_peer p = {
+		.family = e->family, .peer = e->peer, .addr = e->wire.addr,
+		.timeout_ms = timeout_ms,
+	};
+
+	return p;
+}
 
 /* The elements of one entry: its pinhole, dnat4, snat4. */
 #define PIN_ELEMS_MAX	3
@@ -133,6 +159,26 @@ int pin_destroy(struct fw_sock *fw, const struct pin_entry *e, unsigned n);
  */
 int pin_replace(struct fw_sock *fw, const struct pin_entry *old,
 		unsigned nold, const struct pin_entry *e, unsigned n);
+/*
+ * One transaction, in this order: destroy old[0..nold) (as
+ * pin_destroy()); destroy and add again each pair of peer[0..npeer) (a
+ * fresh timeout; destroy first, as an add does not renew one); add
+ * add[0..nadd) (as pin_add()). All or none. Only where
+ * pin_destroy_probe() said 1.
+ */
+struct pin_change {
+	const struct pin_entry *old;
+	unsigned nold;
+	const struct pin_peer *peer;
+	unsigned npeer;
+	const struct pin_entry *add;
+	unsigned nadd;
+};
+int pin_change(struct fw_sock *fw, const struct pin_change *c);
+/* The message for one peer4/peer6 element (type NEWSETELEM or
+ * DESTROYSETELEM) into buf: its length, or -errno. */
+int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
+		   const struct pin_peer *p);
 /*
  * Does the kernel take NFT_MSG_DESTROYSETELEM? One batch destroying an
  * element nobody adds (0.0.0.0 . 0.0.0.0 . 0 in pin4): 1 yes, 0 no (the

@@ -69,6 +69,20 @@ int ruleset_queue_remove(struct fw_sock *fw);
 int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
 			    uint16_t total, bool fail_open, bool native);
 
+/*
+ * The objects that let an announcement leave before its pinhole's
+ * transaction (deploy/ftp-alg.nft: sets peer4/peer6, chain pin_catch and
+ * the daemon's chain catch_queue). ruleset_check_catch(): 0 when all are
+ * there, else -errno with *what naming the first missing one.
+ * ruleset_catch_install(): flush catch_queue and, when on, add its one
+ * rule "queue num N bypass" (native or xt, as the queue rules).
+ */
+#define RULESET_CATCH_CHAIN	"catch_queue"
+#define RULESET_CATCH_HOOK	"pin_catch"
+int ruleset_check_catch(struct fw_sock *fw, const char **what);
+int ruleset_catch_install(struct fw_sock *fw, uint16_t num, bool native,
+			  bool on);
+
 /* *n = the number of rules in chain inet ftp_alg $chain. */
 int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n);
 

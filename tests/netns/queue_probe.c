@@ -24,14 +24,15 @@ struct probe_q {
 	unsigned num;
 };
 
-static void on_packet(uint32_t id, const uint8_t *p, size_t len,
-		      bool truncated, void *arg)
+static void on_packet(uint32_t id, uint8_t hook, const uint8_t *p,
+		      size_t len, bool truncated, void *arg)
 {
 	struct probe_q *pq = arg;
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	size_t ihl;
 
 	(void)truncated;
+	(void)hook;
 	if (p && len >= 20 && (p[0] >> 4) == 4 && p[9] == 6) {
 		ihl = (size_t)(p[0] & 15) * 4;
 		if (len >= ihl + 4) {

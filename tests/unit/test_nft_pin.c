@@ -377,6 +377,59 @@ static void test_timeout_in_ms_and_zero_means_none(void **state)
 	nftnl_set_free(s);
 }
 
+/* peer4/peer6: the pair (peer . wire address, before DNAT), no port. */
+static void test_peer_elem_is_peer_and_wire_addr(void **state)
+{
+	static const uint8_t key4[8] = { 192, 0, 2, 10, 198, 51, 100, 1 };
+	struct pin_entry e4 = entry4(30000), e6 = entry6(0);
+	struct pin_peer p4 = pin_peer_of(&e4, 3600000), p6 = pin_peer_of(&e6, 0);
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *el;
+	uint8_t key6[32];
+	union msgbuf m;
+	struct nftnl_set *s;
+	int len;
+
+	len = pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM, SEQ, &p4);
+	assert_true(len > 0);
+	expect_header(&m.h, len, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK);
+	s = nftnl_set_alloc();
+	assert_non_null(s);
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, s), 0);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), PIN_PEER4);
+	it = nftnl_set_elems_iter_create(s);
+	el = nftnl_set_elems_iter_next(it);
+	assert_non_null(el);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4, sizeof(key4));
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 3600000);
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+
+	/* destroy: the key alone, into peer6 */
+	len = pin_build_peer(m.b, sizeof(m), PIN_MSG_DESTROYSETELEM, SEQ, &p6);
+	assert_true(len > 0);
+	expect_header(&m.h, len, PIN_MSG_DESTROYSETELEM, NLM_F_ACK);
+	s = nftnl_set_alloc();
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, s), 0);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), PIN_PEER6);
+	it = nftnl_set_elems_iter_create(s);
+	el = nftnl_set_elems_iter_next(it);
+	memcpy(key6, e6.peer.b, 16);
+	memcpy(key6 + 16, e6.wire.addr.b, 16);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key6, sizeof(key6));
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT));
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+
+	/* only add and destroy; only IPv4 and IPv6 */
+	assert_int_equal(pin_build_peer(m.b, sizeof(m), NFT_MSG_GETSETELEM,
+					SEQ, &p4), -EINVAL);
+	p4.family = AF_UNIX;
+	assert_int_equal(pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, &p4), -EAFNOSUPPORT);
+}
+
 /* A set that cannot hold the entry, or a message type we do not build. */
 static void test_elem_rejects_wrong_set_or_type(void **state)
 {
@@ -741,6 +794,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_pin_key_is_peer_addr_port),
+		cmocka_unit_test(test_peer_elem_is_peer_and_wire_addr),
 		cmocka_unit_test(test_ipv6_pin_key_is_peer_addr_port),
 		cmocka_unit_test(test_dnat4_maps_wire_to_target),
 		cmocka_unit_test(test_snat4_maps_pinhole_key_to_peer_pub),

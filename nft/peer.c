@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Elements of sets peer4/peer6: the address pairs between which the
+ * daemon announces data ports before their pinholes' transactions
+ * (chain pin_catch queues a first SYN between such a pair that finds no
+ * pinhole yet). Built like pin.c's elements; pin_change() sends them.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+
+#include "ftp-alg/pin.h"
+#include "batch.h"
+#include "sets.h"
+
+int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
+		   const struct pin_peer *p)
+{
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	uint8_t key[32];
+	struct nftnl_set_elem *el;
+	struct nlmsghdr *nlh;
+	struct nftnl_set *s;
+	union batch_msg m;
+	uint16_t flags;
+	int ret = -ENOMEM;
+
+	if (p->family != AF_INET && p->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type == NFT_MSG_NEWSETELEM)
+		flags = NLM_F_CREATE | NLM_F_ACK;
+	else if (type == PIN_MSG_DESTROYSETELEM)
+		flags = NLM_F_ACK;
+	else
+		return -EINVAL;
+	memcpy(key, p->peer.b, alen);
+	memcpy(key + alen, p->addr.b, alen);
+	s = sets_alloc(p->family == AF_INET ? PIN_PEER4 : PIN_PEER6);
+	if (!s)
+		return -ENOMEM;
+	el = nftnl_set_elem_alloc();
+	if (!el)
+		goto err_set;
+	nftnl_set_elem_add(s, el);
+	/*
+	 * add element inet ftp_alg peer4 { peer . addr timeout T }
+	 * destroy element inet ftp_alg peer4 { peer . addr }
+	 */
+	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, 2 * alen) < 0)
+		goto err_set;
+	if (type == NFT_MSG_NEWSETELEM && p->timeout_ms)
+		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
+				       p->timeout_ms);
+	nlh = nftnl_nlmsg_build_hdr(m.b, type, NFPROTO_INET, flags, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	ret = batch_msg_copy(buf, len, nlh);
+err_set:
+	nftnl_set_free(s);
+	return ret;
+}
+
+int sets_fill_peers(struct batch *b, const struct pin_peer *p, unsigned n)
+{
+	union batch_msg m;
+	unsigned i;
+	int len, err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		len = pin_build_peer(m.b, sizeof(m), PIN_MSG_DESTROYSETELEM,
+				     batch_seq(b), &p[i]);
+		err = len < 0 ? len : batch_append(b, &m.h);
+		if (err)
+			break;
+		len = pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+				     batch_seq(b), &p[i]);
+		err = len < 0 ? len : batch_append(b, &m.h);
+	}
+	return err;
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/netns/test_async.sh --build-dir DIR
+#
+# Announcements that leave before their pinhole's transaction
+# (alg/daemon/pin_async.h). ftp-algd runs with
+# FTPALG_TEST_COMMIT_DELAY_MS=400: every transaction sent after its
+# verdicts waits 400 ms first, so each data connection's SYN reaches the
+# router while its pinhole is not there yet. Chain pin_catch must hold it
+# (queue it to ftp-algd, which lets it through again once the pinhole
+# exists): the transfer then takes well under the 1 s a dropped SYN
+# costs (its first retransmission). Cases (each transfer sha256-checked):
+#
+#   dmz-pasv     outside client -> port forward -> DMZ pyftpdlib, PASV
+#   dmz-port     the same, PORT (the server's SYN from the DMZ is held)
+#   lan-port     LAN client (masqueraded) -> outside pyftpdlib, PORT
+#   lan-pasv     the same, PASV
+#   v6-eprt      IPv6 LAN client -> outside pyftpdlib, EPRT (no NAT)
+#   v6-epsv      the same, EPSV
+# pyftpdlib connects to a PORT's address before it answers the PORT, so
+# in active mode too its SYN comes while the transaction waits (vsftpd
+# waits for RETR, which the delayed worker has not passed yet).
+#   stranger     a SYN between an announcing pair to a port nobody
+#                announced: held, let go untouched, refused by the
+#                router's policy; nothing opens
+#   restored     "flush chain inet ftp_alg catch_queue": ftp-algd puts
+#                its rule back, and the next held transfer works
+#
+# Each case runs one warm-up transfer first: a pair's first pinhole goes
+# in a transaction before its verdict (that adds the pair to peer4), and
+# only later ones leave first. Prints one line per case and
+# "async: N passed, M failed".
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD_DIR=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build-dir) BUILD_DIR=$2; shift 2 ;;
+	*) echo "usage: test_async.sh --build-dir DIR" >&2; exit 2 ;;
+	esac
+done
+[ -n "$BUILD_DIR" ] || { echo "test_async.sh: --build-dir needed" >&2; exit 2; }
+FTPALG_ALGD=$BUILD_DIR/alg/ftp-algd
+FTPALG_ALGCTL=$BUILD_DIR/alg/ftp-algctl
+
+# shellcheck source=tests/netns/topo.sh
+source "$HERE/topo.sh"
+# shellcheck source=tests/netns/servers.sh
+source "$HERE/servers.sh"
+# shellcheck source=tests/netns/algd.sh
+source "$HERE/algd.sh"
+
+DELAY_MS=400
+WORK=
+PASSED=0
+FAILED=0
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "$FTPALG_NS_RTR" ] && ftpalg_algd_stop "$FTPALG_NS_RTR"
+	ftpalg_servers_stop
+	ftpalg_topo_down
+	[ -n "$WORK" ] && rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+result() {	# CASE ok|FAIL [detail]
+	echo "async $1: $2${3:+ ($3)}"
+	if [ "$2" = ok ]; then
+		PASSED=$((PASSED + 1))
+	else
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+ctl() { "$FTPALG_ALGCTL" --socket "$WORK/ftp-algd.sock" "$@"; }
+
+# pinholes by outcome, from "ftp-algctl stats": pin NAME
+pin() {
+	ctl stats | awk -v k="pinholes $1:" '
+		index($0, k) == 1 { print $NF; found = 1 }
+		END { if (!found) print -1 }'
+}
+
+now_ms() { date +%s%3N; }
+
+# xfer NS URL CURLOPTS...: download mid.bin; prints the elapsed ms, or
+# FAIL and why
+xfer() {
+	local ns=$1 url=$2 out t0 t1 sum
+	shift 2
+	out=$WORK/got.$RANDOM
+	t0=$(now_ms)
+	if ! ftpalg_nsx "$ns" timeout 20 curl -sS --max-time 15 "$@" \
+		-o "$out" "$url/mid.bin" 2>>"$WORK/curl.err"; then
+		echo "FAIL curl: $(tail -n 1 "$WORK/curl.err")"
+		return 1
+	fi
+	t1=$(now_ms)
+	sum=$(sha256sum "$out" | cut -d' ' -f1)
+	rm -f "$out"
+	if [ "$sum" != "$(ftpalg_sum_of mid.bin)" ]; then
+		echo "FAIL checksum"
+		return 1
+	fi
+	echo $((t1 - t0))
+}
+
+# held_case CASE NS URL CURLOPTS...: warm-up, then one transfer whose data
+# connection must be held and let through
+held_case() {
+	local name=$1 ns=$2 url=$3 c0 e0 ms
+	shift 3
+	ms=$(xfer "$ns" "$url" "$@") || { result "$name" FAIL "warm-up: $ms"; return; }
+	c0=$(pin caught) e0=$(pin early)
+	ms=$(xfer "$ns" "$url" "$@") || { result "$name" FAIL "$ms"; return; }
+	local c1 e1
+	c1=$(pin caught) e1=$(pin early)
+	if [ "$e1" -le "$e0" ]; then
+		result "$name" FAIL "its pinhole was not added after its verdict (early $e0 -> $e1)"
+	elif [ "$c1" -le "$c0" ]; then
+		result "$name" FAIL "no data connection held (caught $c0 -> $c1) in $ms ms"
+	elif [ "$ms" -ge 1000 ]; then
+		result "$name" FAIL "$ms ms: the SYN waited for a retransmission"
+	else
+		result "$name" ok "$ms ms, $((c1 - c0)) held, transaction delayed $DELAY_MS ms"
+	fi
+}
+
+WORK=$(mktemp -d /tmp/ftpalg-async.XXXXXX)
+chmod 755 "$WORK"
+ftpalg_topo_up async || { echo "async: topology failed"; exit 1; }
+ftpalg_files_make "$WORK/files" || { echo "async: cannot make files"; exit 1; }
+ftpalg_pyftpd_start dmz "$FTPALG_NS_DMZ" "$FTPALG_DMZ_IP" || exit 1
+ftpalg_pyftpd_start out "$FTPALG_NS_SRV" "$FTPALG_SRV_IP_B" || exit 1
+ftpalg_pyftpd_start out6 "$FTPALG_NS_SRV" "2001:db8:1::11" || exit 1
+AUTH=(-u "$FTPALG_PY_USER:$FTPALG_PY_PASS")
+FTPALG_TEST_COMMIT_DELAY_MS=$DELAY_MS \
+	ftpalg_algd_start "$FTPALG_NS_RTR" "$WORK" "$WORK/ftp-algd.log" \
+	>"$WORK/start.out" 2>&1 || { cat "$WORK/start.out"; exit 1; }
+if ! grep -q "announcements leave before their transaction" "$WORK/ftp-algd.log"; then
+	echo "async: ftp-algd did not turn it on:"
+	grep "pinholes:" "$WORK/ftp-algd.log"
+	exit 1
+fi
+
+held_case dmz-pasv "$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" "${AUTH[@]}" \
+	--disable-epsv --no-ftp-skip-pasv-ip
+held_case dmz-port "$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" "${AUTH[@]}" \
+	-P - --disable-eprt
+held_case lan-port "$FTPALG_NS_LAN" "ftp://$FTPALG_SRV_IP_B" "${AUTH[@]}" \
+	-P - --disable-eprt
+held_case lan-pasv "$FTPALG_NS_LAN" "ftp://$FTPALG_SRV_IP_B" "${AUTH[@]}" \
+	--disable-epsv --no-ftp-skip-pasv-ip
+held_case v6-eprt "$FTPALG_NS_LAN" "ftp://[2001:db8:1::11]" "${AUTH[@]}" -P -
+held_case v6-epsv "$FTPALG_NS_LAN" "ftp://[2001:db8:1::11]" "${AUTH[@]}"
+
+# stranger: the outside client and 203.0.113.1 are a pair in peer4 now;
+# a SYN to a port nobody announced is held, passed, and refused
+p0=$(pin catch_passed)
+if ftpalg_nsx "$FTPALG_NS_OCL" timeout 5 bash -c \
+	"exec 3<>/dev/tcp/$FTPALG_RTR_WAN_IP/45678" 2>/dev/null; then
+	result stranger FAIL "a connection to an unannounced port opened"
+else
+	p1=$(pin catch_passed)
+	if [ "$p1" -gt "$p0" ]; then
+		result stranger ok "held and let go untouched ($p0 -> $p1), refused"
+	else
+		result stranger FAIL "not held (catch_passed $p0 -> $p1)"
+	fi
+fi
+
+# restored: the daemon's catch rule taken away, and put back
+ftpalg_nsx "$FTPALG_NS_RTR" nft flush chain inet ftp_alg catch_queue
+n=0
+for _ in $(seq 50); do
+	n=$(ftpalg_nsx "$FTPALG_NS_RTR" nft list chain inet ftp_alg catch_queue 2>/dev/null |
+		grep -cE '[[:space:]]queue([[:space:]]|$)')
+	[ "$n" -ge 1 ] && break
+	sleep 0.1
+done
+if [ "$n" -ne 1 ]; then
+	result restored FAIL "catch_queue has $n queue rules after 5 s"
+elif ! grep -q "catch queue rule gone" "$WORK/ftp-algd.log"; then
+	result restored FAIL "no log line says the rule was restored"
+else
+	held_case restored "$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" \
+		"${AUTH[@]}" --disable-epsv --no-ftp-skip-pasv-ip
+fi
+
+if ! ftpalg_algd_alive "$FTPALG_NS_RTR"; then
+	result alive FAIL "ftp-algd exited"
+fi
+echo "async: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
