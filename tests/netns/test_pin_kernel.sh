@@ -255,12 +255,14 @@ step check-missing "chain ctl_hook"
 in_ns nft delete chain inet ftp_alg ctl_queue
 step check-missing "chain ctl_queue"
 load
-# pin_fwd refers to pin6: empty it before deleting the set
+# pin_fwd and pin_catch refer to pin6: empty them before deleting the set
 in_ns nft flush chain inet ftp_alg pin_fwd
+in_ns nft flush chain inet ftp_alg pin_catch
 in_ns nft delete set inet ftp_alg pin6
 step check-missing "set pin6"
 load
 in_ns nft flush chain inet ftp_alg pin_fwd
+in_ns nft flush chain inet ftp_alg pin_catch
 in_ns nft delete set inet ftp_alg pin4
 in_ns nft add set inet ftp_alg pin4 \
 	'{ type ipv4_addr . inet_service; flags timeout; }'
