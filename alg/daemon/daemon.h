@@ -63,6 +63,8 @@ struct daemon_stats {
 	uint64_t ev_lost;
 	uint64_t verdict_fail;
 	uint64_t ct_destroyed;	/* destroy events that closed a session */
+	uint64_t ct_destroy_stale;	/* about an earlier connection on the
+					 * tuple of a session: ignored */
 	uint64_t journal_records, journal_fail, journal_compactions;
 	uint64_t journal_restored;	/* sessions taken over at start-up */
 	uint64_t pin_adopted;		/* pinholes taken over at start-up */

@@ -532,9 +532,63 @@ int pinholes_delete(struct daemon *d, const struct pin_entry *batch,
 }
 
 /*
+ * The session ends' shared view of used4/used6: reused for
+ * PINHOLE_CLOSE_VIEW_MS; NULL on ENOMEM (each end then looks alone).
+ */
+static struct pinhole_ct_view *close_view(struct daemon *d, uint64_t now)
+{
+	struct pinholes *ps = &d->pins;
+
+	if (!ps->cview) {
+		ps->cview = calloc(1, sizeof(*ps->cview));
+		if (!ps->cview)
+			return NULL;
+		ps->cview_ms = now;
+	}
+	if (now - ps->cview_ms >= PINHOLE_CLOSE_VIEW_MS) {
+		pinholes_ct_view_free(ps->cview);
+		ps->cview_ms = now;
+	} else {
+		/* the sets' notes keep; what conntrack said may not */
+		pinholes_ct_view_refetch(ps->cview);
+	}
+	return ps->cview;
+}
+
+/*
+ * p, consumed (gone before its timeout, or retired), and v has no note of
+ * its data connection: v may predate the consumption. A view made after
+ * it answers; so does a fresh one, made at most every
+ * PINHOLE_CLOSE_REFRESH_MS. Otherwise (a storm of session ends) p waits
+ * for the next pass, which dumps the sets once for all: true.
+ */
+static bool close_defer(struct daemon *d, struct pinhole *p, int present,
+			uint64_t now)
+{
+	struct pinholes *ps = &d->pins;
+	struct pinhole_ct_view *v = ps->cview;
+
+	if (present != 0 || !v ||
+	    (!p->retired && pinhole_fate(0, now - p->added_ms,
+					 p->e.timeout_ms, true) != PINHOLE_USED))
+		return false;	/* nothing to ask used4/used6 */
+	if (pinholes_used_noted(d, v, &p->e) ||
+	    (p->consumed_ms && p->consumed_ms < ps->cview_ms))
+		return false;
+	if (now - ps->cview_ms >= PINHOLE_CLOSE_REFRESH_MS) {
+		pinholes_ct_view_free(v);
+		ps->cview_ms = now;
+		return false;
+	}
+	return true;
+}
+
+/*
  * Remove the pinholes of session sid (or all of them), in batches. One
  * already consumed by its data connection is reported "used": a transfer
  * often ends with its session, before the once-a-second check saw it.
+ * One whose judgement needs a look at used4/used6 the shared view cannot
+ * give now stays, closing, for the next pass (close_defer()).
  */
 int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 {
@@ -543,18 +597,22 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 	enum pinhole_conn conn[PINHOLE_BATCH];
 	bool unknown[PINHOLE_BATCH], gone[PINHOLE_BATCH];
 	uint64_t sids[PINHOLE_BATCH];
-	struct pinhole_ct_view view = { .loaded = false };
+	struct pinhole_ct_view local = { .loaded = false }, *view;
 	struct pinholes *ps = &d->pins;
 	unsigned i = 0, n;
 	bool flushed = false;
-	int ret, fail = 0;
+	int ret, fail = 0, present;
 
 	pin_async_commit(d);	/* pending ones are in the table after it */
+	view = all ? NULL : close_view(d, now);
+	if (!view)
+		view = &local;
 	while (i < ps->n) {
 		n = 0;
 		/* swap-remove: index i is refilled, so do not advance */
 		while (i < ps->n && n < PINHOLE_BATCH) {
-			if (!all && ps->v[i].sid != sid) {
+			if (!all && (ps->v[i].sid != sid ||
+				     ps->v[i].closing)) {
 				i++;
 				continue;
 			}
@@ -564,12 +622,17 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 				flushed = true;
 			}
 			/* a session's end: its own pinholes, one GET each */
-			fate[n] = pinholes_judge(d, &ps->v[i],
-					STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
-						 pin_present(d->fw,
-							     &ps->v[i].e)),
-					now, true, &view, &unknown[n],
-					&conn[n]);
+			present = STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
+					   pin_present(d->fw, &ps->v[i].e));
+			if (view != &local &&
+			    close_defer(d, &ps->v[i], present, now)) {
+				ps->v[i].closing = true;
+				i++;
+				continue;
+			}
+			fate[n] = pinholes_judge(d, &ps->v[i], present, now,
+						 true, view, &unknown[n],
+						 &conn[n]);
 			sids[n] = ps->v[i].sid;
 			gone[n] = ps->v[i].gone;
 			batch[n++] = ps->v[i].e;
@@ -582,7 +645,7 @@ int pinholes_remove(struct daemon *d, uint64_t sid, bool all, uint64_t now)
 		if (ret)
 			fail = ret;
 	}
-	pinholes_ct_view_free(&view);
+	pinholes_ct_view_free(&local);
 	return fail;
 }
 
@@ -605,6 +668,10 @@ bool pinholes_adopt(struct daemon *d, uint64_t sid,
 void pinholes_free(struct daemon *d)
 {
 	pinholes_pass_free(d);	/* the rest waits for the next start */
+	if (d->pins.cview) {
+		pinholes_ct_view_free(d->pins.cview);
+		free(d->pins.cview);
+	}
 	free(d->pins.v);
 	d->pins = (struct pinholes){ 0 };
 }

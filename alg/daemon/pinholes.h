@@ -31,6 +31,10 @@
  * it is reported as not established.
  */
 #define PINHOLE_CONFIRM_MS	2000
+/* a session end's view of used4/used6 is reused this long, and made
+ * afresh for a pinhole it cannot answer for at most this often */
+#define PINHOLE_CLOSE_VIEW_MS	200
+#define PINHOLE_CLOSE_REFRESH_MS	50
 /*
  * "203.0.113.10 -> 203.0.113.1:40001 => 10.0.1.2:40001", and with a
  * source mapping " from 203.0.113.5"
@@ -51,6 +55,8 @@ struct pinhole {
 	 * next pass, from used4/used6, never before that batch's verdict.
 	 */
 	bool retired;
+	/* its session ended; the next pass judges it (pinholes_remove()) */
+	bool closing;
 };
 
 struct pinhole_pass;
@@ -59,6 +65,13 @@ struct pinholes {
 	struct pinhole *v;
 	unsigned n, cap;
 	struct pinhole_pass *pass;	/* a check under way, or NULL */
+	/*
+	 * Session ends share one look at used4/used6 for a while
+	 * (PINHOLE_CLOSE_VIEW_MS): a storm of them does not dump the sets
+	 * once each.
+	 */
+	struct pinhole_ct_view *cview;
+	uint64_t cview_ms;
 };
 
 const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len);
@@ -204,6 +217,11 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
  * false when used4/used6 noted no connection for it (it was never used).
  * A table without those sets answers as pinholes_conn() (true).
  */
+/* Conntrack is asked again about every connection v notes. */
+void pinholes_ct_view_refetch(struct pinhole_ct_view *v);
+/* Does v's used4/used6 (loaded now if it is not) note e's connection? */
+bool pinholes_used_noted(struct daemon *d, struct pinhole_ct_view *v,
+			 const struct pin_entry *e);
 bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
 			 const struct pin_entry *e, enum pinhole_conn *c);
 /*

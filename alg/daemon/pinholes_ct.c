@@ -405,6 +405,18 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 	return pinhole_ct_view_find(v, e);
 }
 
+bool pinholes_used_noted(struct daemon *d, struct pinhole_ct_view *v,
+			 const struct pin_entry *e)
+{
+	unsigned first;
+
+	if (e->family != AF_INET && e->family != AF_INET6)
+		return false;
+	used_load(d, v, e->family);
+	return !v->used_err[e->family == AF_INET6] &&
+	       used_range(v, e, &first) > 0;
+}
+
 bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
 			 const struct pin_entry *e, enum pinhole_conn *c)
 {
@@ -417,6 +429,14 @@ bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
 		return used_conn(d, v, e, c);
 	*c = pinholes_conn(d, v, e);	/* an older table: the dump */
 	return true;
+}
+
+void pinholes_ct_view_refetch(struct pinhole_ct_view *v)
+{
+	unsigned i;
+
+	for (i = 0; i < v->un; i++)
+		v->u[i].fetched = false;
 }
 
 void pinholes_ct_view_free(struct pinhole_ct_view *v)

@@ -105,9 +105,10 @@ bool pinholes_check_step(struct daemon *d, uint64_t now)
 			i++;
 			continue;
 		}
+		/* closing: its session ended (pinholes_remove()) */
 		fate[n] = pinholes_judge(d, p,
 					 pinholes_seen_has(&pp->seen, &p->e),
-					 now, false, &pp->view, &unknown[n],
+					 now, p->closing, &pp->view, &unknown[n],
 					 &conn[n]);
 		if (fate[n] == PINHOLE_KEEP) {
 			i++;

@@ -192,6 +192,23 @@ static void on_ct_destroy(const struct ct_entry *e, void *arg)
 	s = alg_find(d->tab, &tu);
 	if (!s)
 		return;
+	/*
+	 * A new connection on the tuple of an old one (a client reusing its
+	 * port): conntrack kills the old entry when the new SYN comes, and
+	 * its destroy event may reach us after that SYN made our session.
+	 * An entry for the tuple now is the new connection's: the event is
+	 * not about our session. (A session that saw FIN both ways is
+	 * closed anyway: no question.)
+	 */
+	if (alg_session_state(s) != ALG_S_CLOSED && e->has_orig) {
+		struct ct_entry now;
+
+		if (!STATS_NL(&d->ws, STATS_NL_CT,
+			      ct_get_orig(d->ct, &e->orig, &now))) {
+			d->st.ct_destroy_stale++;
+			return;
+		}
+	}
 	d->st.ct_destroyed++;
 	alg_result_reset(&d->res);
 	alg_session_close(d->tab, s, ALG_R_CLOSE_CONNTRACK, now_ms(),

@@ -480,6 +480,11 @@ uint64_t alg_session_id(const struct alg_session *s)
 	return s->id;
 }
 
+enum alg_sess_state alg_session_state(const struct alg_session *s)
+{
+	return s->state;
+}
+
 const struct alg_tuple *alg_session_tuple(const struct alg_session *s)
 {
 	return &s->tu;

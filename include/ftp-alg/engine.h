@@ -223,6 +223,7 @@ struct alg_session_info {
 struct alg_session;
 
 uint64_t alg_session_id(const struct alg_session *s);
+enum alg_sess_state alg_session_state(const struct alg_session *s);
 const struct alg_tuple *alg_session_tuple(const struct alg_session *s);
 bool alg_session_nat_known(const struct alg_session *s);
 void alg_session_info(const struct alg_session *s,

@@ -5,14 +5,16 @@
  *   bench_ftpload lat  -s ADDR:PORT -n COUNT -c noop|pasv|port
  *	one control connection, COUNT round trips of the command;
  *	prints p50 and p99 in microseconds
- *   bench_ftpload rate -s ADDR:PORT -c SESSIONS -t SECONDS [-p]
+ *   bench_ftpload rate -s ADDR:PORT -c SESSIONS -t SECONDS [-p] [-q]
  *		[-B ADDR,ADDR...]
  *	SESSIONS control connections (one epoll loop, non-blocking), each
  *	repeating PASV, connect, NLST, read to the end, 226; prints the
  *	setups per second, the per-second minimum and median, and the
  *	worst single setup (-p: every second's count too). -B: the
  *	sessions' source addresses, in turn (an NFQUEUE balance hashes on
- *	addresses only: one client address would fill one queue)
+ *	addresses only: one client address would fill one queue). -q:
+ *	each setup is a whole session instead: connect, log in, PASV,
+ *	connect, NLST, 226, close (sessions begin and end as fast)
  *   bench_ftpload xfer -s ADDR:PORT -b BYTES -m active|passive
  *	one RETR of BYTES; prints the throughput
  *
@@ -299,9 +301,14 @@ struct lsess {
 	bool got_226, data_eof;
 	uint64_t t0;
 	struct sockaddr_in local;	/* the control connection's address */
+	unsigned idx;
 };
 
 static int ep;
+/* -q: each setup is a whole session (connect, log in, PASV, NLST, close):
+ * the daemon sees sessions begin and end as fast as setups */
+static bool churn;
+static bool started;
 static uint64_t *per_sec;
 static uint64_t start_ns, end_ns, worst_ns, setups, failures;
 static unsigned nready;
@@ -318,9 +325,12 @@ static void setup_begin(struct lsess *s)
 {
 	s->st = S_PASV;
 	s->got_226 = s->data_eof = false;
-	s->t0 = now_ns();
+	if (!churn || !started)
+		s->t0 = now_ns();
 	send_cmd(s, "PASV\r\n");
 }
+
+static void sess_open(struct lsess *s, unsigned i, bool block);
 
 /* Why a setup failed, for the first few. */
 static void setup_why(const char *fmt, const char *arg)
@@ -355,6 +365,14 @@ static void setup_end(struct lsess *s, bool ok)
 		per_sec[(t - start_ns) / 1000000000u]++;
 	if (t - s->t0 > worst_ns)
 		worst_ns = t - s->t0;
+	if (churn) {
+		/* the session ends; the next setup is a new one */
+		close(s->ctl);
+		s->inlen = 0;
+		s->t0 = t;
+		sess_open(s, s->idx, false);
+		return;
+	}
 	setup_begin(s);
 }
 
@@ -380,6 +398,15 @@ static void data_open(struct lsess *s, const char *line)
 	if (connect(s->data, (struct sockaddr *)&a, sizeof(a)) < 0 &&
 	    errno != EINPROGRESS) {
 		setup_why("data connect: %s", strerror(errno));
+		setup_why("(after %s)", line);
+		{
+			char b[64];
+
+			snprintf(b, sizeof(b), "%s:%u",
+				 inet_ntoa(s->local.sin_addr),
+				 ntohs(s->local.sin_port));
+			setup_why("(control connection from %s)", b);
+		}
 		setup_end(s, false);
 		return;
 	}
@@ -407,6 +434,10 @@ static void on_reply(struct lsess *s, int code, const char *line)
 	case S_PASS:
 		if (code != 230)
 			goto bad;
+		if (churn && started) {
+			setup_begin(s);
+			return;
+		}
 		s->st = S_READY;
 		nready++;
 		return;
@@ -512,6 +543,34 @@ static bool all_ready(void)
 	return nready == nsess;
 }
 
+/* A control connection for s, from source address i % nsrc (-B). */
+static void sess_open(struct lsess *s, unsigned i, bool block)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = &s->cref };
+	socklen_t ll = sizeof(s->local);
+
+	s->st = S_GREET;
+	s->ctl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+			(block ? 0 : SOCK_NONBLOCK), 0);
+	if (s->ctl >= 0 && nsrc) {
+		struct sockaddr_in b = { .sin_family = AF_INET,
+					 .sin_addr = src[i % nsrc] };
+
+		if (bind(s->ctl, (struct sockaddr *)&b, sizeof(b)) < 0)
+			die("bind -B");
+	}
+	/* non-blocking: the greeting's EPOLLIN says it is connected */
+	if (s->ctl < 0 ||
+	    (connect(s->ctl, (struct sockaddr *)&server, sizeof(server)) < 0 &&
+	     (block || errno != EINPROGRESS)))
+		die("connect");
+	nodelay(s->ctl);
+	if (getsockname(s->ctl, (struct sockaddr *)&s->local, &ll) < 0)
+		die("getsockname");
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->ctl, &e) < 0)
+		die("epoll_ctl");
+}
+
 static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 {
 	struct lsess *ss = calloc(sessions, sizeof(*ss));
@@ -526,35 +585,12 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 	nsess = sessions;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	for (i = 0; i < sessions; i++) {
-		struct lsess *s = &ss[i];
-		struct epoll_event e = { .events = EPOLLIN,
-					 .data.ptr = &s->cref };
-
-		s->cref = (struct lref){ s, false };
-		s->dref = (struct lref){ s, true };
-		s->data = -1;
-		s->ctl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (s->ctl >= 0 && nsrc) {
-			struct sockaddr_in b = { .sin_family = AF_INET,
-						 .sin_addr = src[i % nsrc] };
-
-			if (bind(s->ctl, (struct sockaddr *)&b, sizeof(b)) < 0)
-				die("bind -B");
-		}
+		ss[i].cref = (struct lref){ &ss[i], false };
+		ss[i].dref = (struct lref){ &ss[i], true };
+		ss[i].data = -1;
+		ss[i].idx = i;
 		/* blocking connect: the handshake is not what is measured */
-		if (s->ctl < 0 || connect(s->ctl, (struct sockaddr *)&server,
-					  sizeof(server)) < 0)
-			die("connect");
-		nodelay(s->ctl);
-		{
-			socklen_t ll = sizeof(s->local);
-
-			if (getsockname(s->ctl, (struct sockaddr *)&s->local,
-					&ll) < 0)
-				die("getsockname");
-		}
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->ctl, &e) < 0)
-			die("epoll_ctl");
+		sess_open(&ss[i], i, true);
 	}
 	loop_until(now_ns() + 30000000000u, all_ready);
 	if (!all_ready()) {
@@ -566,13 +602,14 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 	end_ns = start_ns + (uint64_t)seconds * 1000000000u;
 	for (i = 0; i < sessions; i++)
 		setup_begin(&ss[i]);
+	started = true;
 	loop_until(end_ns, NULL);
 	full = seconds;
 	memcpy(sorted, per_sec, full * sizeof(*sorted));
 	qsort(sorted, full, sizeof(*sorted), cmp_u64);
-	printf("rate sessions=%u secs=%u setups=%llu failures=%llu "
+	printf("rate%s sessions=%u secs=%u setups=%llu failures=%llu "
 	       "per_s=%.0f sec_min=%llu sec_median=%llu worst_ms=%.2f",
-	       sessions, seconds, (unsigned long long)setups,
+	       churn ? " churn=1" : "", sessions, seconds, (unsigned long long)setups,
 	       (unsigned long long)failures, (double)setups / seconds,
 	       (unsigned long long)sorted[0],
 	       (unsigned long long)sorted[full / 2], worst_ns / 1e6);
@@ -601,7 +638,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_ftpload lat -s ADDR:PORT -n COUNT -c noop|pasv|port\n"
 		"       bench_ftpload rate -s ADDR:PORT -c SESSIONS -t SECONDS [-p]\n"
-		"                [-B ADDR,ADDR...]\n"
+		"                [-B ADDR,ADDR...] [-q]\n"
 		"       bench_ftpload xfer -s ADDR:PORT -b BYTES -m active|passive\n");
 	exit(2);
 }
@@ -620,7 +657,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:n:c:t:b:m:pB:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:t:b:m:pqB:")) != -1) {
 		switch (opt) {
 		case 'B':
 			for (tok = strtok(optarg, ","); tok && nsrc < MAX_SRC;
@@ -643,6 +680,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 'q':
+			churn = true;
 			break;
 		case 'p':
 			secs = true;

@@ -54,6 +54,8 @@ class Figures:
             if kind == "rate" and "sustained" not in match and \
                     r.get("sustained"):
                 continue
+            if kind == "rate" and "churn" not in match and r.get("churn"):
+                continue
             x = num(r.get(field))
             if x is not None:
                 out.append(x)
@@ -116,6 +118,11 @@ def main():
                  "rate", "sec_median", sm, ""))
     rows.append(("sustained: slowest second", "rate", "sec_min", sm, ""))
     rows.append(("sustained: worst single setup", "rate", "worst_ms", sm,
+                 " ms"))
+    cm = {"churn": "1"}
+    rows.append(("whole sessions/s, 64 at a time (connect, log in, PASV, "
+                 "NLST, close)", "rate", "per_s", cm, ""))
+    rows.append(("whole sessions: worst single one", "rate", "worst_ms", cm,
                  " ms"))
     rows.append((f"{size} passive download", "xfer", "mbit_s",
                  {"how": "passive"}, " Mbit/s"))

@@ -21,6 +21,8 @@
 #   control latency   NOOP, PASV -> 227, PORT -> 200 (p50, p99)
 #   setup rate        PASV, connect, NLST, 226 with 1, 64, 512 sessions
 #   sustained         64 sessions for 10 s: per-second min/median, worst
+#   whole sessions    64 at a time, each setup a new session (connect, log
+#                     in, PASV, NLST, close): sessions begin and end
 #   data              one RETR, active and passive (1 GiB)
 # Once: the engine alone (bench_engine: packets/s on a recorded mix,
 # bytes per idle session) and pinholes through libnftnl (bench_pins, in a
@@ -271,6 +273,7 @@ workloads() {
 	done
 	record "$tag sustained=1" "$LOAD" rate -s "$srv" -c 64 -t "$sust_s" -p \
 		-B "$srcs"
+	record "$tag" "$LOAD" rate -s "$srv" -c 64 -t "$rate_s" -q -B "$srcs"
 	for c in passive active; do
 		record "$tag" "$LOAD" xfer -s "$srv" -b "$xfer_bytes" -m "$c"
 	done
