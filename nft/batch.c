@@ -2,8 +2,8 @@
 /*
  * The netlink socket to nf_tables, and what travels over it: batches (one
  * transaction: an answer for each failing message and one for the last)
- * and single requests. pin.c and
- * ruleset.c build the messages; nothing here knows what they say.
+ * and single requests. pin.c and ruleset.c build the messages; nothing
+ * here knows what they say.
  */
 #include <errno.h>
 #include <limits.h>
