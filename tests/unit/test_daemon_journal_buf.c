@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
@@ -232,6 +234,64 @@ static void test_replay_reads_what_was_gathered(void **state)
 	free(pins);
 }
 
+/* Tick, compaction and close write what is gathered before they go on. */
+static void test_tick_compact_and_close_write_the_gathered(void **state)
+{
+	struct fixture *f = *state;
+	off_t size0 = file_size(f->path);
+
+	journal_end(f->d, 7);
+	journal_tick(f->d);
+	assert_int_equal(file_size(f->path), size0 + JOURNAL_HDR + 8);
+	assert_int_equal(f->d->jr.pending, 0);
+
+	/* compaction: the old file had it, the new one is whole */
+	journal_end(f->d, 8);
+	assert_int_equal(journal_compact(f->d), 0);
+	assert_int_equal(f->d->jr.pending, 0);
+	assert_int_equal(file_records(f->path), 2);
+
+	journal_end(f->d, 9);
+	journal_close(f->d);
+	assert_int_equal(f->d->jr.pending, 0);
+	assert_int_equal(file_records(f->path), 3);
+	/* closed: nothing is gathered any more */
+	journal_end(f->d, 10);
+	assert_int_equal(f->d->jr.pending, 0);
+}
+
+/*
+ * A write cut short (a file size limit here, a full disk in life): the
+ * gathered records are lost and counted, the torn tail cut off, so the
+ * records written after it are read by the replay.
+ */
+static void test_short_write_is_cut_back_to_whole_records(void **state)
+{
+	struct fixture *f = *state;
+	off_t size0 = file_size(f->path);
+	struct rlimit old, lim;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	journal_end(f->d, 1);
+	journal_end(f->d, 2);
+	journal_end(f->d, 3);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size0 + JOURNAL_HDR + 8 + 5;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	journal_flush(f->d);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(f->d->st.journal_fail, 1);
+	assert_int_equal(file_size(f->path), size0);
+	assert_false(f->d->jr.torn);
+
+	journal_end(f->d, 4);
+	journal_flush(f->d);
+	assert_int_equal(file_size(f->path), size0 + JOURNAL_HDR + 8);
+	assert_int_equal(file_records(f->path), 2 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +306,12 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_replay_reads_what_was_gathered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tick_compact_and_close_write_the_gathered, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_short_write_is_cut_back_to_whole_records, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
