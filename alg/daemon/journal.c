@@ -247,7 +247,7 @@ void journal_flush(struct daemon *d)
 		d->st.journal_records += j->pending_recs;
 	} else {
 		if (off && ftruncate(j->fd, (off_t)j->size) < 0)
-			j->torn = true;	/* journal_tick() writes it afresh */
+			j->torn = true;	/* journal_tick() rewrites it */
 		journal_failed(d, "append", err);
 	}
 	j->pending = 0;

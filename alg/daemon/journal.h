@@ -25,7 +25,7 @@
 #define JOURNAL_HEAD		6	/* 'J', type, length */
 #define JOURNAL_HDR		10	/* head + the crc32 after the payload */
 #define JOURNAL_REC_MAX		(JOURNAL_HDR + ALG_STATE_MAX)
-/* records gathered before one write(): a wakeup's worth, 4 of the largest */
+/* records gathered for one write(): a wakeup's, or 4 of the largest */
 #define JOURNAL_BUF_LEN		(128u << 10)
 /* compact once the file is this big and 4 times what it was after */
 #define JOURNAL_COMPACT_MIN	(256u << 10)

@@ -66,7 +66,7 @@ static void test_constant_blocks(void **state)
 	assert_int_equal(crc32_ieee(b, sizeof(b)), 0xff6cab0bu);
 }
 
-static void test_random_lengths_and_alignments_match_bytewise(void **state)
+static void test_random_data_at_every_alignment_matches(void **state)
 {
 	static uint8_t buf[4096 + 16];
 	unsigned i, round;
@@ -102,7 +102,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_vectors),
 		cmocka_unit_test(test_constant_blocks),
-		cmocka_unit_test(test_random_lengths_and_alignments_match_bytewise),
+		cmocka_unit_test(test_random_data_at_every_alignment_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
