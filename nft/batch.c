@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The netlink socket to nf_tables, and what travels over it: batches (one
- * transaction, one ack per message) and single requests. pin.c and
- * ruleset.c build the messages; nothing here knows what they say.
+ * transaction: an answer for each failing message and one for the last)
+ * and single requests. pin.c and ruleset.c build the messages; nothing
+ * here knows what they say.
  */
 #include <errno.h>
 #include <limits.h>
@@ -213,11 +214,25 @@ uint32_t batch_seq(const struct batch *b)
 	return b->seq0 + 1 + b->n;
 }
 
+/*
+ * Only the last message asks for an ack (see batch.h): the one before
+ * loses its NLM_F_ACK when another follows. The kernel reports a failing
+ * message whether it asked or not.
+ */
 int batch_append(struct batch *b, const struct nlmsghdr *nlh)
 {
+	struct nlmsghdr *m;
+
 	if (batch_grow(b, nlh->nlmsg_len))
 		return -ENOMEM;
-	memcpy(b->buf + b->len, nlh, nlh->nlmsg_len);
+	if (b->n) {
+		m = (struct nlmsghdr *)(b->buf + b->last);
+		m->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	}
+	b->last = b->len;
+	m = (struct nlmsghdr *)(b->buf + b->len);
+	memcpy(m, nlh, nlh->nlmsg_len);
+	m->nlmsg_flags |= NLM_F_ACK;
 	b->len += nlh->nlmsg_len;
 	b->n++;
 	return 0;
@@ -303,10 +318,20 @@ static int batch_read_acks(struct batch *b)
 	}
 }
 
-/* What the answers add up to (see batch_commit()). */
-static int batch_outcome(const struct batch *b)
+/*
+ * What the answers add up to (see batch_commit()). The kernel handles
+ * the messages in order and answers all of them or none (its list of
+ * answers is dropped when it stops early): with the last one answered,
+ * a message without an answer was one that did not fail.
+ */
+static int batch_outcome(struct batch *b)
 {
 	unsigned i;
+
+	if (b->n && b->err[b->n - 1] != BATCH_NO_ANSWER)
+		for (i = 0; i + 1 < b->n; i++)
+			if (b->err[i] == BATCH_NO_ANSWER)
+				b->err[i] = 0;
 
 	for (i = 0; i < b->n; i++)
 		if (b->err[i] < 0)

@@ -6,13 +6,19 @@
  * A batch is one transaction, sent in one sendmsg():
  *
  *   NFNL_MSG_BATCH_BEGIN	seq0
- *   message 0			seq0 + 1	(each with NLM_F_ACK)
+ *   message 0			seq0 + 1
  *   ...
- *   message n - 1		seq0 + n
+ *   message n - 1		seq0 + n	(NLM_F_ACK: this one alone)
  *   NFNL_MSG_BATCH_END		seq0 + n + 1
  *
- * The kernel applies all of it or none and answers every message. A
- * request (a get or a dump) goes alone, outside any batch.
+ * The kernel applies all of it or none. It answers each message that
+ * fails (with or without NLM_F_ACK), the last one (it asks), and the
+ * batch begin's seq when the commit fails; all of them, or none when it
+ * stops early (a malformed message). So the last message's answer says
+ * every answer is in, and a message without one did not fail; nothing
+ * answered is -EPROTO. (The last message's 0 alone is no commit: the
+ * batch was aborted if any other answer is an error.) A request (a get
+ * or a dump) goes alone, outside any batch.
  */
 #ifndef FTP_ALG_NFT_BATCH_H
 #define FTP_ALG_NFT_BATCH_H
@@ -41,6 +47,7 @@ struct batch {
 	size_t len, cap;
 	uint32_t seq0;		/* the batch begin's */
 	unsigned n;		/* messages appended */
+	size_t last;		/* offset of the last one in buf */
 	/*
 	 * After batch_commit(): err[i] is the kernel's answer to message i
 	 * (0 or -errno); batch_err an answer to the batch as a whole.

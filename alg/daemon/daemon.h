@@ -84,7 +84,10 @@ struct journal_file {
 	int lock_fd;			/* path.lock, held while we run */
 	uint64_t size;			/* bytes in it now */
 	uint64_t compacted;		/* bytes after the last compaction */
-	uint8_t buf[JOURNAL_REC_MAX];	/* one record being written */
+	bool torn;			/* a failed write left a torn tail */
+	size_t pending;			/* bytes gathered in buf */
+	unsigned pending_recs;		/* records in them */
+	uint8_t buf[JOURNAL_BUF_LEN];	/* records not written yet */
 };
 
 /*

@@ -6,10 +6,22 @@
  *	| 'J' | type | length(4) | payload (length)  | crc32(4)  |
  *	+-----+------+-----------+-------------------+-----------+
  *
- * big-endian, the CRC-32 (IEEE) over type, length and payload, so a
- * record cut short by a crash in the middle of write() is found and the
- * replay stops there. Each record is one write() to an O_APPEND file:
- * either all of it reaches the page cache or the tail is torn.
+ * big-endian, the CRC-32 (IEEE, crc32.c) over type, length and payload,
+ * so a record cut short by a crash in the middle of write() is found and
+ * the replay stops there.
+ *
+ * Records are gathered in d->jr.buf and written to the O_APPEND file in
+ * one write() by journal_flush(): before every send of verdicts (queue.c
+ * calls it through its pre-send hook, also when its own buffer fills),
+ * after every wakeup of the worker, before anything that reads or
+ * replaces the file (compaction, replay, close), and sooner when the
+ * next record would not fit. So the file holds a session's state before
+ * any verdict for its packet leaves, and the write of many records can
+ * tear only as one record did: a crash in the middle of it leaves whole
+ * records and one torn tail, all of them written for verdicts that had
+ * not left yet, and the replay goes on from a state no older than what
+ * the peers saw. A write that fails half way is cut back to the last
+ * whole record (ftruncate), so later records stay readable.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +33,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "crc32.h"
 #include "daemon.h"
 #include "journal.h"
 #include "paths.h"
@@ -28,30 +41,6 @@
 static const char journal_magic[] = "ftp-alg journal";
 
 /* ---- the codec (pure) ---- */
-
-static uint32_t crc32_table[256];
-
-static void crc32_init(void)
-{
-	uint32_t c, i, k;
-
-	for (i = 0; i < 256; i++) {
-		for (c = i, k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc32_table[i] = c;
-	}
-}
-
-static uint32_t crc32(const uint8_t *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	if (!crc32_table[1])
-		crc32_init();
-	while (n--)
-		c = crc32_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
 
 static void be_put(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -77,7 +66,7 @@ size_t journal_frame(uint8_t *out, enum journal_type type, const void *p,
 	out[1] = (uint8_t)type;
 	be_put(out + 2, n, 4);
 	memmove(out + JOURNAL_HEAD, p, n);
-	be_put(out + JOURNAL_HEAD + n, crc32(out + 1, 5 + n), 4);
+	be_put(out + JOURNAL_HEAD + n, crc32_ieee(out + 1, 5 + n), 4);
 	return JOURNAL_HDR + n;
 }
 
@@ -180,7 +169,7 @@ int journal_decode(const uint8_t *buf, size_t len, size_t *off,
 		return -EINVAL;
 	n = (size_t)be_get(h + 2, 4);
 	if (n > len - *off - JOURNAL_HDR || n > ALG_STATE_MAX ||
-	    crc32(h + 1, 5 + n) != be_get(h + JOURNAL_HEAD + n, 4))
+	    crc32_ieee(h + 1, 5 + n) != be_get(h + JOURNAL_HEAD + n, 4))
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->type = (enum journal_type)h[1];
@@ -229,59 +218,105 @@ static void journal_failed(struct daemon *d, const char *what, int err)
 			strerror(err), missed);
 }
 
-static void journal_append(struct daemon *d, const uint8_t *b, size_t n)
+/*
+ * Write what is gathered, in one write() (more only after a short one).
+ * A failure loses the gathered records, and cuts the file back to its
+ * last whole record so the ones after are found by the replay.
+ */
+void journal_flush(struct daemon *d)
 {
+	struct journal_file *j = &d->jr;
+	size_t off = 0;
 	ssize_t w;
+	int err = 0;
 
-	if (d->jr.fd < 0)
+	if (!j->pending)
 		return;
-	do
-		w = write(d->jr.fd, b, n);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)n) {
-		d->jr.size += n;
-		d->st.journal_records++;
-		return;
+	while (j->fd >= 0 && off < j->pending) {
+		w = write(j->fd, j->buf + off, j->pending - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w < 0 ? errno : ENOSPC;
+			break;
+		}
+		off += (size_t)w;
 	}
-	journal_failed(d, "append", w < 0 ? errno : ENOSPC);
+	if (!err) {
+		j->size += j->pending;
+		d->st.journal_records += j->pending_recs;
+	} else {
+		if (off && ftruncate(j->fd, (off_t)j->size) < 0)
+			j->torn = true;	/* journal_tick() rewrites it */
+		journal_failed(d, "append", err);
+	}
+	j->pending = 0;
+	j->pending_recs = 0;
+}
+
+void journal_flush_hook(void *d)
+{
+	journal_flush(d);
+}
+
+/*
+ * Where the next record of up to n payload bytes is built: the gathered
+ * ones are written first when it would not fit after them.
+ */
+static uint8_t *journal_room(struct daemon *d, size_t n)
+{
+	if (d->jr.pending + JOURNAL_HDR + n > sizeof(d->jr.buf))
+		journal_flush(d);
+	return d->jr.buf + d->jr.pending;
+}
+
+/* The record of n bytes built at journal_room() joins the gathered. */
+static void journal_gathered(struct daemon *d, size_t n)
+{
+	d->jr.pending += n;
+	d->jr.pending_recs++;
 }
 
 void journal_session(struct daemon *d, const struct alg_session *s)
 {
-	uint8_t *b = d->jr.buf;
+	uint8_t *b;
 	int n;
 
 	if (d->jr.fd < 0)
 		return;
-	n = alg_state_export(s, now_ms(), b + JOURNAL_HEAD,
-			     sizeof(d->jr.buf) - JOURNAL_HDR);
+	b = journal_room(d, ALG_STATE_MAX);
+	n = alg_state_export(s, now_ms(), b + JOURNAL_HEAD, ALG_STATE_MAX);
 	if (n < 0) {
 		journal_failed(d, "export", -n);
 		return;
 	}
-	journal_append(d, b, journal_frame(b, JR_SESSION, b + JOURNAL_HEAD,
-					   (size_t)n));
+	journal_gathered(d, journal_frame(b, JR_SESSION, b + JOURNAL_HEAD,
+					  (size_t)n));
 }
 
 void journal_end(struct daemon *d, uint64_t sid)
 {
-	uint8_t b[JOURNAL_HDR + 8];
+	if (d->jr.fd >= 0)
+		journal_gathered(d, journal_encode_end(journal_room(d, 8),
+						       sid));
+}
 
-	journal_append(d, b, journal_encode_end(b, sid));
+static void journal_put_pin(struct daemon *d, enum journal_type type,
+			    const struct journal_pin *p)
+{
+	if (d->jr.fd >= 0)
+		journal_gathered(d, journal_encode_pin(
+			journal_room(d, JOURNAL_PIN_LEN), type, p));
 }
 
 void journal_pin(struct daemon *d, const struct journal_pin *p)
 {
-	uint8_t b[JOURNAL_HDR + JOURNAL_PIN_LEN];
-
-	journal_append(d, b, journal_encode_pin(b, JR_PIN, p));
+	journal_put_pin(d, JR_PIN, p);
 }
 
 void journal_unpin(struct daemon *d, const struct journal_pin *p)
 {
-	uint8_t b[JOURNAL_HDR + JOURNAL_PIN_LEN];
-
-	journal_append(d, b, journal_encode_pin(b, JR_UNPIN, p));
+	journal_put_pin(d, JR_UNPIN, p);
 }
 
 /* Buffered writes of a fresh journal. */
@@ -352,6 +387,7 @@ int journal_compact(struct daemon *d)
 
 	if (!w)
 		return -ENOMEM;
+	journal_flush(d);	/* the old file whole, should this fail */
 	err = path_mkdirs(d->jr.path, 0750);
 	if (!err && snprintf(tmp, sizeof(tmp), "%s.new", d->jr.path) >=
 		    (int)sizeof(tmp))
@@ -387,6 +423,7 @@ int journal_compact(struct daemon *d)
 		close(d->jr.fd);
 	d->jr.fd = fd;
 	d->jr.size = d->jr.compacted = w->total;
+	d->jr.torn = false;
 	d->st.journal_compactions++;
 	free(w);
 	return 0;
@@ -398,13 +435,16 @@ err_free:
 
 void journal_tick(struct daemon *d)
 {
-	if (d->jr.fd >= 0 && d->jr.size > JOURNAL_COMPACT_MIN &&
-	    d->jr.size > 4 * d->jr.compacted)
+	journal_flush(d);
+	if (d->jr.fd >= 0 && (d->jr.torn ||
+	    (d->jr.size > JOURNAL_COMPACT_MIN &&
+	     d->jr.size > 4 * d->jr.compacted)))
 		journal_compact(d);
 }
 
 void journal_close(struct daemon *d)
 {
+	journal_flush(d);
 	if (d->jr.fd >= 0)
 		close(d->jr.fd);
 	d->jr.fd = -1;
@@ -535,6 +575,7 @@ int journal_replay(struct daemon *d, struct journal_pin **pins,
 
 	*pins = NULL;
 	*npins = 0;
+	journal_flush(d);	/* what we gathered is part of it */
 	ret = read_all(d->jr.path, &buf, &len);
 	if (ret)
 		return ret;

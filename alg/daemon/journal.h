@@ -2,7 +2,8 @@
 /*
  * The restart journal: what a session and its pinholes need to outlive
  * the process (SIGTERM, kill -9, a crash, an upgrade), appended to a
- * file under /run before the verdict that depends on it. The page cache
+ * file under /run before the verdict that depends on it (gathered, and
+ * written in one write() before the verdicts leave: journal.c). The page cache
  * keeps it across a process death; a reboot ends the connections anyway.
  * Compacted once it grows, and replayed at start-up. The format is in
  * docs/state-format.md.
@@ -24,6 +25,8 @@
 #define JOURNAL_HEAD		6	/* 'J', type, length */
 #define JOURNAL_HDR		10	/* head + the crc32 after the payload */
 #define JOURNAL_REC_MAX		(JOURNAL_HDR + ALG_STATE_MAX)
+/* records gathered for one write(): a wakeup's, or 4 of the largest */
+#define JOURNAL_BUF_LEN		(128u << 10)
 /* compact once the file is this big and 4 times what it was after */
 #define JOURNAL_COMPACT_MIN	(256u << 10)
 #define JOURNAL_READ_MAX	(256u << 20)	/* a larger file is refused */
@@ -80,12 +83,23 @@ int journal_replay(struct daemon *d, struct journal_pin **pins,
 		   unsigned *npins);
 /* Write a fresh journal of d's sessions and pinholes; open it for appends. */
 int journal_compact(struct daemon *d);
-/* Append s's state / its end / a pinhole; errors are counted and logged. */
+/*
+ * Gather s's state / its end / a pinhole for the next journal_flush();
+ * errors are counted and logged.
+ */
 void journal_session(struct daemon *d, const struct alg_session *s);
 void journal_end(struct daemon *d, uint64_t sid);
 void journal_pin(struct daemon *d, const struct journal_pin *p);
 void journal_unpin(struct daemon *d, const struct journal_pin *p);
-/* Once a second: compact when the file has grown enough. */
+/*
+ * Write the gathered records in one write(): before any verdict leaves
+ * (the queue's pre-send hook, journal_flush_hook(d)) and after every
+ * wakeup. Compaction, replay, tick and close do it themselves.
+ */
+void journal_flush(struct daemon *d);
+void journal_flush_hook(void *d);
+/* Once a second: write the gathered; compact when the file has grown
+ * enough (or a failed write left it torn). */
 void journal_tick(struct daemon *d);
 void journal_close(struct daemon *d);
 

@@ -144,8 +144,8 @@ static void park_move_pins(struct daemon *pk, struct daemon *w, uint64_t sid)
 void park_claim(struct daemon *w, const struct pkt *p, uint64_t now)
 {
 	struct daemon *pk = w->boss ? w->boss->parked : NULL;
-	uint8_t *buf = w->jr.buf + JOURNAL_HEAD;
 	struct alg_session *s, *ns;
+	uint8_t *buf;
 	uint64_t sid;
 	int n, ret;
 
@@ -156,8 +156,10 @@ void park_claim(struct daemon *w, const struct pkt *p, uint64_t now)
 	if (!s)
 		goto out;
 	sid = alg_session_id(s);
-	n = alg_state_export(s, now, buf, sizeof(w->jr.buf) - JOURNAL_HDR);
+	buf = malloc(ALG_STATE_MAX);	/* once a session: no hurry */
+	n = buf ? alg_state_export(s, now, buf, ALG_STATE_MAX) : -ENOMEM;
 	ret = n < 0 ? n : alg_state_import(w->tab, buf, (size_t)n, now, &ns);
+	free(buf);
 	if (ret) {
 		log_sess(LOG_ERR, sid, "cannot take over the session of an "
 			 "earlier run in worker %u: %s", w->wid,

@@ -40,7 +40,16 @@ struct queue {
 	char rbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
 	char sbuf[QUEUE_BUF_LEN] __attribute__((aligned(8)));
 	struct verdict_batch vb;	/* verdicts not sent yet */
+	queue_presend_fn presend;	/* before any verdict leaves */
+	void *presend_arg;
 };
+
+/* Whatever the verdicts about to leave depend on goes first. */
+static void queue_presend(struct queue *q)
+{
+	if (q->presend)
+		q->presend(q->presend_arg);
+}
 
 static void queue_pass(struct queue *q, const struct nlmsghdr *nlh);
 
@@ -184,6 +193,12 @@ const struct queue_stats *queue_stats(const struct queue *q)
 	return &q->st;
 }
 
+void queue_set_presend(struct queue *q, queue_presend_fn fn, void *arg)
+{
+	q->presend = fn;
+	q->presend_arg = arg;
+}
+
 static void queue_packet(struct queue *q, const struct nlmsghdr *nlh,
 			 queue_cb cb, void *arg)
 {
@@ -228,6 +243,7 @@ static void queue_pass(struct queue *q, const struct nlmsghdr *nlh)
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	v = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->num);
 	nfq_nlmsg_verdict_put(v, (int)ntohl(ph->packet_id), NF_ACCEPT);
+	queue_presend(q);
 	mnl_socket_sendto(q->nl, v, v->nlmsg_len);
 }
 
@@ -306,6 +322,7 @@ int queue_flush(struct queue *q)
 
 	if (!q->vb.n)
 		return 0;
+	queue_presend(q);
 	if (mnl_socket_sendto(q->nl, q->vb.buf, q->vb.len) >= 0) {
 		q->st.verdicts += q->vb.n;
 		q->st.verdict_sends++;

@@ -32,6 +32,14 @@ int queue_fd(const struct queue *q);
 const struct queue_stats *queue_stats(const struct queue *q);
 
 /*
+ * Called before every send of verdicts (queue_flush(), and a flush
+ * queue_verdict() does itself when its buffer is full): what the
+ * verdicts depend on goes first. NULL: none.
+ */
+typedef void (*queue_presend_fn)(void *arg);
+void queue_set_presend(struct queue *q, queue_presend_fn fn, void *arg);
+
+/*
  * A queued packet: data[0..len) starts at the IP header and points into
  * the receive buffer (valid during the callback only). truncated: the
  * kernel gave us less than the whole packet; it must not be rewritten.

@@ -8,7 +8,9 @@
  *
  * Verdicts are gathered and leave together (verdicts_flush()): after the
  * packets of one wakeup, or before anything that blocks, so no verdict
- * waits on another packet's round trip to the kernel.
+ * waits on another packet's round trip to the kernel. The journal
+ * records gathered for them are written first (queue.c's pre-send hook,
+ * journal_flush()).
  *
  * Also the verdict for a packet the engine never saw: one the packet
  * parser refused.
@@ -84,6 +86,7 @@ void verdicts_flush(struct daemon *d)
 	unsigned missed;
 	int ret;
 
+	journal_flush(d);	/* also with no verdict: an END, a pinhole */
 	ret = queue_flush(d->q);
 	if (!ret)
 		return;

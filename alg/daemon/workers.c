@@ -152,6 +152,8 @@ static int worker_open(struct daemon *d, unsigned i, struct daemon **out)
 			  " (is another program bound to it?)" : "");
 		return -errno;
 	}
+	/* the journal holds the state before a verdict of it leaves */
+	queue_set_presend(w->q, journal_flush_hook, w);
 	return 0;
 }
 

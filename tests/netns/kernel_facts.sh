@@ -409,6 +409,14 @@ else
 	fact delete-batch-cost "not measured ($out)"
 fi
 
+# ---- what a batch answers (nft/batch.c: NLM_F_ACK on the last only) --
+
+if out=$(nlp batch-acks kf pin4); then
+	required batch-acks ok "$out"
+else
+	required batch-acks missing "$out"
+fi
+
 # ---- userspace helpers, kernel helper --------------------------------
 
 out=$(nlp cthelper-list)

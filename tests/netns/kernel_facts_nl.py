@@ -34,6 +34,11 @@ standard library only. Run inside the namespace under test, as root.
         time ROUNDS single-message batches deleting a present element of
         inet TABLE SET (ipv4_addr . ipv4_addr . inet_service), then
         ROUNDS deleting a missing one; prints the medians in microseconds
+  batch-acks TABLE SET
+        batches with NLM_F_ACK on their last message alone, as
+        nft/batch.c sends them: a message that fails is answered all the
+        same, the last one is answered after it, and the messages that
+        did not fail are not; exit 0 when all of that holds
 """
 import errno
 import os
@@ -521,6 +526,67 @@ def del_cost(table, setname, rounds):
     return 0
 
 
+def batch_answers(nl, msgs):
+    """One batch of (type, flags, payload) messages: the answers, as
+    (index in msgs, error) in arrival order (-1: the batch begin)."""
+    b = nl.next_seq()
+    seqs = [nl.next_seq() for _ in msgs]
+    e = nl.next_seq()
+    data = nl.msg(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, b, NFPROTO_UNSPEC,
+                  NFNL_SUBSYS_NFTABLES)
+    for (mtype, flags, payload), seq in zip(msgs, seqs):
+        data += nl.msg((NFNL_SUBSYS_NFTABLES << 8) | mtype,
+                       NLM_F_REQUEST | flags, seq, NFPROTO_INET, 0, payload)
+    data += nl.msg(NFNL_MSG_BATCH_END, NLM_F_REQUEST, e, NFPROTO_UNSPEC,
+                   NFNL_SUBSYS_NFTABLES)
+    nl.send(data)
+    out = []
+    # nfnetlink answers within our send: what is there is all there is
+    while True:
+        got = nl.recv_msgs(0.2)
+        if not got:
+            return out
+        for mtype, _f, mseq, pl in got:
+            if mtype != NLMSG_ERROR:
+                continue
+            idx = seqs.index(mseq) if mseq in seqs else -1
+            out.append((idx, struct.unpack_from("=i", pl)[0]))
+
+
+def batch_acks(table, setname):
+    nl = NL()
+    k = [elem_key(100 + i) for i in range(5)]
+    add, dele = NFT_MSG_NEWSETELEM, NFT_MSG_DELSETELEM
+
+    def one(key):
+        return elems(table, setname, [key])
+
+    # add k0, add k1 (NLM_F_ACK): committed, the last answered alone
+    got = batch_answers(nl, [(add, NLM_F_CREATE, one(k[0])),
+                             (add, NLM_F_CREATE | NLM_F_ACK, one(k[1]))])
+    if got != [(1, 0)]:
+        print("a batch that commits: answers %s, want the last one's 0"
+              % got)
+        return 1
+    if nl.batch(dele, 0, one(k[0])) or nl.batch(dele, 0, one(k[1])):
+        print("a batch answered as committed did not commit")
+        return 1
+    # delete a missing k2, add k3, add k4 (NLM_F_ACK): aborted
+    got = batch_answers(nl, [(dele, 0, one(k[2])),
+                             (add, NLM_F_CREATE, one(k[3])),
+                             (add, NLM_F_CREATE | NLM_F_ACK, one(k[4]))])
+    if got != [(0, -errno.ENOENT), (2, 0)]:
+        print("a batch with a failing message: answers %s, want its "
+              "ENOENT and the last one's 0" % got)
+        return 1
+    if nl.batch(dele, 0, one(k[3])) != -errno.ENOENT:
+        print("an aborted batch left an element behind")
+        return 1
+    print("a failing message is answered without NLM_F_ACK, the last one "
+          "after it; the rest are silent")
+    return 0
+
+
 def main(argv):
     cmds = {
         "xt-queue-rule": (3, lambda a: xt_queue_rule(a[0], a[1],
@@ -534,6 +600,7 @@ def main(argv):
         "udp-probe": (1, lambda a: udp_probe(int(a[0]))),
         "cthelper-list": (0, lambda a: cthelper_list()),
         "del-cost": (3, lambda a: del_cost(a[0], a[1], int(a[2]))),
+        "batch-acks": (2, lambda a: batch_acks(a[0], a[1])),
     }
     if len(argv) < 2 or argv[1] not in cmds or \
             len(argv) - 2 != cmds[argv[1]][0]:
