@@ -209,6 +209,8 @@ void pin_async_commit(struct daemon *d)
 	if (!ret)
 		d->st.pin_async += nadd;
 	pinholes_added(d, a->add, a->sid, a->at_ms, nadd, ret, true);
+	/* their records now, not with the next wakeup's verdicts */
+	journal_flush(d);
 }
 
 /* ---- caught SYNs ---------------------------------------------------- */
