@@ -171,7 +171,8 @@ bool pin_async_take(struct daemon *d, const struct pin_entry *old,
 	for (i = 0; i < n; i++)
 		if (!pin_async_peer_ok(d, &e[i], now))
 			return false;
-	memcpy(&a->old[a->nold], old, nold * sizeof(*old));
+	if (nold)
+		memcpy(&a->old[a->nold], old, nold * sizeof(*old));
 	a->nold += nold;
 	for (i = 0; i < n; i++) {
 		a->add[a->nadd] = e[i];
