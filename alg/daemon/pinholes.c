@@ -211,6 +211,18 @@ static void pinholes_supersede(struct daemon *d, unsigned first,
 	}
 }
 
+/* Has a pinhole of our table the key of one of batch[0..n)? */
+static bool pinholes_near_any(const struct daemon *d,
+			      const struct pin_entry *batch, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < d->pins.n; i++)
+		if (pinhole_key_near(&d->pins.v[i].e, batch, n))
+			return true;
+	return false;
+}
+
 /*
  * With destroy semantics the replaced pinhole goes in the batch that adds
  * its successor (one round trip before the verdict, where it was three:
@@ -361,8 +373,15 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	}
 	if (!n && !nold)
 		return;
-	/* the pair known to be in peer4/peer6: the verdicts go first */
-	if (pin_async_take(d, old, nold, batch, sids, n, now))
+	/*
+	 * The pair known to be in peer4/peer6: the verdicts go first. Not
+	 * when a pinhole of our table has a key of a new one: its mapping
+	 * may still be there after its data connection consumed it, and a
+	 * SYN that comes first would meet that mapping (so chain pin_catch
+	 * would not hold it) and no pinhole yet.
+	 */
+	if (!pinholes_near_any(d, batch, n) &&
+	    pin_async_take(d, old, nold, batch, sids, n, now))
 		return;
 	pin_async_commit(d);	/* what was announced before goes first */
 	verdicts_flush(d);	/* a round trip: earlier packets go first */
