@@ -564,6 +564,18 @@ static const struct ruleset_set_shape ruleset_catch_shapes[] = {
 	{ PIN_PEER6, "set peer6", 32, 0, NFT_SET_TIMEOUT },
 };
 
+int ruleset_has_usedp4(struct fw_sock *fw)
+{
+	/* map usedp4 { type ipv4_addr . ipv4_addr . inet_service :
+	 *	        inet_service; flags dynamic,timeout; } */
+	static const struct ruleset_set_shape sh = {
+		PIN_USEDP4, "map usedp4", 12, 2, NFT_SET_MAP | NFT_SET_TIMEOUT,
+	};
+	int err = ruleset_get_set(fw, &sh);
+
+	return err ? err : 1;
+}
+
 int ruleset_check_catch(struct fw_sock *fw, const char **what)
 {
 	size_t i;

@@ -121,6 +121,7 @@ struct daemon {
 	int ep, sfd;			/* epoll set, signalfd */
 	bool native_queue;
 	bool pin_destroy;		/* kernel takes NFT_MSG_DESTROYSETELEM */
+	bool used_get;			/* the table has map usedp4 */
 	bool started;			/* the loop ran */
 	uint64_t start_ms;
 	uint64_t last_pkt_ms;

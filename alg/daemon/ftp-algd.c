@@ -379,8 +379,16 @@ static void probe_destroy(struct daemon *d)
 	unsigned i;
 
 	d->pin_destroy = ret == 1;
-	for (i = 0; i < d->nw; i++)
+	/* a session end asks map usedp4 for its pinholes' connections */
+	d->used_get = ruleset_has_usedp4(d->fw) == 1;
+	if (!d->used_get)
+		log_info("no map usedp4 (an older %s): a session's end looks "
+			 "its pinholes' connections up in a dump of used4",
+			 FTP_ALG_NFT_HINT);
+	for (i = 0; i < d->nw; i++) {
 		d->w[i]->pin_destroy = d->pin_destroy;
+		d->w[i]->used_get = d->used_get;
+	}
 	if (ret == 1)
 		log_info("pinhole removal: destroy (a gone element is no "
 			 "error)");

@@ -564,6 +564,7 @@ static struct pinhole_ct_view *close_view(struct daemon *d, uint64_t now)
 			return NULL;
 		ps->cview_ms = now;
 	}
+	ps->cview->by_get = d->used_get;
 	if (now - ps->cview_ms >= PINHOLE_CLOSE_VIEW_MS) {
 		pinholes_ct_view_free(ps->cview);
 		ps->cview_ms = now;
@@ -588,9 +589,10 @@ static bool close_defer(struct daemon *d, struct pinhole *p, int present,
 	struct pinhole_ct_view *v = ps->cview;
 
 	if (present != 0 || !v ||
+	    (v->by_get && p->e.family == AF_INET) ||
 	    (!p->retired && pinhole_fate(0, now - p->added_ms,
 					 p->e.timeout_ms, true) != PINHOLE_USED))
-		return false;	/* nothing to ask used4/used6 */
+		return false;	/* nothing to ask used4/used6, or one GET */
 	if (pinholes_used_noted(d, v, &p->e) ||
 	    (p->consumed_ms && p->consumed_ms < ps->cview_ms))
 		return false;

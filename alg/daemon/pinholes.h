@@ -166,6 +166,8 @@ bool pinhole_conn_matches(const struct pin_entry *e,
 struct pinhole_ct_conn;
 struct pinhole_used;
 struct pinhole_ct_view {
+	/* IPv4 questions by one GET on map usedp4 (d->used_get) */
+	bool by_get;
 	bool loaded;
 	bool sorted;
 	int err;

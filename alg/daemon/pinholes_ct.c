@@ -382,6 +382,28 @@ static void pinholes_ct_keep(const struct ct_entry *e, void *arg)
  * The dump is the slow way: the kernel walks its whole conntrack hash for
  * it (every namespace's entries), ~50 ms here each time.
  */
+/*
+ * By map usedp4: 1 and *c (conntrack's answer for the connection noted),
+ * 0 none noted, <0 could not ask.
+ */
+static int used_by_get(struct daemon *d, const struct pin_entry *e,
+		       enum pinhole_conn *c)
+{
+	struct pinhole_used u = { .sport = 0 };
+	struct ct_entry ct;
+	struct ct_tuple t;
+	int ret;
+
+	ret = STATS_NL(&d->ws, STATS_NL_NFT_QUERY,
+		       pin_used_sport(d->fw, e, &u.sport));
+	if (ret != 1)
+		return ret;
+	used_tuple(e, &u, &t);
+	*c = used_answer(STATS_NL(&d->ws, STATS_NL_CT,
+				  ct_get_orig(d->ct, &t, &ct)), &ct);
+	return 1;
+}
+
 enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 				const struct pin_entry *e)
 {
@@ -389,6 +411,9 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return PINHOLE_CONN_UNKNOWN;
+	/* none noted (a reload emptied the map): not worth a dump here */
+	if (v->by_get && e->family == AF_INET)
+		return used_by_get(d, e, &c) == 1 ? c : PINHOLE_CONN_UNKNOWN;
 	used_load(d, v, e->family);
 	/* nothing noted (a reload emptied the set, or dropped): the dump */
 	if (!v->used_err[e->family == AF_INET6] && used_conn(d, v, e, &c))
@@ -408,10 +433,13 @@ enum pinhole_conn pinholes_conn(struct daemon *d, struct pinhole_ct_view *v,
 bool pinholes_used_noted(struct daemon *d, struct pinhole_ct_view *v,
 			 const struct pin_entry *e)
 {
+	enum pinhole_conn c;
 	unsigned first;
 
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return false;
+	if (v->by_get && e->family == AF_INET)
+		return used_by_get(d, e, &c) == 1;
 	used_load(d, v, e->family);
 	return !v->used_err[e->family == AF_INET6] &&
 	       used_range(v, e, &first) > 0;
@@ -423,6 +451,13 @@ bool pinholes_conn_noted(struct daemon *d, struct pinhole_ct_view *v,
 	if (e->family != AF_INET && e->family != AF_INET6) {
 		*c = PINHOLE_CONN_UNKNOWN;
 		return true;
+	}
+	if (v->by_get && e->family == AF_INET) {
+		int ret = used_by_get(d, e, c);
+
+		if (ret < 0)
+			*c = PINHOLE_CONN_UNKNOWN;
+		return ret != 0;
 	}
 	used_load(d, v, e->family);
 	if (!v->used_err[e->family == AF_INET6])
@@ -441,7 +476,9 @@ void pinholes_ct_view_refetch(struct pinhole_ct_view *v)
 
 void pinholes_ct_view_free(struct pinhole_ct_view *v)
 {
+	bool by_get = v->by_get;
+
 	free(v->u);
 	free(v->v);
-	*v = (struct pinhole_ct_view){ 0 };
+	*v = (struct pinhole_ct_view){ .by_get = by_get };
 }

@@ -110,6 +110,7 @@ GET(get_pinholes, s->pinholes[i])
 GET(get_refusals, s->refusals[i])
 GET(get_malformed, s->malformed)
 GET(get_midstream, s->midstream)
+GET(get_ct_stale, s->ct_stale)
 GET(get_id_gaps, s->id_gaps)
 GET(get_enobufs, s->enobufs)
 VGET(get_kq_dropped, v->kq.queue_dropped)
@@ -153,6 +154,10 @@ static const struct fam fams[] = {
 	  "their start passed without us (fail-open bypass, a restart, or "
 	  "a ruleset that queued them late)", FAM_COUNTER, NULL, 1, NULL,
 	  .get = get_midstream },
+	{ "stale_destroy_events", "Conntrack destroy events about an "
+	  "earlier connection on the tuple of a live session (a client "
+	  "reusing its port): ignored", FAM_COUNTER, NULL, 1, NULL,
+	  .get = get_ct_stale },
 	{ "queue_id_gaps", "Packet ids the kernel numbered but never "
 	  "delivered to us", FAM_COUNTER, NULL, 1, NULL, .get = get_id_gaps },
 	{ "queue_enobufs", "Receive errors ENOBUFS on the queue socket "

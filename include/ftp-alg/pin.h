@@ -25,6 +25,7 @@
 #define PIN_SNAT4	"snat4"
 #define PIN_USED4	"used4"
 #define PIN_USED6	"used6"
+#define PIN_USEDP4	"usedp4"
 #define PIN_PEER4	"peer4"
 #define PIN_PEER6	"peer6"
 #define PIN_CT_MARK	0x00f70000u
@@ -179,6 +180,14 @@ int pin_change(struct fw_sock *fw, const struct pin_change *c);
  * DESTROYSETELEM) into buf: its length, or -errno. */
 int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 		   const struct pin_peer *p);
+/*
+ * The source port of the data connection that consumed IPv4 pinhole e,
+ * from map usedp4: 1 (in *sport), 0 not noted (none, or expired), <0
+ * error (-ENOENT never: a table without the map answers 0 too, so ask
+ * only where ruleset_has_usedp4() said so).
+ */
+int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
+		   uint16_t *sport);
 /*
  * Does the kernel take NFT_MSG_DESTROYSETELEM? One batch destroying an
  * element nobody adds (0.0.0.0 . 0.0.0.0 . 0 in pin4): 1 yes, 0 no (the

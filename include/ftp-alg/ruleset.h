@@ -77,6 +77,8 @@ int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
  * ruleset_catch_install(): flush catch_queue and, when on, add its one
  * rule "queue num N bypass" (native or xt, as the queue rules).
  */
+/* Map usedp4 is there, as deploy/ftp-alg.nft makes it: 1, else -errno. */
+int ruleset_has_usedp4(struct fw_sock *fw);
 #define RULESET_CATCH_CHAIN	"catch_queue"
 #define RULESET_CATCH_HOOK	"pin_catch"
 int ruleset_check_catch(struct fw_sock *fw, const char **what);
