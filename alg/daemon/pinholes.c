@@ -355,6 +355,7 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	struct pin_peer peers[ALG_MAX_EV];
 	uint64_t sids[ALG_MAX_EV], at[ALG_MAX_EV];
 	unsigned i, n, nold = 0, np;
+	bool near;
 	int ret;
 
 	bool skip[ALG_MAX_EV], remove[ALG_MAX_EV];
@@ -362,6 +363,8 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	pinholes_async_order(d, r);
 	pinholes_plan(r, skip, remove);
 	n = pinholes_collect(d, r, skip, batch, sids);
+	/* before the retired ones are forgotten: one may have the key */
+	near = pinholes_near_any(d, batch, n);
 	for (i = 0; i < r->nev; i++) {
 		if (!remove[i])
 			continue;
@@ -380,8 +383,7 @@ void pinholes_add(struct daemon *d, const struct alg_result *r,
 	 * SYN that comes first would meet that mapping (so chain pin_catch
 	 * would not hold it) and no pinhole yet.
 	 */
-	if (!pinholes_near_any(d, batch, n) &&
-	    pin_async_take(d, old, nold, batch, sids, n, now))
+	if (!near && pin_async_take(d, old, nold, batch, sids, n, now))
 		return;
 	pin_async_commit(d);	/* what was announced before goes first */
 	verdicts_flush(d);	/* a round trip: earlier packets go first */
