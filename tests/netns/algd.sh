@@ -12,6 +12,11 @@
 #	ftpalg_algd_alive NS
 #	ftpalg_algd_queue_rules NS	number of queue rules in ctl_queue
 #	ftpalg_algd_stop NS
+#	ftpalg_algd_stat DIR NAME	one counter of "ftp-algctl stats" of
+#		the daemon started with DIR ("pinholes used"), -1 if none
+#	ftpalg_check PREFIX CHECK ok|FAIL [detail]
+#		prints "PREFIX CHECK: ok (detail)" and counts it in
+#		FTPALG_PASSED / FTPALG_FAILED
 
 FTPALG_ALGD=${FTPALG_ALGD:-}	# path of ftp-algd
 FTPALG_ALGCTL=${FTPALG_ALGCTL:-}	# path of ftp-algctl
@@ -77,4 +82,21 @@ ftpalg_algd_stop() {
 	wait "$pid" 2>/dev/null
 	unset "FTPALG_ALGD_PID[$ns]"
 	return 0
+}
+
+ftpalg_algd_stat() {
+	"$FTPALG_ALGCTL" --socket "$1/ftp-algd.sock" stats | awk -v k="$2:" '
+		index($0, k) == 1 { print $NF; found = 1 }
+		END { if (!found) print -1 }'
+}
+
+FTPALG_PASSED=0
+FTPALG_FAILED=0
+ftpalg_check() {
+	echo "$1 $2: $3${4:+ ($4)}"
+	if [ "$3" = ok ]; then
+		FTPALG_PASSED=$((FTPALG_PASSED + 1))
+	else
+		FTPALG_FAILED=$((FTPALG_FAILED + 1))
+	fi
 }

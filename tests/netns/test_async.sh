@@ -53,8 +53,6 @@ source "$HERE/algd.sh"
 
 DELAY_MS=400
 WORK=
-PASSED=0
-FAILED=0
 
 cleanup() {
 	local rc=$?
@@ -69,23 +67,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-result() {	# CASE ok|FAIL [detail]
-	echo "async $1: $2${3:+ ($3)}"
-	if [ "$2" = ok ]; then
-		PASSED=$((PASSED + 1))
-	else
-		FAILED=$((FAILED + 1))
-	fi
-}
+result() { ftpalg_check async "$@"; }
 
-ctl() { "$FTPALG_ALGCTL" --socket "$WORK/ftp-algd.sock" "$@"; }
-
-# pinholes by outcome, from "ftp-algctl stats": pin NAME
-pin() {
-	ctl stats | awk -v k="pinholes $1:" '
-		index($0, k) == 1 { print $NF; found = 1 }
-		END { if (!found) print -1 }'
-}
+pin() { ftpalg_algd_stat "$WORK" "pinholes $1"; }
 
 now_ms() { date +%s%3N; }
 
@@ -196,5 +180,5 @@ fi
 if ! ftpalg_algd_alive "$FTPALG_NS_RTR"; then
 	result alive FAIL "ftp-algd exited"
 fi
-echo "async: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+echo "async: $FTPALG_PASSED passed, $FTPALG_FAILED failed"
+[ "$FTPALG_FAILED" -eq 0 ] && [ "$FTPALG_PASSED" -gt 0 ]

@@ -48,8 +48,6 @@ source "$HERE/algd.sh"
 
 WORK=
 SRV_PID=
-PASSED=0
-FAILED=0
 
 cleanup() {
 	local rc=$?
@@ -64,23 +62,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-result() {	# CHECK ok|FAIL [detail]
-	echo "churn $1: $2${3:+ ($3)}"
-	if [ "$2" = ok ]; then
-		PASSED=$((PASSED + 1))
-	else
-		FAILED=$((FAILED + 1))
-	fi
-}
+result() { ftpalg_check churn "$@"; }
 
 ctl() { "$FTPALG_ALGCTL" --socket "$WORK/ftp-algd.sock" "$@"; }
 
-# a counter from "ftp-algctl stats": stat 'pinholes used'
-stat() {
-	ctl stats | awk -v k="$1:" '
-		index($0, k) == 1 { print $NF; found = 1 }
-		END { if (!found) print -1 }'
-}
+stat() { ftpalg_algd_stat "$WORK" "$1"; }
 
 for b in "$FTPALG_ALGD" "$FTPALG_ALGCTL" "$FTPD" "$LOAD"; do
 	[ -x "$b" ] || { echo "churn: FAIL: $b not built"; exit 1; }
@@ -159,5 +145,5 @@ if ftpalg_algd_alive "$FTPALG_NS_RTR" && ctl status >/dev/null; then
 else
 	result alive FAIL "ftp-algd does not answer"
 fi
-echo "churn: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+echo "churn: $FTPALG_PASSED passed, $FTPALG_FAILED failed"
+[ "$FTPALG_FAILED" -eq 0 ] && [ "$FTPALG_PASSED" -gt 0 ]
