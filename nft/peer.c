@@ -25,12 +25,7 @@ int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 {
 	size_t alen = p->family == AF_INET ? 4 : 16;
 	uint8_t key[32];
-	struct nftnl_set_elem *el;
-	struct nlmsghdr *nlh;
-	struct nftnl_set *s;
-	union batch_msg m;
 	uint16_t flags;
-	int ret = -ENOMEM;
 
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -42,28 +37,16 @@ int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 		return -EINVAL;
 	memcpy(key, p->peer.b, alen);
 	memcpy(key + alen, p->addr.b, alen);
-	s = sets_alloc(p->family == AF_INET ? PIN_PEER4 : PIN_PEER6);
-	if (!s)
-		return -ENOMEM;
-	el = nftnl_set_elem_alloc();
-	if (!el)
-		goto err_set;
-	nftnl_set_elem_add(s, el);
 	/*
 	 * add element inet ftp_alg peer4 { peer . addr timeout T }
 	 * destroy element inet ftp_alg peer4 { peer . addr }
 	 */
-	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, 2 * alen) < 0)
-		goto err_set;
-	if (type == NFT_MSG_NEWSETELEM && p->timeout_ms)
-		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
-				       p->timeout_ms);
-	nlh = nftnl_nlmsg_build_hdr(m.b, type, NFPROTO_INET, flags, seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	ret = batch_msg_copy(buf, len, nlh);
-err_set:
-	nftnl_set_free(s);
-	return ret;
+	return sets_build_elem(buf, len, type, flags, seq,
+			       p->family == AF_INET ? PIN_PEER4 : PIN_PEER6,
+			       &(struct sets_elem){
+				.key = key, .klen = (uint32_t)(2 * alen),
+				.timeout_ms = p->timeout_ms,
+			});
 }
 
 int sets_fill_peers(struct batch *b, const struct pin_peer *p, unsigned n)

@@ -167,20 +167,15 @@ struct nftnl_set *sets_alloc(const char *name)
 	return s;
 }
 
-int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
-		   const char *set, const struct pin_entry *e)
+int sets_build_elem(char *buf, size_t len, uint16_t type, uint16_t flags,
+		    uint32_t seq, const char *set, const struct sets_elem *e)
 {
-	struct pin_data key, data;
 	struct nftnl_set_elem *el;
 	struct nlmsghdr *nlh;
 	struct nftnl_set *s;
 	union batch_msg m;
-	uint16_t flags;
 	int ret = -ENOMEM;
 
-	flags = pin_elem_flags(type);
-	if (!flags || !pin_elem_fields(set, e, &key, &data))
-		return -EINVAL;
 	s = sets_alloc(set);
 	if (!s)
 		return -ENOMEM;
@@ -188,19 +183,11 @@ int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 	if (!el)
 		goto err_set;
 	nftnl_set_elem_add(s, el);
-	/*
-	 * add element inet ftp_alg pin4 { peer . addr . port timeout T }
-	 * add element inet ftp_alg dnat4 { peer . wire_addr . wire_port
-	 *	timeout T : addr . port }
-	 * add element inet ftp_alg snat4 { peer . addr . port
-	 *	timeout T : peer_pub }
-	 * delete element / get element: the key alone
-	 */
-	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key.b, key.len) < 0)
+	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, e->key, e->klen) < 0)
 		goto err_set;
 	if (type == NFT_MSG_NEWSETELEM) {
-		if (data.len && nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA,
-						   data.b, data.len) < 0)
+		if (e->dlen && nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA,
+						  e->data, e->dlen) < 0)
 			goto err_set;
 		/* no timeout: the element stays until deleted */
 		if (e->timeout_ms)
@@ -213,6 +200,31 @@ int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
 err_set:
 	nftnl_set_free(s);
 	return ret;
+}
+
+int pin_build_elem(char *buf, size_t len, uint16_t type, uint32_t seq,
+		   const char *set, const struct pin_entry *e)
+{
+	struct pin_data key, data;
+	uint16_t flags;
+
+	flags = pin_elem_flags(type);
+	if (!flags || !pin_elem_fields(set, e, &key, &data))
+		return -EINVAL;
+	/*
+	 * add element inet ftp_alg pin4 { peer . addr . port timeout T }
+	 * add element inet ftp_alg dnat4 { peer . wire_addr . wire_port
+	 *	timeout T : addr . port }
+	 * add element inet ftp_alg snat4 { peer . addr . port
+	 *	timeout T : peer_pub }
+	 * delete element / get element: the key alone
+	 */
+	return sets_build_elem(buf, len, type, flags, seq, set,
+			       &(struct sets_elem){
+				.key = key.b, .klen = key.len,
+				.data = data.b, .dlen = data.len,
+				.timeout_ms = e->timeout_ms,
+			});
 }
 
 /* flush set inet ftp_alg $set */

@@ -33,17 +33,11 @@
 #include "ftp-alg/pin.h"
 #include "ftp-alg/ruleset.h"
 #include "batch.h"
+#include "ruleset_int.h"
 #include "sets.h"
 
 /* ---- ruleset_check_table --------------------------------------------- */
 
-/* The shape each set has in deploy/ftp-alg.nft. */
-struct ruleset_set_shape {
-	const char *name;
-	const char *what;
-	uint32_t klen, dlen;
-	uint32_t flags;		/* NFT_SET_* that must be set */
-};
 
 static const struct ruleset_set_shape ruleset_shapes[] = {
 	/* set ctl_ports { type inet_service; } */
@@ -86,7 +80,7 @@ err_table:
 }
 
 /* list chain inet ftp_alg ctl_queue */
-static int ruleset_get_chain(struct fw_sock *fw, const char *name)
+int ruleset_get_chain(struct fw_sock *fw, const char *name)
 {
 	struct nftnl_chain *ch;
 	struct nlmsghdr *nlh;
@@ -140,7 +134,7 @@ static int ruleset_set_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* list set inet ftp_alg $name, then compare it with its shape */
-static int ruleset_get_set(struct fw_sock *fw,
+int ruleset_get_set(struct fw_sock *fw,
 			   const struct ruleset_set_shape *sh)
 {
 	struct ruleset_set_seen seen = { .got = false };
@@ -264,7 +258,7 @@ static int ruleset_expr_port_lookup(struct nftnl_rule *r, bool reply)
 }
 
 /* queue num N[-M] [bypass], with nft_queue: total balances N..N+total-1 */
-static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num,
+int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num,
 			      uint16_t total, bool bypass)
 {
 	struct nftnl_expr *e;
@@ -285,7 +279,7 @@ static int ruleset_expr_queue(struct nftnl_rule *r, uint16_t num,
  * cpu-fanout: the hash then keeps both directions of a flow on one
  * queue). xt_check_target() wants the info padded to XT_ALIGN.
  */
-static int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
+int ruleset_expr_nfqueue(struct nftnl_rule *r, uint16_t num,
 				uint16_t total, bool bypass)
 {
 	size_t len = XT_ALIGN(sizeof(struct xt_NFQ_info_v3));
@@ -553,96 +547,6 @@ int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
 
 	return ruleset_queue_batch(fw, true, queue_num, total, fail_open, native,
 				   &no_expr);
-}
-
-/* ---- the catch objects ----------------------------------------------- */
-
-static const struct ruleset_set_shape ruleset_catch_shapes[] = {
-	/* set peer4 { type ipv4_addr . ipv4_addr; flags timeout; } */
-	{ PIN_PEER4, "set peer4", 8, 0, NFT_SET_TIMEOUT },
-	/* set peer6 { type ipv6_addr . ipv6_addr; flags timeout; } */
-	{ PIN_PEER6, "set peer6", 32, 0, NFT_SET_TIMEOUT },
-};
-
-int ruleset_has_usedp4(struct fw_sock *fw)
-{
-	/* map usedp4 { type ipv4_addr . ipv4_addr . inet_service :
-	 *	        inet_service; flags dynamic,timeout; } */
-	static const struct ruleset_set_shape sh = {
-		PIN_USEDP4, "map usedp4", 12, 2, NFT_SET_MAP | NFT_SET_TIMEOUT,
-	};
-	int err = ruleset_get_set(fw, &sh);
-
-	return err ? err : 1;
-}
-
-int ruleset_check_catch(struct fw_sock *fw, const char **what)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < 2; i++) {
-		*what = ruleset_catch_shapes[i].what;
-		err = ruleset_get_set(fw, &ruleset_catch_shapes[i]);
-		if (err)
-			return err;
-	}
-	*what = "chain " RULESET_CATCH_CHAIN;
-	err = ruleset_get_chain(fw, RULESET_CATCH_CHAIN);
-	if (err)
-		return err;
-	*what = "chain " RULESET_CATCH_HOOK;
-	err = ruleset_get_chain(fw, RULESET_CATCH_HOOK);
-	if (!err)
-		*what = NULL;
-	return err;
-}
-
-/* flush chain inet ftp_alg catch_queue; (on) add rule ... queue num N bypass */
-int ruleset_catch_install(struct fw_sock *fw, uint16_t num, bool native,
-			  bool on)
-{
-	struct nftnl_rule *r[2] = { NULL, NULL };
-	struct nlmsghdr *nlh;
-	union batch_msg m;
-	struct batch b;
-	int err, i;
-
-	for (i = 0; i < 2; i++) {
-		r[i] = nftnl_rule_alloc();
-		if (!r[i] ||
-		    nftnl_rule_set_str(r[i], NFTNL_RULE_TABLE, PIN_TABLE) < 0 ||
-		    nftnl_rule_set_str(r[i], NFTNL_RULE_CHAIN,
-				       RULESET_CATCH_CHAIN) < 0) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	err = native ? ruleset_expr_queue(r[1], num, 1, true)
-		     : ruleset_expr_nfqueue(r[1], num, 1, true);
-	if (err)
-		goto out;
-	err = batch_begin(fw, &b);
-	if (err)
-		goto out;
-	for (i = 0; i < (on ? 2 : 1) && !err; i++) {
-		nlh = nftnl_nlmsg_build_hdr(m.b, i ? NFT_MSG_NEWRULE
-						   : NFT_MSG_DELRULE,
-					    NFPROTO_INET, i ?
-					    NLM_F_CREATE | NLM_F_APPEND |
-					    NLM_F_ACK : NLM_F_ACK,
-					    batch_seq(&b));
-		nftnl_rule_nlmsg_build_payload(nlh, r[i]);
-		err = batch_append(&b, nlh);
-	}
-	if (!err)
-		err = batch_commit(&b);
-	batch_free(&b);
-out:
-	for (i = 0; i < 2; i++)
-		if (r[i])
-			nftnl_rule_free(r[i]);
-	return err;
 }
 
 /* ---- rule counts ----------------------------------------------------- */

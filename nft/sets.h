@@ -19,6 +19,22 @@ struct nftnl_set *sets_alloc(const char *name);
  */
 int sets_build_flush(char *buf, size_t len, uint32_t seq, const char *name);
 
+/* One element of a set or map: its key, data (dlen 0: none), timeout. */
+struct sets_elem {
+	const void *key;
+	uint32_t klen;
+	const void *data;
+	uint32_t dlen;
+	uint64_t timeout_ms;	/* 0: none */
+};
+/*
+ * One element message of type (NEWSETELEM carries data and timeout, the
+ * others the key alone) for set $set into buf: its length, or -ENOSPC /
+ * -ENOMEM (pin.c).
+ */
+int sets_build_elem(char *buf, size_t len, uint16_t type, uint16_t flags,
+		    uint32_t seq, const char *set, const struct sets_elem *e);
+
 struct batch;
 struct pin_peer;
 /*

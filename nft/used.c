@@ -63,38 +63,28 @@ int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
 	struct used_answer a = { .got = false };
 	uint8_t key[12] = { 0 };
 	uint16_t port = htons(e->target.port);
-	struct nftnl_set_elem *el;
-	struct nlmsghdr *nlh;
-	struct nftnl_set *s;
 	union batch_msg m;
-	int err = -ENOMEM;
+	int err;
 
 	if (e->family != AF_INET)
 		return -EAFNOSUPPORT;
 	memcpy(key, e->peer.b, 4);
 	memcpy(key + 4, e->target.addr.b, 4);
 	memcpy(key + 8, &port, 2);
-	s = sets_alloc(PIN_USEDP4);
-	if (!s)
-		return -ENOMEM;
-	el = nftnl_set_elem_alloc();
-	if (!el)
-		goto out;
-	nftnl_set_elem_add(s, el);
 	/* get element inet ftp_alg usedp4 { peer . target . port } */
-	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, sizeof(key)) < 0)
-		goto out;
-	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_GETSETELEM, NFPROTO_INET,
-				    NLM_F_ACK, fw_next_seq(fw));
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	err = fw_request(fw, nlh, used_cb, &a);
+	err = sets_build_elem(m.b, sizeof(m), NFT_MSG_GETSETELEM, NLM_F_ACK,
+			      fw_next_seq(fw), PIN_USEDP4,
+			      &(struct sets_elem){ .key = key,
+						   .klen = sizeof(key) });
+	if (err < 0)
+		return err;
+	err = fw_request(fw, &m.h, used_cb, &a);
 	if (err == -ENOENT)
-		err = 0;	/* missing or expired: not noted */
-	else if (!err && a.got) {
-		*sport = a.sport;
-		err = 1;
-	}
-out:
-	nftnl_set_free(s);
-	return err;
+		return 0;	/* missing or expired: not noted */
+	if (err)
+		return err;
+	if (!a.got)
+		return 0;
+	*sport = a.sport;
+	return 1;
 }
