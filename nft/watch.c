@@ -12,11 +12,14 @@
  * anyway the caller hears one OVERRUN and looks at everything.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -122,11 +125,47 @@ int nftw_classify(const struct nlmsghdr *nlh, uint32_t ignore_portid,
 	return 0;
 }
 
+/*
+ * What we ignore never reaches us: a socket filter drops each message
+ * whose nlmsg_pid is one of our sockets' in the kernel, so a pinhole
+ * transaction (its element events and NEWGEN) does not wake the thread
+ * that watches. One skb of the group holds the messages of one
+ * transaction, all with its sender's portid: the first one's decides.
+ * Without the filter (it could not be attached) nftw_read() still skips
+ * them; it is only work saved.
+ */
+static void nftw_filter(struct nftw_sock *w)
+{
+	struct sock_filter f[NFTW_IGNORE_MAX + 4];
+	uint32_t pid[NFTW_IGNORE_MAX + 1];
+	unsigned n = 0, np = 0, i;
+	struct sock_fprog prog;
+
+	if (w->ignore_portid)
+		pid[np++] = w->ignore_portid;
+	for (i = 0; i < w->nalso; i++)
+		if (w->also[i])
+			pid[np++] = w->also[i];
+	/* ld [nlmsg_pid]: BPF loads words in network order */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct nlmsghdr, nlmsg_pid));
+	for (i = 0; i < np; i++)
+		/* jeq #pid, drop (the last instruction), else the next */
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+			BPF_K, ntohl(pid[i]), (uint8_t)(np - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = f };
+	setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_ATTACH_FILTER,
+		   &prog, sizeof(prog));
+}
+
 int nftw_ignore(struct nftw_sock *w, const struct fw_sock *fw)
 {
 	if (w->nalso >= NFTW_IGNORE_MAX)
 		return -ENOSPC;
 	w->also[w->nalso++] = fw_portid(fw);
+	nftw_filter(w);
 	return 0;
 }
 
@@ -162,6 +201,7 @@ struct nftw_sock *nftw_open(const struct fw_sock *fw)
 		       &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF,
 			   &rcvbuf, sizeof(rcvbuf));
+	nftw_filter(w);
 	return w;
 
 err_close:
