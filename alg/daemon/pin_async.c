@@ -247,6 +247,8 @@ static const struct pinhole *catch_find(const struct daemon *d,
 	const struct pinholes *ps = &d->pins;
 	unsigned i;
 
+	if (!pinholes_port_maybe(ps, p->dport, p->dport))
+		return NULL;
 	for (i = 0; i < ps->n; i++) {
 		const struct pin_entry *e = &ps->v[i].e;
 

@@ -5,6 +5,7 @@
  * their session. Every change is logged with the session id and counted.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,56 @@ const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- the port counts (struct pinholes.port_n) ---------------------- */
+
+static void port_count(struct pinholes *ps, const struct pin_entry *e,
+		       int delta)
+{
+	uint16_t ports[2] = { e->wire.port, e->target.port };
+	unsigned k, np = ports[0] == ports[1] ? 1 : 2;
+
+	if (!ps->port_n)
+		return;
+	for (k = 0; k < np; k++) {
+		uint16_t *c = &ps->port_n[ports[k]];
+
+		if (delta > 0 && *c == UINT16_MAX)
+			ps->port_sat = true;
+		else if (delta > 0)
+			(*c)++;
+		else if (*c)
+			(*c)--;
+	}
+}
+
+bool pinholes_port_maybe(const struct pinholes *ps, uint16_t wport,
+			 uint16_t tport)
+{
+	if (!ps->port_n || ps->port_sat)
+		return ps->n > 0;
+	return ps->port_n[wport] || ps->port_n[tport];
+}
+
+/* Might a pinhole of ours have the key of one of batch[0..n)? */
+static bool pinholes_maybe_near(const struct pinholes *ps,
+				const struct pin_entry *batch, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pinholes_port_maybe(ps, batch[i].wire.port,
+					batch[i].target.port))
+			return true;
+	return false;
+}
+
+/* p into the table (room reserved). */
+static void pinholes_put(struct pinholes *ps, const struct pinhole *p)
+{
+	ps->v[ps->n++] = *p;
+	port_count(ps, &p->e, 1);
+}
+
 /* It leaves the table, and the journal hears so. */
 void pinholes_forget(struct daemon *d, unsigned i)
 {
@@ -41,7 +92,10 @@ void pinholes_forget(struct daemon *d, unsigned i)
 	journal_unpin(d, &(struct journal_pin){
 		.sid = p->sid, .e = p->e, .added_ms = p->added_ms,
 	});
+	port_count(ps, &p->e, -1);
 	ps->v[i] = ps->v[--ps->n];
+	if (!ps->n)
+		ps->port_sat = false;	/* every count is 0 again */
 }
 
 bool pinholes_reserve(struct pinholes *ps, unsigned n)
@@ -49,6 +103,8 @@ bool pinholes_reserve(struct pinholes *ps, unsigned n)
 	struct pinhole *p;
 	unsigned cap;
 
+	if (!ps->port_n && !ps->n)
+		ps->port_n = calloc(65536, sizeof(*ps->port_n));
 	if (ps->n + n <= ps->cap)
 		return true;
 	cap = ps->cap ? ps->cap * 2 : 64;
@@ -217,6 +273,8 @@ static bool pinholes_near_any(const struct daemon *d,
 {
 	unsigned i;
 
+	if (!pinholes_maybe_near(&d->pins, batch, n))
+		return false;
 	for (i = 0; i < d->pins.n; i++)
 		if (pinhole_key_near(&d->pins.v[i].e, batch, n))
 			return true;
@@ -242,10 +300,11 @@ static unsigned pinholes_retire(struct daemon *d, const struct alg_event *ev,
 	unsigned i;
 
 	d->st.pin_replaced++;
-	for (i = 0; i < ps->n; i++)
+	/* newest first: the one replaced is mostly among the last added */
+	for (i = ps->n; i-- > 0;)
 		if (!ps->v[i].retired && pinhole_is(&ps->v[i], ev->sid, &ev->exp))
 			break;
-	if (i == ps->n)
+	if (i == UINT_MAX)
 		return 0;
 	p = &ps->v[i];
 	*old = p->e;
@@ -304,6 +363,8 @@ void pinholes_added(struct daemon *d, const struct pin_entry *batch,
 {
 	char buf[PINHOLE_STR_LEN];
 	unsigned i, first = d->pins.n;
+	/* before they are in it: might an older one have their key? */
+	bool near = !ret && pinholes_maybe_near(&d->pins, batch, n);
 
 	for (i = 0; i < n; i++) {
 		if (ret) {
@@ -316,9 +377,9 @@ void pinholes_added(struct daemon *d, const struct pin_entry *batch,
 				 "refused)" : "");
 			continue;
 		}
-		d->pins.v[d->pins.n++] = (struct pinhole){
+		pinholes_put(&d->pins, &(struct pinhole){
 			.sid = sids[i], .e = batch[i], .added_ms = at[i],
-		};
+		});
 		/* in the journal before the verdict that announces it, or
 		 * (late) right after the transaction */
 		journal_pin(d, &(struct journal_pin){
@@ -330,7 +391,7 @@ void pinholes_added(struct daemon *d, const struct pin_entry *batch,
 			 pinhole_str(&batch[i], buf, sizeof(buf)),
 			 d->cfg.pinhole_timeout_s);
 	}
-	if (!ret)
+	if (near)
 		pinholes_supersede(d, first, batch, sids, n);
 }
 
@@ -679,9 +740,9 @@ bool pinholes_adopt(struct daemon *d, uint64_t sid,
 
 	if (!pinholes_reserve(&d->pins, 1))
 		return false;
-	d->pins.v[d->pins.n++] = (struct pinhole){
+	pinholes_put(&d->pins, &(struct pinhole){
 		.sid = sid, .e = *e, .added_ms = added_ms,
-	};
+	});
 	d->st.pin_adopted++;
 	log_sess(LOG_INFO, sid, "pinhole taken over %s",
 		 pinhole_str(e, buf, sizeof(buf)));
@@ -696,5 +757,6 @@ void pinholes_free(struct daemon *d)
 		free(d->pins.cview);
 	}
 	free(d->pins.v);
+	free(d->pins.port_n);
 	d->pins = (struct pinholes){ 0 };
 }

@@ -64,6 +64,15 @@ struct pinhole_pass;
 struct pinholes {
 	struct pinhole *v;
 	unsigned n, cap;
+	/*
+	 * How many of v have each port as wire or target port (once when
+	 * both are the same), 65536 of them, or NULL (no memory: every look
+	 * walks v). A key lookup whose ports no pinhole has ends here:
+	 * retired pinholes stay in v until the next pass, thousands of them
+	 * at a high rate of PASVs, and most new pinholes match none.
+	 */
+	uint16_t *port_n;
+	bool port_sat;			/* a count overflowed: walk always */
 	struct pinhole_pass *pass;	/* a check under way, or NULL */
 	/*
 	 * Session ends share one look at used4/used6 for a while
@@ -299,5 +308,9 @@ void pinholes_forget(struct daemon *d, unsigned i);
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
 		    const struct pin_entry *e, uint64_t added_ms);
 void pinholes_free(struct daemon *d);
+/* Might a pinhole of ps have wire port wport or target port tport? false:
+ * surely none (so none has the key of one with those ports). */
+bool pinholes_port_maybe(const struct pinholes *ps, uint16_t wport,
+			 uint16_t tport);
 
 #endif
