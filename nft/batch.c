@@ -398,6 +398,58 @@ int fw_request(struct fw_sock *fw, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return 0;
 }
 
+int fw_request_many(struct fw_sock *fw, const char *buf, size_t len,
+		    uint32_t seq0, unsigned n, fw_many_cb cb, void *data,
+		    int *res)
+{
+	const struct nlmsghdr *nlh;
+	unsigned pending = n, i;
+	uint32_t idx;
+	ssize_t got;
+	int left;
+
+	for (i = 0; i < n; i++)
+		res[i] = -EINPROGRESS;
+	if (fw->stale)
+		fw_drain(fw);
+	/* all the answers wait in the socket before the first is read:
+	 * two skbs each (the reply and the ack), ~1 KiB of truesize each */
+	fw_sockbuf_grow(fw, SO_RCVBUFFORCE, SO_RCVBUF, &fw->rcvbuf,
+			(size_t)n * 2048 + FW_RX_LEN);
+	if (mnl_socket_sendto(fw->nl, buf, len) < 0)
+		return -errno;
+	fw->stale = true;
+	while (pending) {
+		got = mnl_socket_recvfrom(fw->nl, fw->rx.b, sizeof(fw->rx.b));
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		left = (int)got;
+		for (nlh = &fw->rx.h; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			idx = nlh->nlmsg_seq - seq0;
+			if (nlh->nlmsg_pid != fw->portid || idx >= n ||
+			    res[idx] != -EINPROGRESS)
+				continue;	/* not one of these */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e =
+					mnl_nlmsg_get_payload(nlh);
+
+				/* the ack (0) or the request's error */
+				res[idx] = e->error;
+				pending--;
+			} else if (cb(nlh, idx, data) < 0) {
+				res[idx] = -EPROTO;
+				pending--;
+			}
+		}
+	}
+	fw->stale = false;
+	return 0;
+}
+
 int batch_msg_copy(char *buf, size_t len, const struct nlmsghdr *nlh)
 {
 	if (nlh->nlmsg_len > BATCH_MSG_MAX)

@@ -88,5 +88,16 @@ uint32_t fw_next_seq(struct fw_sock *fw);
  */
 int fw_request(struct fw_sock *fw, struct nlmsghdr *nlh, mnl_cb_t cb,
 	       void *data);
+/*
+ * n requests (not batched) in buf, seqs seq0 .. seq0 + n - 1, each with
+ * NLM_F_ACK, in one send: cb gets each reply with its request's index
+ * (<0: that request failed, -EPROTO), res[i] its outcome (0, or the
+ * kernel's -errno). 0, or -errno when the exchange itself failed.
+ */
+typedef int (*fw_many_cb)(const struct nlmsghdr *nlh, unsigned idx,
+			  void *data);
+int fw_request_many(struct fw_sock *fw, const char *buf, size_t len,
+		    uint32_t seq0, unsigned n, fw_many_cb cb, void *data,
+		    int *res);
 
 #endif

@@ -57,25 +57,32 @@ static int used_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
-		   uint16_t *sport)
+/* get element inet ftp_alg usedp4 { peer . target . port } into buf */
+static int used_build_get(char *buf, size_t len, uint32_t seq,
+			  const struct pin_entry *e)
 {
-	struct used_answer a = { .got = false };
 	uint8_t key[12] = { 0 };
 	uint16_t port = htons(e->target.port);
-	union batch_msg m;
-	int err;
 
 	if (e->family != AF_INET)
 		return -EAFNOSUPPORT;
 	memcpy(key, e->peer.b, 4);
 	memcpy(key + 4, e->target.addr.b, 4);
 	memcpy(key + 8, &port, 2);
-	/* get element inet ftp_alg usedp4 { peer . target . port } */
-	err = sets_build_elem(m.b, sizeof(m), NFT_MSG_GETSETELEM, NLM_F_ACK,
-			      fw_next_seq(fw), PIN_USEDP4,
-			      &(struct sets_elem){ .key = key,
-						   .klen = sizeof(key) });
+	return sets_build_elem(buf, len, NFT_MSG_GETSETELEM, NLM_F_ACK, seq,
+			       PIN_USEDP4,
+			       &(struct sets_elem){ .key = key,
+						    .klen = sizeof(key) });
+}
+
+int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
+		   uint16_t *sport)
+{
+	struct used_answer a = { .got = false };
+	union batch_msg m;
+	int err;
+
+	err = used_build_get(m.b, sizeof(m), fw_next_seq(fw), e);
 	if (err < 0)
 		return err;
 	err = fw_request(fw, &m.h, used_cb, &a);
@@ -87,4 +94,54 @@ int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
 		return 0;
 	*sport = a.sport;
 	return 1;
+}
+
+static int used_many_cb(const struct nlmsghdr *nlh, unsigned idx, void *arg)
+{
+	return used_cb(nlh, &((struct used_answer *)arg)[idx]) == MNL_CB_OK
+	       ? 0 : -1;
+}
+
+int pin_used_sport_many(struct fw_sock *fw, const struct pin_entry *e,
+			unsigned n, uint16_t *sport, int *res)
+{
+	struct used_answer a[PIN_USED_MANY];
+	int err[PIN_USED_MANY];
+	/* a GET is ~70 bytes; aligned for nlmsghdr */
+	char buf[PIN_USED_MANY * 128] __attribute__((aligned(8)));
+	uint32_t seq0 = 0, seq;
+	size_t off = 0;
+	unsigned i;
+	int len, ret;
+
+	if (n > PIN_USED_MANY)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		seq = fw_next_seq(fw);
+		if (!i)
+			seq0 = seq;
+		else if (seq != seq0 + i)
+			return -EAGAIN;	/* the seq wrapped past 0: ask again */
+		len = used_build_get(buf + off, sizeof(buf) - off, seq, &e[i]);
+		if (len < 0)
+			return len;
+		off += NLMSG_ALIGN((size_t)len);
+		a[i] = (struct used_answer){ .got = false };
+	}
+	if (!n)
+		return 0;
+	ret = fw_request_many(fw, buf, off, seq0, n, used_many_cb, a, err);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (err[i] == -ENOENT || (!err[i] && !a[i].got)) {
+			res[i] = 0;	/* missing or expired: not noted */
+		} else if (err[i]) {
+			res[i] = err[i];
+		} else {
+			sport[i] = a[i].sport;
+			res[i] = 1;
+		}
+	}
+	return 0;
 }

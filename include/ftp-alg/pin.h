@@ -189,6 +189,14 @@ int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 int pin_used_sport(struct fw_sock *fw, const struct pin_entry *e,
 		   uint16_t *sport);
 /*
+ * pin_used_sport() for e[0..n) (n <= PIN_USED_MANY), the questions in one
+ * send: res[i] is its answer (1 and sport[i], 0, <0). 0, or -errno when
+ * none could be asked.
+ */
+#define PIN_USED_MANY	64
+int pin_used_sport_many(struct fw_sock *fw, const struct pin_entry *e,
+			unsigned n, uint16_t *sport, int *res);
+/*
  * Does the kernel take NFT_MSG_DESTROYSETELEM? One batch destroying an
  * element nobody adds (0.0.0.0 . 0.0.0.0 . 0 in pin4): 1 yes, 0 no (the
  * kernel refused the message type), <0 any other error.

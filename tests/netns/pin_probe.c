@@ -376,13 +376,57 @@ static void step_queue_remove(struct fw_sock *c)
 	check(err == 0, "ruleset_queue_remove = %d (%s)", err, strerror(-err));
 }
 
+/*
+ * Map usedp4 holds, from the script, 192.0.2.10 . 10.0.0.5 . 50001 + k :
+ * 30000 + k for k < have (nft add element): pin_used_sport_many() over
+ * 2 * have pinholes (the second half not noted) in sends of
+ * PIN_USED_MANY, each answer checked, and pin_used_sport() agrees.
+ */
+static void step_used_many(struct fw_sock *c, unsigned have)
+{
+	struct pin_entry e[2], q[PIN_USED_MANY];
+	uint16_t sport[PIN_USED_MANY], one;
+	int res[PIN_USED_MANY], ret;
+	unsigned k = 0, n, i, noted = 0, none = 0, bad = 0;
+
+	entries(e);
+	while (k < 2 * have) {
+		for (n = 0; n < PIN_USED_MANY && k + n < 2 * have; n++) {
+			q[n] = e[0];
+			q[n].target.port = (uint16_t)(50001 + k + n);
+		}
+		ret = pin_used_sport_many(c, q, n, sport, res);
+		check(ret == 0, "pin_used_sport_many of %u: %s", n,
+		      ret ? strerror(-ret) : "ok");
+		for (i = 0; !ret && i < n; i++, k++) {
+			if (k < have && res[i] == 1 &&
+			    sport[i] == 30000 + k)
+				noted++;
+			else if (k >= have && res[i] == 0)
+				none++;
+			else
+				bad++;
+		}
+		if (ret)
+			break;
+	}
+	check(noted == have && none == have && !bad,
+	      "usedp4 by GETs in one send: %u noted with their ports, %u not "
+	      "noted, %u wrong", noted, none, bad);
+	q[0] = e[0];
+	q[0].target.port = 50001;
+	ret = pin_used_sport(c, &q[0], &one);
+	check(ret == 1 && one == 30000, "pin_used_sport agrees: %d %u", ret,
+	      one);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: pin_probe check | check-missing WHAT | "
 		"check-invalid WHAT | add | "
 		"present N4 N6 | del | destroy | sweep | add-many N | queue-install | "
 		"queue-remove | snat-add | snat-present NPIN NMAP | "
-		"snat-del | snat-destroy\n");
+		"snat-del | snat-destroy | used-many N\n");
 	exit(2);
 }
 
@@ -415,6 +459,8 @@ int main(int argc, char **argv)
 		step_del(c);
 	else if (!strcmp(cmd, "sweep"))
 		step_sweep(c);
+	else if (!strcmp(cmd, "used-many") && argc == 3)
+		step_used_many(c, (unsigned)atoi(argv[2]));
 	else if (!strcmp(cmd, "add-many") && argc == 3)
 		step_add_many(c, (unsigned)atoi(argv[2]));
 	else if (!strcmp(cmd, "queue-install"))

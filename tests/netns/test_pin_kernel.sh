@@ -217,6 +217,18 @@ step add-many 2000
 step sweep
 expect_all_empty
 
+echo "== usedp4: 100 noted elements, 200 questions in sends of 64"
+elems=$(for k in $(seq 0 99); do
+	printf '192.0.2.10 . 10.0.0.5 . %d : %d, ' $((50001 + k)) $((30000 + k))
+done)
+if in_ns nft add element inet ftp_alg usedp4 "{ ${elems%, } }"; then
+	pass "nft add element inet ftp_alg usedp4 (100)"
+else
+	fail "nft add element inet ftp_alg usedp4 (100)"
+fi
+step used-many 100
+in_ns nft flush map inet ftp_alg usedp4
+
 echo "== ruleset_queue_install"
 out=$(in_ns "$probe" queue-install)
 rc=$?
