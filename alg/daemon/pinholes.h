@@ -194,6 +194,9 @@ struct pinhole_ct_view {
 	bool used_sorted;
 	struct pinhole_used *u;
 	unsigned un, ucap;
+	/* by_get: what a pass's step asked of usedp4 (got_prefetch()) */
+	struct pinhole_used *g;
+	unsigned gn, gcap;
 };
 
 /* A data connection of e from sport, as dumped from used4/6. Pure. */

@@ -50,6 +50,8 @@ void pinholes_check(struct daemon *d, uint64_t now)
 	if (!pp)
 		return;		/* the next second tries again */
 	pp->started_ms = now;
+	/* IPv4 by GETs on usedp4, not a dump of used4 */
+	pp->view.by_get = d->used_get;
 	d->pins.pass = pp;
 	pinholes_seen_load(d, &pp->seen);
 	pinholes_check_step(d, now);
@@ -61,23 +63,36 @@ static bool pass_covers(const struct pinhole_pass *pp, const struct pinhole *p)
 	return p->added_ms < pp->started_ms;
 }
 
-/* The consumed ones of the next step, asked about in batches. */
-static void step_prefetch(struct daemon *d, struct pinhole_pass *pp,
-			  unsigned end, uint64_t now)
+/* Might the pass want a conntrack answer for p? */
+static bool step_wants(const struct pinhole_pass *pp, const struct pinhole *p,
+		       uint64_t now)
 {
-	struct pin_entry e[PINHOLE_STEP];
+	return pass_covers(pp, p) &&
+	       pinholes_seen_has(&pp->seen, &p->e) == 0 &&
+	       pinhole_fate(0, now - p->added_ms, p->e.timeout_ms,
+			    false) == PINHOLE_USED;
+}
+
+/*
+ * The consumed ones of the next step, asked about in batches: those from
+ * the cursor on, and as many at the end of the table, which refill the
+ * places of the ones the step forgets (pinholes_forget()): a consumed
+ * one is forgotten, so about that many move in.
+ */
+static void step_prefetch(struct daemon *d, struct pinhole_pass *pp,
+			  uint64_t now)
+{
+	struct pin_entry e[2 * PINHOLE_STEP];
 	struct pinholes *ps = &d->pins;
-	unsigned i, n = 0;
+	unsigned i, n = 0, end = pp->cursor + PINHOLE_STEP, tail;
 
-	for (i = pp->cursor; i < end && i < ps->n; i++) {
-		const struct pinhole *p = &ps->v[i];
-
-		if (pass_covers(pp, p) &&
-		    pinholes_seen_has(&pp->seen, &p->e) == 0 &&
-		    pinhole_fate(0, now - p->added_ms, p->e.timeout_ms,
-				 false) == PINHOLE_USED)
-			e[n++] = p->e;
-	}
+	for (i = pp->cursor; i < end && i < ps->n; i++)
+		if (step_wants(pp, &ps->v[i], now))
+			e[n++] = ps->v[i].e;
+	tail = ps->n > n ? ps->n - n : 0;
+	for (i = tail > end ? tail : end; i < ps->n; i++)
+		if (step_wants(pp, &ps->v[i], now))
+			e[n++] = ps->v[i].e;
 	if (n)
 		pinholes_conn_prefetch(d, &pp->view, e, n);
 }
@@ -96,7 +111,7 @@ bool pinholes_check_step(struct daemon *d, uint64_t now)
 
 	if (!pp)
 		return false;
-	step_prefetch(d, pp, pp->cursor + PINHOLE_STEP, now);
+	step_prefetch(d, pp, now);
 	i = pp->cursor;
 	while (i < ps->n && looked < PINHOLE_STEP) {
 		p = &ps->v[i];
