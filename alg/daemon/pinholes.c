@@ -35,8 +35,8 @@ const char *pinhole_str(const struct pin_entry *e, char *buf, size_t len)
 
 /* ---- the port counts (struct pinholes.port_n) ---------------------- */
 
-static void port_count(struct pinholes *ps, const struct pin_entry *e,
-		       int delta)
+void pinholes_port_count(struct pinholes *ps, const struct pin_entry *e,
+			 int delta)
 {
 	uint16_t ports[2] = { e->wire.port, e->target.port };
 	unsigned k, np = ports[0] == ports[1] ? 1 : 2;
@@ -80,7 +80,7 @@ static bool pinholes_maybe_near(const struct pinholes *ps,
 static void pinholes_put(struct pinholes *ps, const struct pinhole *p)
 {
 	ps->v[ps->n++] = *p;
-	port_count(ps, &p->e, 1);
+	pinholes_port_count(ps, &p->e, 1);
 }
 
 /* It leaves the table, and the journal hears so. */
@@ -92,7 +92,7 @@ void pinholes_forget(struct daemon *d, unsigned i)
 	journal_unpin(d, &(struct journal_pin){
 		.sid = p->sid, .e = p->e, .added_ms = p->added_ms,
 	});
-	port_count(ps, &p->e, -1);
+	pinholes_port_count(ps, &p->e, -1);
 	ps->v[i] = ps->v[--ps->n];
 	if (!ps->n)
 		ps->port_sat = false;	/* every count is 0 again */

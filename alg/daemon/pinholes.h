@@ -311,6 +311,9 @@ void pinholes_forget(struct daemon *d, unsigned i);
 bool pinholes_adopt(struct daemon *d, uint64_t sid,
 		    const struct pin_entry *e, uint64_t added_ms);
 void pinholes_free(struct daemon *d);
+/* e's ports counted into ps->port_n (delta 1) or out (-1). Pure. */
+void pinholes_port_count(struct pinholes *ps, const struct pin_entry *e,
+			 int delta);
 /* Might a pinhole of ps have wire port wport or target port tport? false:
  * surely none (so none has the key of one with those ports). */
 bool pinholes_port_maybe(const struct pinholes *ps, uint16_t wport,

@@ -13,6 +13,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -136,6 +137,57 @@ static void test_key_near_same_peer_and_port(void **state)
 }
 
 /* A pinhole we destroyed with its successor's batch (retired). */
+static struct pin_entry port_entry(uint16_t wire, uint16_t target)
+{
+	struct pin_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	e.wire.port = wire;
+	e.target.port = target;
+	return e;
+}
+
+static void test_port_counts_answer_without_a_walk(void **state)
+{
+	struct pinholes ps = { .n = 0 };
+	struct pin_entry a = port_entry(40001, 50001);
+	struct pin_entry b = port_entry(40002, 40002);	/* counted once */
+	unsigned k;
+
+	ps.port_n = calloc(65536, sizeof(*ps.port_n));
+	assert_non_null(ps.port_n);
+	pinholes_port_count(&ps, &a, 1);
+	pinholes_port_count(&ps, &b, 1);
+	ps.n = 2;
+	assert_true(pinholes_port_maybe(&ps, 40001, 1));	/* a's wire */
+	assert_true(pinholes_port_maybe(&ps, 1, 50001));	/* a's target */
+	assert_true(pinholes_port_maybe(&ps, 40002, 2));
+	assert_false(pinholes_port_maybe(&ps, 50002, 40003));
+	assert_int_equal(ps.port_n[40002], 1);
+	/* out again: nothing left to find, no count below zero */
+	pinholes_port_count(&ps, &a, -1);
+	pinholes_port_count(&ps, &b, -1);
+	pinholes_port_count(&ps, &b, -1);
+	ps.n = 0;
+	assert_false(pinholes_port_maybe(&ps, 40001, 50001));
+	assert_int_equal(ps.port_n[40002], 0);
+	/* a count that would overflow: every look walks the table */
+	for (k = 0; k < UINT16_MAX; k++)
+		pinholes_port_count(&ps, &a, 1);
+	ps.n = UINT16_MAX;
+	assert_false(ps.port_sat);
+	pinholes_port_count(&ps, &a, 1);
+	assert_true(ps.port_sat);
+	assert_true(pinholes_port_maybe(&ps, 1, 2));
+	free(ps.port_n);
+	/* no counts (no memory): a table with pinholes is always walked */
+	ps = (struct pinholes){ .n = 1 };
+	assert_true(pinholes_port_maybe(&ps, 1, 2));
+	ps.n = 0;
+	assert_false(pinholes_port_maybe(&ps, 1, 2));
+}
+
 static void test_retired_never_noted_was_removed_not_used(void **state)
 {
 	(void)state;
@@ -206,6 +258,7 @@ int main(void)
 			test_unknown_state_is_kept_or_removed_whatever_its_age),
 		cmocka_unit_test(test_fate_names_are_the_logged_words),
 		cmocka_unit_test(test_key_near_same_peer_and_port),
+		cmocka_unit_test(test_port_counts_answer_without_a_walk),
 		cmocka_unit_test(
 			test_retired_never_noted_was_removed_not_used),
 		cmocka_unit_test(
