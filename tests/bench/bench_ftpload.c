@@ -300,6 +300,7 @@ struct lsess {
 	size_t inlen;
 	bool got_226, data_eof;
 	uint64_t t0;
+	uint64_t t227;			/* the 227 came (0: not yet) */
 	struct sockaddr_in local;	/* the control connection's address */
 	unsigned idx;
 };
@@ -311,6 +312,8 @@ static bool churn;
 static bool started;
 static uint64_t *per_sec;
 static uint64_t start_ns, end_ns, worst_ns, setups, failures;
+/* the worst setup's two halves: to its 227, and from it to the end */
+static uint64_t worst_pasv_ns, worst_rest_ns;
 static unsigned nready;
 
 static void send_cmd(struct lsess *s, const char *cmd)
@@ -325,6 +328,7 @@ static void setup_begin(struct lsess *s)
 {
 	s->st = S_PASV;
 	s->got_226 = s->data_eof = false;
+	s->t227 = 0;
 	if (!churn || !started)
 		s->t0 = now_ns();
 	send_cmd(s, "PASV\r\n");
@@ -363,8 +367,11 @@ static void setup_end(struct lsess *s, bool ok)
 	setups++;
 	if ((t - start_ns) / 1000000000u < MAX_SECONDS)
 		per_sec[(t - start_ns) / 1000000000u]++;
-	if (t - s->t0 > worst_ns)
+	if (t - s->t0 > worst_ns) {
 		worst_ns = t - s->t0;
+		worst_pasv_ns = s->t227 ? s->t227 - s->t0 : worst_ns;
+		worst_rest_ns = s->t227 ? t - s->t227 : 0;
+	}
 	if (churn) {
 		/* the session ends; the next setup is a new one */
 		close(s->ctl);
@@ -450,6 +457,7 @@ static void on_reply(struct lsess *s, int code, const char *line)
 			setup_end(s, false);
 			return;
 		}
+		s->t227 = now_ns();
 		data_open(s, line);
 		return;
 	case S_XFER:
@@ -608,11 +616,13 @@ static int run_rate(unsigned sessions, unsigned seconds, bool print_secs)
 	memcpy(sorted, per_sec, full * sizeof(*sorted));
 	qsort(sorted, full, sizeof(*sorted), cmp_u64);
 	printf("rate%s sessions=%u secs=%u setups=%llu failures=%llu "
-	       "per_s=%.0f sec_min=%llu sec_median=%llu worst_ms=%.2f",
+	       "per_s=%.0f sec_min=%llu sec_median=%llu worst_ms=%.2f "
+	       "worst_to227_ms=%.2f worst_after227_ms=%.2f",
 	       churn ? " churn=1" : "", sessions, seconds, (unsigned long long)setups,
 	       (unsigned long long)failures, (double)setups / seconds,
 	       (unsigned long long)sorted[0],
-	       (unsigned long long)sorted[full / 2], worst_ns / 1e6);
+	       (unsigned long long)sorted[full / 2], worst_ns / 1e6,
+	       worst_pasv_ns / 1e6, worst_rest_ns / 1e6);
 	if (print_secs) {
 		printf(" each=");
 		for (i = 0; i < full; i++)
