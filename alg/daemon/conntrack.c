@@ -17,6 +17,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/filter.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -46,6 +47,7 @@ struct ct_ctx {
 	uint32_t qport;
 	uint32_t seq;
 	uint64_t enobufs;
+	uint64_t events;	/* destroy events read */
 	uint16_t first;		/* the tuple that answered last: ask it first */
 	char rbuf[CT_RBUF_LEN] __attribute__((aligned(8)));
 };
@@ -646,6 +648,26 @@ uint64_t ct_events_enobufs(const struct ct_ctx *c)
 	return c->enobufs;
 }
 
+uint64_t ct_events_count(const struct ct_ctx *c)
+{
+	return c->events;
+}
+
+int ct_events_filter(struct ct_ctx *c, const uint16_t *ports, unsigned n)
+{
+	struct sock_filter f[64];
+	struct sock_fprog prog;
+	int len = ct_filter_build(f, 64, ports, n);
+
+	if (len < 0)
+		return len;
+	prog = (struct sock_fprog){ .len = (unsigned short)len, .filter = f };
+	if (setsockopt(mnl_socket_get_fd(c->ev), SOL_SOCKET, SO_ATTACH_FILTER,
+		       &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
+}
+
 int ct_events_dispatch(const void *buf, size_t len,
 		       void (*fn)(const struct ct_entry *e, void *arg),
 		       void *arg)
@@ -687,6 +709,7 @@ int ct_events_read(struct ct_ctx *c,
 			}
 			return -errno;
 		}
+		c->events++;
 		count += ct_events_dispatch(c->rbuf, (size_t)n, fn, arg);
 	}
 	return count;

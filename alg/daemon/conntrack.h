@@ -95,6 +95,20 @@ int ct_events_fd(const struct ct_ctx *c);
 int ct_events_read(struct ct_ctx *c,
 		   void (*fn)(const struct ct_entry *e, void *arg), void *arg);
 uint64_t ct_events_enobufs(const struct ct_ctx *c);
+/* Destroy events read from the socket (what its filter let through). */
+uint64_t ct_events_count(const struct ct_ctx *c);
+
+struct sock_filter;
+/*
+ * The event socket's filter (ct_filter.c) into f[0..max): only events
+ * whose reply source port is one of ports[0..n) pass; n == 0: none (a
+ * socket nobody reads). The number of instructions, or -E2BIG.
+ */
+int ct_filter_build(struct sock_filter *f, unsigned max,
+		    const uint16_t *ports, unsigned n);
+/* Attach that filter to c's event socket: 0 or -errno (then every event
+ * still comes, as without one). */
+int ct_events_filter(struct ct_ctx *c, const uint16_t *ports, unsigned n);
 /*
  * The part of ct_events_read() after recv: call fn for each destroy event
  * of a TCP entry in buf[0..len); skip anything else. Returns the count.

@@ -96,6 +96,8 @@ struct journal_file {
  * thread, which holds the workers and the rest (ctl, signals, the
  * ruleset watcher, metrics, systemd). Fields say whose they are.
  */
+#define CT_FILTER_PORTS	32	/* ports the destroy events' filter knows */
+
 struct daemon {
 	struct alg_config cfg;
 	/* workers.c */
@@ -103,6 +105,9 @@ struct daemon {
 	struct worker *wk;		/* a worker's: thread, lock, trace */
 	struct daemon **w;		/* the main daemon's: its workers */
 	unsigned nw;
+	/* the main daemon's: the ports its workers' destroy events pass */
+	uint16_t ct_ports[CT_FILTER_PORTS];
+	unsigned nct_ports;
 	struct daemon *parked;		/* main: sessions waiting for a
 					 * worker (park.c), or NULL */
 	uint16_t wid;			/* a worker's: its queue - first */

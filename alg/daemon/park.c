@@ -53,6 +53,9 @@ int park_open(struct daemon *d, const char *state_file)
 	memcpy(p->rl_limit, d->rl_limit, sizeof(p->rl_limit));
 	p->tab = alg_table_new(&d->cfg.pol, PARK_WORKER_ID);
 	p->ct = ct_open();	/* park_sweep()'s, the main thread's */
+	/* its destroy events are never read: none come */
+	if (p->ct)
+		ct_events_filter(p->ct, NULL, 0);
 	if (!p->tab || !p->ct) {
 		alg_table_free(p->tab);
 		ct_close(p->ct);

@@ -51,6 +51,7 @@ static void reload_ctl_ports(struct daemon *d)
 	char list[CONFIG_VALUE_LEN];
 
 	config_value(&d->cfg, CONFIG_K_CONTROL_PORTS, list, sizeof(list));
+	workers_ct_filter(d);
 	if (!rulewatch_push_ports(d))
 		log_info("set inet %s %s now holds %s", PIN_TABLE,
 			 PIN_CTL_PORTS, list);

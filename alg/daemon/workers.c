@@ -176,7 +176,42 @@ int workers_open(struct daemon *d)
 		if (ret)
 			return ret;
 	}
+	workers_ct_filter(d);
 	return 0;
+}
+
+/* Is port p among d->ct_ports? */
+static bool ct_port_held(const struct daemon *d, uint16_t p)
+{
+	unsigned k;
+
+	for (k = 0; k < d->nct_ports; k++)
+		if (d->ct_ports[k] == p)
+			return true;
+	return false;
+}
+
+void workers_ct_filter(struct daemon *d)
+{
+	const uint16_t *cur = d->cfg.pol.ctl_ports;
+	unsigned i, n;
+	int ret;
+
+	for (n = 0; n < ALG_MAX_CTL_PORTS && cur[n]; n++)
+		;
+	for (i = 0; i < n; i++)
+		if (!ct_port_held(d, cur[i]) && d->nct_ports == CT_FILTER_PORTS)
+			d->nct_ports = 0;	/* full: the current ones only */
+	for (i = 0; i < n; i++)
+		if (!ct_port_held(d, cur[i]))
+			d->ct_ports[d->nct_ports++] = cur[i];
+	for (i = 0; i < d->nw; i++) {
+		ret = ct_events_filter(d->w[i]->ct, d->ct_ports, d->nct_ports);
+		if (ret)
+			log_warn("queue %u: conntrack destroy events unfiltered "
+				 "(every connection's end wakes the worker): %s",
+				 d->w[i]->cfg.queue, strerror(-ret));
+	}
 }
 
 static void on_ct_destroy(const struct ct_entry *e, void *arg)

@@ -24,6 +24,13 @@ struct ctl_buf;
 int workers_open(struct daemon *d);
 /* The threads (after privileges are dropped: capset is per thread). */
 int workers_start(struct daemon *d);
+/*
+ * The workers' conntrack event filters (ct_filter.c) for every control
+ * port configured since the start (one a reload dropped may still have
+ * sessions, whose ends must still reach us), up to CT_FILTER_PORTS: past
+ * that, the current ones. Again after each reload.
+ */
+void workers_ct_filter(struct daemon *d);
 /* Stop the threads and wait for them (the state stays for journals). */
 void workers_stop(struct daemon *d);
 void workers_close(struct daemon *d);
