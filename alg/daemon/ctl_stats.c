@@ -29,6 +29,7 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->enobufs = queue_stats(d->q)->enobufs;
 	w->malformed = st->malformed;
 	w->ct_stale = st->ct_destroy_stale;
+	w->ct_events = ct_events_count(d->ct);
 	w->pinholes[STATS_PIN_ADDED] = st->pin_added;
 	w->pinholes[STATS_PIN_USED] = st->pin_used;
 	w->pinholes[STATS_PIN_UNESTABLISHED] = st->pin_unestablished;

@@ -86,6 +86,7 @@ struct alg_stats {
 	uint64_t midstream;		/* sessions picked up mid-stream */
 	uint64_t ct_stale;		/* destroy events of an earlier
 					 * connection on a session's tuple */
+	uint64_t ct_events;		/* destroy events read (filtered) */
 	uint64_t id_gaps;		/* packet ids never delivered */
 	uint32_t last_id;		/* the last packet id seen */
 	uint64_t enobufs;		/* recv ENOBUFS: filled at snapshot */

@@ -111,6 +111,7 @@ GET(get_refusals, s->refusals[i])
 GET(get_malformed, s->malformed)
 GET(get_midstream, s->midstream)
 GET(get_ct_stale, s->ct_stale)
+GET(get_ct_events, s->ct_events)
 GET(get_id_gaps, s->id_gaps)
 GET(get_enobufs, s->enobufs)
 VGET(get_kq_dropped, v->kq.queue_dropped)
@@ -158,6 +159,9 @@ static const struct fam fams[] = {
 	  "earlier connection on the tuple of a live session (a client "
 	  "reusing its port): ignored", FAM_COUNTER, NULL, 1, NULL,
 	  .get = get_ct_stale },
+	{ "destroy_events", "Conntrack destroy events read: the filter on "
+	  "the event socket lets through only those of connections to a "
+	  "control port", FAM_COUNTER, NULL, 1, NULL, .get = get_ct_events },
 	{ "queue_id_gaps", "Packet ids the kernel numbered but never "
 	  "delivered to us", FAM_COUNTER, NULL, 1, NULL, .get = get_id_gaps },
 	{ "queue_enobufs", "Receive errors ENOBUFS on the queue socket "

@@ -21,6 +21,10 @@
 #               close it (stale_destroy_events counts those it ignored)
 #   judged      the pinholes of ended sessions are all judged within 3 s
 #               (used + removed + not_established == added, none open)
+#   filtered    the conntrack entries of the control connections and then
+#               of the data connections deleted: every control one's
+#               destroy event reaches ftp-algd (destroy_events), no data
+#               one's (the event socket's filter drops them in the kernel)
 #   alive       ftp-algd still answers
 #
 # Prints one line per check and "churn: N passed, M failed".
@@ -138,6 +142,30 @@ if [ "$ok" = 1 ]; then
 	result judged ok "added $added = used $used + removed $removed + not established $unest"
 else
 	result judged FAIL "added $added, used $used, removed $removed, not established $unest, open $open"
+fi
+
+# conntrack -D prints "conntrack v...: N flow entries have been deleted."
+ct_del() {
+	ftpalg_nsx "$FTPALG_NS_RTR" conntrack -D -p tcp "$@" 2>&1 >/dev/null |
+		sed -n 's/.* \([0-9][0-9]*\) flow entries.*/\1/p'
+}
+ev0=$(stat destroy_events)
+nctl=$(ct_del --reply-port-src 21)
+ndata=$(ct_del)
+nctl=${nctl:-0} ndata=${ndata:-0}
+ev=$ev0
+for _ in $(seq 20); do
+	ev=$(stat destroy_events)
+	[ $((ev - ev0)) -ge "$nctl" ] && break
+	sleep 0.1
+done
+sleep 0.3
+ev=$(stat destroy_events)
+if [ "$nctl" -gt 0 ] && [ "$ndata" -gt 100 ] &&
+   [ $((ev - ev0)) -ge "$nctl" ] && [ $((ev - ev0)) -lt $((nctl + 50)) ]; then
+	result filtered ok "$nctl control entries deleted, $((ev - ev0)) destroy events read; $ndata data entries deleted, none read"
+else
+	result filtered FAIL "$nctl control and $ndata data entries deleted, $((ev - ev0)) destroy events read"
 fi
 
 if ftpalg_algd_alive "$FTPALG_NS_RTR" && ctl status >/dev/null; then
