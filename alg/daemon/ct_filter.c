@@ -31,13 +31,13 @@ int ct_filter_build(struct sock_filter *f, unsigned max,
 
 #define PUT(x) (f[i++] = (struct sock_filter)x)
 #define TO_ACCEPT(at) ((uint8_t)(acc - (at) - 1))
-	if (HEAD + n + TAIL > max || n > 200)
-		return -E2BIG;
-	if (!n) {
+	if (!n && max) {
 		/* nobody reads this socket: nothing for it */
 		PUT(BPF_STMT(BPF_RET | BPF_K, 0));
 		return (int)i;
 	}
+	if (HEAD + n + TAIL > max || n > 200)
+		return -E2BIG;
 	/* A = the first attribute, after nlmsghdr and nfgenmsg */
 	PUT(BPF_STMT(BPF_LD | BPF_IMM,
 		     NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg))));
