@@ -77,9 +77,7 @@ ALGD_PID=
 ALGD_LOG=
 CTL_SOCK=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	if [ -n "$ALGD_PID" ]; then
 		kill -TERM "$ALGD_PID" 2>/dev/null
 		sleep 0.5
@@ -88,13 +86,8 @@ cleanup() {
 		ALGD_PID=
 	fi
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 say() { printf '%s\n' "$*"; }
 

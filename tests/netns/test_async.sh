@@ -54,18 +54,11 @@ source "$HERE/algd.sh"
 DELAY_MS=400
 WORK=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	[ -n "$FTPALG_NS_RTR" ] && ftpalg_algd_stop "$FTPALG_NS_RTR"
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 result() { ftpalg_check async "$@"; }
 

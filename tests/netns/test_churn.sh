@@ -53,18 +53,11 @@ source "$HERE/algd.sh"
 WORK=
 SRV_PID=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
 	[ -n "$FTPALG_NS_RTR" ] && ftpalg_algd_stop "$FTPALG_NS_RTR"
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 result() { ftpalg_check churn "$@"; }
 

@@ -37,9 +37,8 @@ CLIENT_PIDS=()
 PASSED=0
 FAILED=0
 
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM
+teardown() {
+	local p
 	for p in "${CLIENT_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -48,13 +47,8 @@ cleanup() {
 		wait "$ALGD_PID" 2>/dev/null
 	fi
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 pass() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }

@@ -30,22 +30,15 @@ CLIENT_PID=
 PASSED=0
 FAILED=0
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	[ -n "$CLIENT_PID" ] && kill -KILL "$CLIENT_PID" 2>/dev/null
 	if [ -n "$ALGD_PID" ]; then
 		kill -KILL "$ALGD_PID" 2>/dev/null
 		wait "$ALGD_PID" 2>/dev/null
 	fi
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 check() {
 	if "$@"; then

@@ -66,18 +66,11 @@ PASSED=0
 FAILED=0
 RESULTS=()
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	algd_stop
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 result() {	# MODE CASE ok|FAIL [detail]
 	local line="$1 $2: $3${4:+ ($4)}"

@@ -31,21 +31,14 @@ ALGD_PID=
 PASSED=0
 FAILED=0
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+teardown() {
 	if [ -n "$ALGD_PID" ]; then
 		kill -TERM "$ALGD_PID" 2>/dev/null
 		wait "$ALGD_PID" 2>/dev/null
 	fi
 	ftpalg_servers_stop
-	ftpalg_topo_down
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+ftpalg_exit_traps teardown
 
 ok() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
 bad() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }

@@ -319,6 +319,26 @@ ftpalg_topo_down() {
 	return 0
 }
 
+# ftpalg_exit_traps [FN]: on every way out (EXIT, INT, TERM) FN runs (the
+# script's own teardown: its daemons, servers and clients), then the
+# topology comes down and $WORK is removed; the script's exit status
+# stays, 130 after INT and 143 after TERM.
+ftpalg_exit_traps() {
+	FTPALG_TEARDOWN=${1:-}
+	trap ftpalg_exit_teardown EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+ftpalg_exit_teardown() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "${FTPALG_TEARDOWN:-}" ] && "$FTPALG_TEARDOWN"
+	ftpalg_topo_down
+	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+	exit "$rc"
+}
+
 # ---------------------------------------------------------------------------
 # Variants for the compatibility matrix (tests/netns/matrix.sh). Each one is
 # called after ftpalg_topo_up and changes only what it names.
