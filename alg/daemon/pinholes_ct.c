@@ -287,6 +287,21 @@ static enum pinhole_conn used_answer(int ret, const struct ct_entry *ct)
 					   : PINHOLE_CONN_NO_REPLY;
 }
 
+/* u's connection (of pinhole e) asked of conntrack, unless it was. */
+static void used_fetch(struct daemon *d, const struct pin_entry *e,
+		       struct pinhole_used *u)
+{
+	struct ct_entry ct;
+	struct ct_tuple t;
+
+	if (u->fetched)
+		return;
+	used_tuple(e, u, &t);
+	u->conn = used_answer(STATS_NL(&d->ws, STATS_NL_CT,
+				       ct_get_orig(d->ct, &t, &ct)), &ct);
+	u->fetched = true;
+}
+
 /* ---- a pass's IPv4 questions, by GETs on usedp4 ------------------------ */
 
 /* What got_prefetch() learnt of e: NULL, not asked. */
@@ -382,20 +397,12 @@ static int got_answer(struct daemon *d, const struct pinhole_ct_view *v,
 		      const struct pin_entry *e, enum pinhole_conn *c)
 {
 	struct pinhole_used *u = got_find(v, e);
-	struct ct_entry ct;
-	struct ct_tuple t;
 
 	if (!u)
 		return -1;
 	if (!u->noted)
 		return 0;
-	if (!u->fetched) {
-		used_tuple(e, u, &t);
-		u->conn = used_answer(STATS_NL(&d->ws, STATS_NL_CT,
-					       ct_get_orig(d->ct, &t, &ct)),
-				      &ct);
-		u->fetched = true;
-	}
+	used_fetch(d, e, u);
 	*c = u->conn;
 	return 1;
 }
@@ -454,8 +461,6 @@ static bool used_conn(struct daemon *d, struct pinhole_ct_view *v,
 {
 	enum pinhole_conn best = PINHOLE_CONN_NONE, c;
 	struct pinhole_used *u;
-	struct ct_tuple t;
-	struct ct_entry ct;
 	unsigned first, n, i;
 
 	n = used_range(v, e, &first);
@@ -464,14 +469,7 @@ static bool used_conn(struct daemon *d, struct pinhole_ct_view *v,
 	*out = PINHOLE_CONN_UNKNOWN;
 	for (i = 0; i < n; i++) {
 		u = &v->u[first + i];
-		if (!u->fetched) {
-			used_tuple(e, u, &t);
-			u->conn = used_answer(STATS_NL(&d->ws, STATS_NL_CT,
-						       ct_get_orig(d->ct, &t,
-								   &ct)),
-					      &ct);
-			u->fetched = true;
-		}
+		used_fetch(d, e, u);
 		c = u->conn;
 		if (c == PINHOLE_CONN_REPLIED || c == PINHOLE_CONN_UNKNOWN) {
 			*out = c;
