@@ -97,6 +97,8 @@ struct journal_file {
  * ruleset watcher, metrics, systemd). Fields say whose they are.
  */
 #define CT_FILTER_PORTS	32	/* ports the destroy events' filter knows */
+_Static_assert(ALG_MAX_CTL_PORTS <= CT_FILTER_PORTS,
+	       "the current control ports always fit the filter");
 
 struct daemon {
 	struct alg_config cfg;

@@ -194,14 +194,13 @@ static bool ct_port_held(const struct daemon *d, uint16_t p)
 void workers_ct_filter(struct daemon *d)
 {
 	const uint16_t *cur = d->cfg.pol.ctl_ports;
-	unsigned i, n;
+	unsigned i, n, fresh = 0;
 	int ret;
 
 	for (n = 0; n < ALG_MAX_CTL_PORTS && cur[n]; n++)
-		;
-	for (i = 0; i < n; i++)
-		if (!ct_port_held(d, cur[i]) && d->nct_ports == CT_FILTER_PORTS)
-			d->nct_ports = 0;	/* full: the current ones only */
+		fresh += !ct_port_held(d, cur[n]);
+	if (d->nct_ports + fresh > CT_FILTER_PORTS)
+		d->nct_ports = 0;	/* no room: the current ones only */
 	for (i = 0; i < n; i++)
 		if (!ct_port_held(d, cur[i]))
 			d->ct_ports[d->nct_ports++] = cur[i];
