@@ -17,6 +17,7 @@
 #include <libnftnl/set.h>
 
 #include "ftp-alg/pin.h"
+#include "ftp-alg/ruleset.h"
 #include "batch.h"
 #include "sets.h"
 
@@ -24,6 +25,8 @@ int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 		   const struct pin_peer *p)
 {
 	size_t alen = p->family == AF_INET ? 4 : 16;
+	char chain[RULESET_CATCH_NAME_LEN];
+	const char *set;
 	uint8_t key[32];
 	uint16_t flags;
 
@@ -37,15 +40,25 @@ int pin_build_peer(char *buf, size_t len, uint16_t type, uint32_t seq,
 		return -EINVAL;
 	memcpy(key, p->peer.b, alen);
 	memcpy(key + alen, p->addr.b, alen);
+	if (p->chain) {
+		if (p->chain > RULESET_CATCH_CHAINS)
+			return -EINVAL;
+		ruleset_catch_name(p->chain - 1, chain, sizeof(chain));
+		set = p->family == AF_INET ? PIN_PEERQ4 : PIN_PEERQ6;
+	} else {
+		set = p->family == AF_INET ? PIN_PEER4 : PIN_PEER6;
+	}
 	/*
 	 * add element inet ftp_alg peer4 { peer . addr timeout T }
-	 * destroy element inet ftp_alg peer4 { peer . addr }
+	 * add element inet ftp_alg peerq4 { peer . addr timeout T :
+	 *	jump catch_q<N> }
+	 * destroy element inet ftp_alg peer4 { peer . addr } (or peerq4)
 	 */
-	return sets_build_elem(buf, len, type, flags, seq,
-			       p->family == AF_INET ? PIN_PEER4 : PIN_PEER6,
+	return sets_build_elem(buf, len, type, flags, seq, set,
 			       &(struct sets_elem){
 				.key = key, .klen = (uint32_t)(2 * alen),
 				.timeout_ms = p->timeout_ms,
+				.jump = p->chain ? chain : NULL,
 			});
 }
 

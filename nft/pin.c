@@ -189,6 +189,13 @@ int sets_build_elem(char *buf, size_t len, uint16_t type, uint16_t flags,
 		if (e->dlen && nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA,
 						  e->data, e->dlen) < 0)
 			goto err_set;
+		if (e->jump) {
+			nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT,
+					       (uint32_t)NFT_JUMP);
+			if (nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN,
+						   e->jump) < 0)
+				goto err_set;
+		}
 		/* no timeout: the element stays until deleted */
 		if (e->timeout_ms)
 			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,

@@ -26,6 +26,7 @@ struct sets_elem {
 	const void *data;
 	uint32_t dlen;
 	uint64_t timeout_ms;	/* 0: none */
+	const char *jump;	/* a verdict map's: "jump $jump"; else NULL */
 };
 /*
  * One element message of type (NEWSETELEM carries data and timeout, the

@@ -42,6 +42,7 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->pinholes[STATS_PIN_CAUGHT] = st->catch_repeat;
 	w->pinholes[STATS_PIN_CATCH_PASSED] = st->catch_pass;
 	w->pinholes[STATS_PIN_CATCH_LOOP] = st->catch_loop;
+	w->pinholes[STATS_PIN_PAIR_ELSEWHERE] = st->pair_elsewhere;
 }
 
 /*

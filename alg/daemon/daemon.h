@@ -74,6 +74,8 @@ struct daemon_stats {
 	uint64_t catch_repeat;		/* a caught SYN sent through again */
 	uint64_t catch_pass;		/* a caught SYN that was not ours */
 	uint64_t catch_loop;		/* caught again: let go untouched */
+	/* several queues: its pair is another worker's (peer_owner.h) */
+	uint64_t pair_elsewhere;
 	/* every engine event by its reason (alg_reason_name() names them) */
 };
 

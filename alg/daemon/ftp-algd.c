@@ -334,8 +334,12 @@ static int cleanup(struct daemon *d)
 	int ret;
 
 	ret = ruleset_queue_remove(d->fw);
-	if (!ret)
-		ruleset_catch_install(d->fw, 0, false, false);	/* if there */
+	if (!ret) {
+		/* where there */
+		ruleset_catch_install(d->fw, 0, false, false);
+		ruleset_catch_workers_off(d->fw, false);
+		ruleset_peerq_flush(d->fw);
+	}
 	if (!ret)
 		ret = pin_sweep(d->fw);
 	if (ret == -ENOENT)
@@ -401,25 +405,56 @@ static void probe_destroy(struct daemon *d)
 
 /*
  * Announcements before their pinholes' transactions (pin_async.h): with
- * one queue, destroy semantics and the catch objects in the table. Off,
- * catch_queue is emptied (an earlier run's rule would queue SYNs nobody
- * expects).
+ * destroy semantics and the catch objects in the table (one queue: sets
+ * peer4/peer6 and chain catch_queue; several: maps peerq4/peerq6 and a
+ * chain catch_q<i> per worker). Off, those chains are emptied (an
+ * earlier run's rule would queue SYNs nobody expects).
  */
-static void setup_async(struct daemon *d)
+static int async_objects(struct daemon *d, bool on, const char **what)
 {
-	bool on = d->cfg.async_pinholes && d->nw == 1 && d->pin_destroy;
-	const char *what = NULL, *why = "";
+	const char *dummy;
 	unsigned i;
 	int ret = 0;
 
-	if (on)
-		ret = ruleset_check_catch(d->fw, &what);
-	if (on && !ret)
-		ret = ruleset_catch_install(d->fw, d->cfg.queue,
-					    d->native_queue, true);
-	if (!on || ret)
+	/* an earlier run's elements jump to its own workers' chains */
+	if (ruleset_check_catch_mq(d->fw, &dummy) == 0)
+		ruleset_peerq_flush(d->fw);
+	if (d->nw == 1) {
+		if (on)
+			ret = ruleset_check_catch(d->fw, what);
+		if (on && !ret)
+			ret = ruleset_catch_install(d->fw, d->cfg.queue,
+						    d->native_queue, true);
+		if (!on || ret)
+			ruleset_catch_install(d->fw, d->cfg.queue,
+					      d->native_queue, false);
+	} else {
+		if (on)
+			ret = ruleset_check_catch_mq(d->fw, what);
+		for (i = 0; i < d->nw && on && !ret; i++) {
+			*what = "chain catch_q<N>";
+			ret = ruleset_catch_worker(d->fw, i,
+						   (uint16_t)(d->cfg.queue + i),
+						   d->native_queue, true);
+		}
 		ruleset_catch_install(d->fw, d->cfg.queue, d->native_queue,
 				      false);
+	}
+	if (d->nw == 1 || !on || ret)
+		ruleset_catch_workers_off(d->fw, d->native_queue);
+	if (!ret)
+		*what = NULL;
+	return on ? ret : 0;
+}
+
+static void setup_async(struct daemon *d)
+{
+	bool on = d->cfg.async_pinholes && d->pin_destroy;
+	const char *what = NULL, *why = "";
+	unsigned i;
+	int ret;
+
+	ret = async_objects(d, on, &what);
 	if (on && ret)
 		log_msg(LOG_NOTICE, "announcements wait for their pinholes: %s %s "
 			   "(%s); load " FTP_ALG_NFT_HINT " again",
@@ -428,14 +463,19 @@ static void setup_async(struct daemon *d)
 			   strerror(-ret));
 	on = on && !ret;
 	for (i = 0; i < d->nw; i++)
-		if (!pin_async_setup(d->w[i], on && i == 0))
+		if (!pin_async_setup(d->w[i], on,
+				     d->nw > 1 ? (uint16_t)(i + 1) : 0))
 			on = false;
+	if (!on)
+		for (i = 0; i < d->nw; i++)
+			pin_async_setup(d->w[i], false, 0);
 	if (!d->cfg.async_pinholes)
 		why = " (async_pinholes no)";
-	else if (d->nw > 1)
-		why = " (several queues)";
 	else if (!d->pin_destroy)
 		why = " (no destroy semantics)";
+	else if (d->nw > 1 && on)
+		why = " (several queues: a pair's SYNs go to its worker's "
+		      "catch_q chain)";
 	log_info("pinholes: %s%s", on ? "announcements leave before their "
 		 "transaction; chain pin_catch holds early data connections" :
 		 "every announcement waits for its transaction", why);

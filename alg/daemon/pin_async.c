@@ -5,6 +5,7 @@
  * chain pin_catch queues.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +14,46 @@
 #include <linux/netfilter.h>
 
 #include "daemon.h"
+#include "peer_owner.h"
 #include "trace.h"
 
 static atomic_uint pin_async_generation;
+
+/* several queues: which worker each pair jumps to (peer_owner.h) */
+static struct peer_owner_slot *pair_owners;
+static pthread_mutex_t pair_owners_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void pin_async_invalidate(void)
 {
 	atomic_fetch_add(&pin_async_generation, 1);
 }
 
-bool pin_async_setup(struct daemon *d, bool on)
+bool pin_async_setup(struct daemon *d, bool on, uint16_t chain)
 {
 	struct pin_async *a = &d->as;
 
 	const char *delay = getenv("FTPALG_TEST_COMMIT_DELAY_MS");
 
 	a->on = false;
+	a->chain = 0;
 	a->used = 0;
 	a->gen = atomic_load(&pin_async_generation);
 	a->delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) % 10000 : 0;
 	if (!on)
 		return true;
+	if (chain) {
+		/* the kernel's maps were emptied: so is the table */
+		pthread_mutex_lock(&pair_owners_lock);
+		if (!pair_owners)
+			pair_owners = calloc(PEER_OWNER_SLOTS,
+					     sizeof(*pair_owners));
+		else
+			memset(pair_owners, 0,
+			       PEER_OWNER_SLOTS * sizeof(*pair_owners));
+		pthread_mutex_unlock(&pair_owners_lock);
+		if (!pair_owners)
+			return false;
+	}
 	if (!a->slots) {
 		a->slots = calloc(PEER_CACHE_SLOTS, sizeof(*a->slots));
 		if (!a->slots)
@@ -41,6 +61,7 @@ bool pin_async_setup(struct daemon *d, bool on)
 	} else {
 		memset(a->slots, 0, PEER_CACHE_SLOTS * sizeof(*a->slots));
 	}
+	a->chain = chain;
 	a->on = true;
 	return true;
 }
@@ -104,6 +125,24 @@ bool pin_async_peer_ok(struct daemon *d, const struct pin_entry *e,
 	       s->expires_ms > now + PEER_TRUST_MS;
 }
 
+/* Several queues: may d's pair go to its chain? One pinhole asks once. */
+static bool pair_mine(struct daemon *d, const struct pin_peer *q,
+		      uint64_t now)
+{
+	bool ok;
+
+	if (!d->as.chain)
+		return true;
+	pthread_mutex_lock(&pair_owners_lock);
+	ok = pair_owners &&
+	     peer_owner_claim(pair_owners, q->family, &q->peer, &q->addr,
+			      (uint16_t)(d->as.chain - 1), now, q->timeout_ms);
+	pthread_mutex_unlock(&pair_owners_lock);
+	if (!ok)
+		d->st.pair_elsewhere++;
+	return ok;
+}
+
 unsigned pin_async_peers(struct daemon *d, const struct pin_entry *e,
 			 unsigned n, struct pin_peer *p, uint64_t now)
 {
@@ -114,6 +153,7 @@ unsigned pin_async_peers(struct daemon *d, const struct pin_entry *e,
 	for (i = 0; i < n; i++) {
 		struct pin_peer q = pin_peer_of(&e[i], PEER_TIMEOUT_MS);
 
+		q.chain = d->as.chain;
 		if (pin_async_peer_ok(d, &e[i], now))
 			continue;
 		for (j = 0; j < np; j++)
@@ -121,7 +161,7 @@ unsigned pin_async_peers(struct daemon *d, const struct pin_entry *e,
 			    alg_addr_eq(q.family, &p[j].peer, &q.peer) &&
 			    alg_addr_eq(q.family, &p[j].addr, &q.addr))
 				break;
-		if (j == np)
+		if (j == np && pair_mine(d, &q, now))
 			p[np++] = q;
 	}
 	return np;

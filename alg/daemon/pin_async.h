@@ -13,6 +13,13 @@
  * verdicts. A pair not (or no longer surely) in the set goes in the
  * transaction of its first pinhole, which then precedes its verdict as
  * before.
+ *
+ * With several queues, pairs go into map peerq4/peerq6 instead, each to
+ * chain catch_q<i> of the worker i that owns it (peer_owner.h), whose
+ * rule queues the SYN to that worker's queue: only that worker knows its
+ * pinholes, and the queue balance would hash the SYN's addresses (before
+ * DNAT) elsewhere. A pair another worker owns is not added: its
+ * announcements wait for their transactions.
  */
 #ifndef FTP_ALG_PIN_ASYNC_H
 #define FTP_ALG_PIN_ASYNC_H
@@ -49,6 +56,7 @@ struct catch_seen {
 
 struct pin_async {
 	bool on;			/* pin_async_setup() said so */
+	uint16_t chain;			/* 0: peer4/peer6; i + 1: peerq, catch_q<i> */
 	unsigned gen;			/* of pin_async_invalidate() */
 	struct peer_slot *slots;	/* PEER_CACHE_SLOTS, or NULL */
 	unsigned used;
@@ -69,10 +77,13 @@ struct pin_async {
 };
 
 /*
- * Turn it on for worker d (the catch objects are there, one queue,
- * destroy semantics) or off; false when on was asked but no memory.
+ * Turn it on for worker d (the catch objects are there, destroy
+ * semantics) or off; false when on was asked but no memory. chain: 0
+ * with one queue (set peer4/peer6); worker i's i + 1 with several (maps
+ * peerq4/peerq6, chain catch_q<i>; the pairs' owners are shared).
+ * Before the workers run.
  */
-bool pin_async_setup(struct daemon *d, bool on);
+bool pin_async_setup(struct daemon *d, bool on, uint16_t chain);
 void pin_async_free(struct daemon *d);
 /* The set may have lost its elements (a ruleset reload): every worker
  * forgets what it believed was there. Any thread. */

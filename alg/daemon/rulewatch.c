@@ -127,7 +127,7 @@ static void rw_admin_check(struct daemon *d)
 /* Announcements go before their pinholes (set once, at start). */
 static bool rw_async(const struct daemon *d)
 {
-	return d->nw == 1 && d->w[0]->as.on;
+	return d->nw >= 1 && d->w[0]->as.on;
 }
 
 /* The table, its sets and chains, and the rules of ctl_hook and pin_*. */
@@ -135,7 +135,9 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 {
 	char err[160];
 	const char *what = NULL;
-	unsigned nat = 0, fwd = 0, hook = 0, snat = 0, catch = 2;
+	/* pin_catch: two rules for peer4/peer6, two for peerq4/peerq6 */
+	unsigned want_catch = d->nw > 1 ? 4 : 2;
+	unsigned nat = 0, fwd = 0, hook = 0, snat = 0, catch = want_catch;
 	int ret;
 
 	ret = ruleset_check_table(d->fw, &what);
@@ -151,7 +153,8 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 		   (rw_async(d) && ruleset_chain_rules(d->fw,
 						       RULESET_CATCH_HOOK,
 						       &catch)) ||
-		   nat < 1 || fwd < 2 || hook < 2 || snat < 1 || catch < 2) {
+		   nat < 1 || fwd < 2 || hook < 2 || snat < 1 ||
+		   catch < want_catch) {
 		r->pin_rules_gone = true;
 	}
 	if (!r->table_gone && !r->incomplete && !r->pin_rules_gone)
@@ -184,7 +187,30 @@ static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 		r->queue_done = RW_QUEUE_RULES;
 }
 
-/* The catch queue rule, where announcements go before their pinholes. */
+/* Several queues: each worker's chain catch_q<i> and its one rule. */
+static int rw_fix_catch_workers(struct daemon *d, struct rw_report *r)
+{
+	char name[RULESET_CATCH_NAME_LEN];
+	unsigned i, n;
+	int ret, err = 0;
+
+	for (i = 0; i < d->nw; i++) {
+		ruleset_catch_name(i, name, sizeof(name));
+		n = 0;
+		ret = ruleset_chain_rules(d->fw, name, &n);
+		if (!ret && n == 1)
+			continue;
+		r->catch_lost = true;
+		ret = ruleset_catch_worker(d->fw, i,
+					   (uint16_t)(d->cfg.queue + i),
+					   d->native_queue, true);
+		if (ret && !err)
+			err = ret;
+	}
+	return err;
+}
+
+/* The catch queue rule(s), where announcements go before their pinholes. */
 static void rw_fix_catch(struct daemon *d, struct rw_report *r)
 {
 	unsigned n = 0;
@@ -192,12 +218,18 @@ static void rw_fix_catch(struct daemon *d, struct rw_report *r)
 
 	if (!rw_async(d))
 		return;
-	ret = ruleset_chain_rules(d->fw, RULESET_CATCH_CHAIN, &n);
-	if (!ret && n == 1)
+	if (d->nw > 1) {
+		ret = rw_fix_catch_workers(d, r);
+	} else {
+		ret = ruleset_chain_rules(d->fw, RULESET_CATCH_CHAIN, &n);
+		if (!ret && n == 1)
+			return;
+		r->catch_lost = true;
+		ret = ruleset_catch_install(d->fw, d->cfg.queue,
+					    d->native_queue, true);
+	}
+	if (!r->catch_lost)
 		return;
-	r->catch_lost = true;
-	ret = ruleset_catch_install(d->fw, d->cfg.queue, d->native_queue,
-				    true);
 	if (ret)
 		rw_fail(r, "catch queue rule", ret, NULL);
 	else

@@ -66,6 +66,7 @@ enum stats_pin {
 	STATS_PIN_CAUGHT,	/* its data connection came first, was held */
 	STATS_PIN_CATCH_PASSED,	/* a held SYN that was none of ours */
 	STATS_PIN_CATCH_LOOP,	/* held again: let go untouched */
+	STATS_PIN_PAIR_ELSEWHERE,/* waited: another worker owns its pair */
 	STATS_NPIN
 };
 

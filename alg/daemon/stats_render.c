@@ -72,7 +72,7 @@ static const char *pin_outcome(unsigned i)
 	static const char *const n[STATS_NPIN] = {
 		"added", "used", "not_established", "expired", "removed",
 		"failed", "adopted", "replaced", "early", "caught",
-		"catch_passed", "catch_loop",
+		"catch_passed", "catch_loop", "pair_elsewhere",
 	};
 
 	return n[i];

@@ -28,6 +28,9 @@
 #define PIN_USEDP4	"usedp4"
 #define PIN_PEER4	"peer4"
 #define PIN_PEER6	"peer6"
+/* with several queues: pair -> jump catch_q<worker> (nft/catch.c) */
+#define PIN_PEERQ4	"peerq4"
+#define PIN_PEERQ6	"peerq6"
 #define PIN_CT_MARK	0x00f70000u
 /*
  * The ct mark bit of a control connection whose stream we shift (set by
@@ -80,6 +83,11 @@ struct pin_peer {
 	union alg_addr peer;
 	union alg_addr addr;
 	uint32_t timeout_ms;
+	/*
+	 * 0: an element of set peer4/peer6 (one queue); n: of map
+	 * peerq4/peerq6, "jump catch_q<n-1>" (several queues: worker n-1's)
+	 */
+	uint16_t chain;
 };
 
 static inline struct pin_peer pin_peer_of(const struct pin_entry *e,

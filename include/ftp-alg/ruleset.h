@@ -85,6 +85,25 @@ int ruleset_check_catch(struct fw_sock *fw, const char **what);
 int ruleset_catch_install(struct fw_sock *fw, uint16_t num, bool native,
 			  bool on);
 
+/*
+ * With several queues (one worker each): maps peerq4/peerq6 send a
+ * pair's SYNs to chain catch_q<i>, whose one rule queues them to worker
+ * i's queue. ruleset_check_catch_mq(): as ruleset_check_catch(), for the
+ * maps and chain pin_catch. ruleset_catch_worker(): make chain
+ * catch_q<i> if it is not there, flush it and, when on, add "queue num
+ * N bypass". ruleset_peerq_flush(): empty both maps (before a start: an
+ * earlier run's elements jump to chains of its own workers).
+ */
+#define RULESET_CATCH_CHAINS	64	/* catch_q0 .. catch_q63 */
+#define RULESET_CATCH_NAME_LEN	16
+void ruleset_catch_name(unsigned i, char *buf, size_t len);
+int ruleset_check_catch_mq(struct fw_sock *fw, const char **what);
+int ruleset_catch_worker(struct fw_sock *fw, unsigned i, uint16_t num,
+			 bool native, bool on);
+int ruleset_peerq_flush(struct fw_sock *fw);
+/* Every catch_q<i> there is, emptied. */
+int ruleset_catch_workers_off(struct fw_sock *fw, bool native);
+
 /* *n = the number of rules in chain inet ftp_alg $chain. */
 int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n);
 

@@ -500,6 +500,57 @@ fi
 fact base-chains-all-evaluated \
 	"accept here, drop there: $plain; with a mark they accept: $marked"
 
+# ---- a verdict map of pairs, with timeouts (several queues) -----------
+
+# maps peerq4/peerq6: pair -> "jump catch_q<i>"; an element holds its
+# chain (which cannot be deleted then), and a destroy + add in one
+# transaction moves a pair to another chain
+vm_ok=0
+if in_ns nft -f - 2>"$tmp/err" <<'EOF'
+table inet kf_vm {
+	map peerq4 { type ipv4_addr . ipv4_addr : verdict; flags timeout; }
+	chain q0 {
+		udp dport 9300 counter
+	}
+	chain q1 {
+		udp dport 9300 counter
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		meta nfproto ipv4 ip saddr . ip daddr vmap @peerq4
+	}
+}
+add element inet kf_vm peerq4 { 127.0.0.1 . 127.0.0.1 timeout 1m : jump q1 }
+EOF
+then
+	vm_ok=1
+fi
+if [ $vm_ok = 1 ]; then
+	nlp udp-probe 9300 >/dev/null
+	in_ns nft list chain inet kf_vm q1 >"$tmp/q1" 2>&1
+	if in_ns nft delete chain inet kf_vm q1 2>"$tmp/del"; then
+		busy="deleted"
+	else
+		busy=$(first_error "$tmp/del")
+	fi
+	in_ns nft -f - 2>"$tmp/mv" <<'EOF'
+delete element inet kf_vm peerq4 { 127.0.0.1 . 127.0.0.1 }
+add element inet kf_vm peerq4 { 127.0.0.1 . 127.0.0.1 timeout 1m : jump q0 }
+EOF
+	mv_rc=$?
+	nlp udp-probe 9300 >/dev/null
+	in_ns nft list chain inet kf_vm q0 >"$tmp/q0" 2>&1
+	if grep -q 'counter packets 1 ' "$tmp/q1" &&
+	   grep -q 'counter packets 1 ' "$tmp/q0" && [ $mv_rc = 0 ] &&
+	   [ "$busy" != deleted ]; then
+		required vmap-jump-timeout ok "the pair's packet ran its chain; delete chain while referenced: $busy; moved to another chain in one transaction"
+	else
+		required vmap-jump-timeout missing "q1: $(grep -o 'counter.*' "$tmp/q1"); q0: $(grep -o 'counter.*' "$tmp/q0"); delete: $busy; move rc $mv_rc $(first_error "$tmp/mv")"
+	fi
+else
+	required vmap-jump-timeout missing "refused: $(first_error "$tmp/err")"
+fi
+
 # ---- tc netem, flowtables --------------------------------------------
 
 if in_ns tc qdisc add dev lo root netem delay 1ms 2>"$tmp/err"; then

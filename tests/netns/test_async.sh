@@ -26,6 +26,17 @@
 #                router's policy; nothing opens
 #   restored     "flush chain inet ftp_alg catch_queue": ftp-algd puts
 #                its rule back, and the next held transfer works
+#   table        "nft delete table inet ftp_alg": ftp-algd loads it
+#                again with its catch rule(s), and the next held transfer
+#                works
+# With --queues N (N > 1) the same cases run over N workers (maps
+# peerq4/peerq6 send each pair's SYNs to its worker's chain catch_q<i>;
+# "restored" flushes every such chain), and one more:
+#   shared       active mode from 12 LAN addresses to one server: their
+#                sessions spread over the workers and share one pair
+#                (server . router), which one worker owns; the others'
+#                announcements wait for their transactions
+#                (pair_elsewhere). Every transfer under 1 s, checksummed.
 #
 # Each case runs one warm-up transfer first: a pair's first pinhole goes
 # in a transaction before its verdict (that adds the pair to peer4), and
@@ -34,10 +45,12 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=
+QUEUES=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
-	*) echo "usage: test_async.sh --build-dir DIR" >&2; exit 2 ;;
+	--queues) QUEUES=$2; shift 2 ;;
+	*) echo "usage: test_async.sh --build-dir DIR [--queues N]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$BUILD_DIR" ] || { echo "test_async.sh: --build-dir needed" >&2; exit 2; }
@@ -119,6 +132,7 @@ ftpalg_pyftpd_start out6 "$FTPALG_NS_SRV" "2001:db8:1::11" || exit 1
 AUTH=(-u "$FTPALG_PY_USER:$FTPALG_PY_PASS")
 FTPALG_TEST_COMMIT_DELAY_MS=$DELAY_MS \
 	ftpalg_algd_start "$FTPALG_NS_RTR" "$WORK" "$WORK/ftp-algd.log" \
+	--queues "$QUEUES" \
 	>"$WORK/start.out" 2>&1 || { cat "$WORK/start.out"; exit 1; }
 if ! grep -q "announcements leave before their transaction" "$WORK/ftp-algd.log"; then
 	echo "async: ftp-algd did not turn it on:"
@@ -152,22 +166,87 @@ else
 	fi
 fi
 
-# restored: the daemon's catch rule taken away, and put back
-ftpalg_nsx "$FTPALG_NS_RTR" nft flush chain inet ftp_alg catch_queue
-n=0
-for _ in $(seq 50); do
-	n=$(ftpalg_nsx "$FTPALG_NS_RTR" nft list chain inet ftp_alg catch_queue 2>/dev/null |
-		grep -cE '[[:space:]]queue([[:space:]]|$)')
-	[ "$n" -ge 1 ] && break
-	sleep 0.1
+# restored: the daemon's catch rules taken away, and put back
+catch_chains() {
+	if [ "$QUEUES" -eq 1 ]; then
+		echo catch_queue
+	else
+		seq -f 'catch_q%g' 0 $((QUEUES - 1))
+	fi
+}
+queue_rules() {
+	ftpalg_nsx "$FTPALG_NS_RTR" nft list chain inet ftp_alg "$1" 2>/dev/null |
+		grep -cE '[[:space:]]queue([[:space:]]|$)'
+}
+# put_back CASE LOGLINE: within 5 s every catch chain has its queue rule
+# again and the log says why; then a held transfer works
+put_back() {
+	local name=$1 why=$2 bad c
+	for _ in $(seq 50); do
+		bad=
+		for c in $(catch_chains); do
+			[ "$(queue_rules "$c")" = 1 ] || bad="$bad $c"
+		done
+		[ -z "$bad" ] && break
+		sleep 0.1
+	done
+	if [ -n "$bad" ]; then
+		result "$name" FAIL "no queue rule in$bad after 5 s"
+	elif ! grep -q "$why" "$WORK/ftp-algd.log"; then
+		result "$name" FAIL "no log line says \"$why\""
+	else
+		held_case "$name" "$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" \
+			"${AUTH[@]}" --disable-epsv --no-ftp-skip-pasv-ip
+	fi
+}
+for c in $(catch_chains); do
+	ftpalg_nsx "$FTPALG_NS_RTR" nft flush chain inet ftp_alg "$c"
 done
-if [ "$n" -ne 1 ]; then
-	result restored FAIL "catch_queue has $n queue rules after 5 s"
-elif ! grep -q "catch queue rule gone" "$WORK/ftp-algd.log"; then
-	result restored FAIL "no log line says the rule was restored"
-else
-	held_case restored "$FTPALG_NS_OCL" "ftp://$FTPALG_RTR_WAN_IP" \
-		"${AUTH[@]}" --disable-epsv --no-ftp-skip-pasv-ip
+put_back restored "catch queue rule gone"
+
+# table: the whole table taken away, and put back
+ftpalg_nsx "$FTPALG_NS_RTR" nft delete table inet ftp_alg
+put_back table "table inet ftp_alg gone"
+
+# shared: one pair, several workers (see the top)
+shared_case() {
+	local i a ms slow=0 fail='' e0 e1 w
+	e0=$(pin pair_elsewhere)
+	for i in $(seq 20 31); do
+		a=10.0.1.$i
+		ftpalg_nsx "$FTPALG_NS_LAN" ip addr add "$a/24" dev eth0 2>/dev/null
+		ms=$(xfer "$FTPALG_NS_LAN" "ftp://$FTPALG_SRV_IP_B" "${AUTH[@]}" \
+			--interface "$a" -P "$a" --disable-eprt) ||
+			{ fail="$a: $ms"; break; }
+		[ "$ms" -ge 1000 ] && slow=$((slow + 1))
+	done
+	e1=$(pin pair_elsewhere)
+	w=$("$FTPALG_ALGCTL" --socket "$WORK/ftp-algd.sock" metrics |
+		grep -cE '^ftp_alg_pinholes_total\{worker="[0-9]+",outcome="added"\} [1-9]')
+	if [ -n "$fail" ]; then
+		result shared FAIL "$fail"
+	elif [ "$slow" -gt 0 ]; then
+		result shared FAIL "$slow of 12 transfers waited for a retransmission"
+	elif [ "$w" -lt 2 ]; then
+		result shared FAIL "the sessions did not spread: pinholes on $w worker(s)"
+	elif [ "$e1" -le "$e0" ]; then
+		result shared FAIL "no announcement waited for another worker's pair ($e0 -> $e1)"
+	else
+		result shared ok "12 transfers over $w workers, $((e1 - e0)) waited for their transaction"
+	fi
+}
+[ "$QUEUES" -gt 1 ] && shared_case
+
+# several queues: what each worker announced early and held (the
+# metrics' per-worker counters), and the map says which chain is whose
+if [ "$QUEUES" -gt 1 ]; then
+	"$FTPALG_ALGCTL" --socket "$WORK/ftp-algd.sock" metrics |
+		grep -E '^ftp_alg_pinholes_total\{worker="[0-9]+",outcome="(caught|early|pair_elsewhere|added)"\}' |
+		sed 's/^/  /'
+	ftpalg_nsx "$FTPALG_NS_RTR" nft list map inet ftp_alg peerq4 |
+		grep -o 'jump catch_q[0-9]*' | sort | uniq -c | sed 's/^/  peerq4:/'
+	ftpalg_nsx "$FTPALG_NS_RTR" nft list map inet ftp_alg peerq6 |
+		grep -o 'jump catch_q[0-9]*' | sort | uniq -c | sed 's/^/  peerq6:/'
 fi
 
 if ! ftpalg_algd_alive "$FTPALG_NS_RTR"; then

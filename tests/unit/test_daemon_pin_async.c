@@ -25,7 +25,7 @@ static int setup(void **state)
 {
 	memset(&D, 0, sizeof(D));
 	config_default(&D.cfg);
-	assert_true(pin_async_setup(&D, true));
+	assert_true(pin_async_setup(&D, true, 0));
 	return 0;
 }
 
@@ -114,7 +114,7 @@ static void test_off_takes_nothing(void **state)
 	struct pin_peer p[1];
 	uint64_t sid = 7;
 
-	assert_true(pin_async_setup(&D, false));
+	assert_true(pin_async_setup(&D, false, 0));
 	assert_int_equal(pin_async_peers(&D, &e, 1, p, 0), 0);
 	assert_false(pin_async_take(&D, NULL, 0, &e, &sid, 1, 0));
 	assert_false(pin_async_pending_sid(&D, sid));

@@ -377,49 +377,58 @@ static void test_timeout_in_ms_and_zero_means_none(void **state)
 	nftnl_set_free(s);
 }
 
+/*
+ * pin_build_peer(type) for p, parsed back: its one element, of set
+ * $set (free *s after).
+ */
+static struct nftnl_set_elem *peer_msg(const struct pin_peer *p,
+				       uint16_t type, const char *set,
+				       struct nftnl_set **s)
+{
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *el;
+	union msgbuf m;
+	int len;
+
+	len = pin_build_peer(m.b, sizeof(m), type, SEQ, p);
+	assert_true(len > 0);
+	expect_header(&m.h, len, type, type == NFT_MSG_NEWSETELEM ?
+		      NLM_F_CREATE | NLM_F_ACK : NLM_F_ACK);
+	*s = nftnl_set_alloc();
+	assert_non_null(*s);
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, *s), 0);
+	assert_string_equal(nftnl_set_get_str(*s, NFTNL_SET_NAME), set);
+	it = nftnl_set_elems_iter_create(*s);
+	el = nftnl_set_elems_iter_next(it);
+	assert_non_null(el);
+	nftnl_set_elems_iter_destroy(it);
+	return el;
+}
+
 /* peer4/peer6: the pair (peer . wire address, before DNAT), no port. */
 static void test_peer_elem_is_peer_and_wire_addr(void **state)
 {
 	static const uint8_t key4[8] = { 192, 0, 2, 10, 198, 51, 100, 1 };
 	struct pin_entry e4 = entry4(30000), e6 = entry6(0);
 	struct pin_peer p4 = pin_peer_of(&e4, 3600000), p6 = pin_peer_of(&e6, 0);
-	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *el;
 	uint8_t key6[32];
 	union msgbuf m;
 	struct nftnl_set *s;
-	int len;
 
-	len = pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM, SEQ, &p4);
-	assert_true(len > 0);
-	expect_header(&m.h, len, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK);
-	s = nftnl_set_alloc();
-	assert_non_null(s);
-	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, s), 0);
-	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), PIN_PEER4);
-	it = nftnl_set_elems_iter_create(s);
-	el = nftnl_set_elems_iter_next(it);
-	assert_non_null(el);
+	el = peer_msg(&p4, NFT_MSG_NEWSETELEM, PIN_PEER4, &s);
 	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4, sizeof(key4));
 	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
 			 3600000);
-	nftnl_set_elems_iter_destroy(it);
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_CHAIN));
 	nftnl_set_free(s);
 
 	/* destroy: the key alone, into peer6 */
-	len = pin_build_peer(m.b, sizeof(m), PIN_MSG_DESTROYSETELEM, SEQ, &p6);
-	assert_true(len > 0);
-	expect_header(&m.h, len, PIN_MSG_DESTROYSETELEM, NLM_F_ACK);
-	s = nftnl_set_alloc();
-	assert_int_equal(nftnl_set_elems_nlmsg_parse(&m.h, s), 0);
-	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), PIN_PEER6);
-	it = nftnl_set_elems_iter_create(s);
-	el = nftnl_set_elems_iter_next(it);
+	el = peer_msg(&p6, PIN_MSG_DESTROYSETELEM, PIN_PEER6, &s);
 	memcpy(key6, e6.peer.b, 16);
 	memcpy(key6 + 16, e6.wire.addr.b, 16);
 	expect_bytes(el, NFTNL_SET_ELEM_KEY, key6, sizeof(key6));
 	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT));
-	nftnl_set_elems_iter_destroy(it);
 	nftnl_set_free(s);
 
 	/* only add and destroy; only IPv4 and IPv6 */
@@ -428,6 +437,39 @@ static void test_peer_elem_is_peer_and_wire_addr(void **state)
 	p4.family = AF_UNIX;
 	assert_int_equal(pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
 					SEQ, &p4), -EAFNOSUPPORT);
+}
+
+/* peerq4/peerq6 (several queues): the pair, "jump catch_q<worker>". */
+static void test_peerq_elem_jumps_to_worker_chain(void **state)
+{
+	static const uint8_t key4[8] = { 192, 0, 2, 10, 198, 51, 100, 1 };
+	struct pin_entry e4 = entry4(30000), e6 = entry6(0);
+	struct pin_peer p4 = pin_peer_of(&e4, 3600000), p6 = pin_peer_of(&e6, 0);
+	struct nftnl_set_elem *el;
+	union msgbuf m;
+	struct nftnl_set *s;
+
+	p4.chain = 4;		/* worker 3 */
+	el = peer_msg(&p4, NFT_MSG_NEWSETELEM, PIN_PEERQ4, &s);
+	expect_bytes(el, NFTNL_SET_ELEM_KEY, key4, sizeof(key4));
+	assert_int_equal(nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_VERDICT),
+			 (uint32_t)NFT_JUMP);
+	assert_string_equal(nftnl_set_elem_get_str(el, NFTNL_SET_ELEM_CHAIN),
+			    "catch_q3");
+	assert_int_equal(nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT),
+			 3600000);
+	nftnl_set_free(s);
+
+	/* destroy: the key alone, from peerq6 */
+	p6.chain = 1;
+	el = peer_msg(&p6, PIN_MSG_DESTROYSETELEM, PIN_PEERQ6, &s);
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_CHAIN));
+	nftnl_set_free(s);
+
+	/* no chain past the last worker's */
+	p4.chain = RULESET_CATCH_CHAINS + 1;
+	assert_int_equal(pin_build_peer(m.b, sizeof(m), NFT_MSG_NEWSETELEM,
+					SEQ, &p4), -EINVAL);
 }
 
 /* A set that cannot hold the entry, or a message type we do not build. */
@@ -795,6 +837,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_pin_key_is_peer_addr_port),
 		cmocka_unit_test(test_peer_elem_is_peer_and_wire_addr),
+		cmocka_unit_test(test_peerq_elem_jumps_to_worker_chain),
 		cmocka_unit_test(test_ipv6_pin_key_is_peer_addr_port),
 		cmocka_unit_test(test_dnat4_maps_wire_to_target),
 		cmocka_unit_test(test_snat4_maps_pinhole_key_to_peer_pub),
