@@ -227,3 +227,44 @@ int ruleset_catch_workers_off(struct fw_sock *fw, bool native)
 	}
 	return ret;
 }
+
+/* delete chain inet ftp_alg catch_q<i>, each there is (after the maps'
+ * flush: an element would hold its chain) */
+int ruleset_catch_workers_remove(struct fw_sock *fw)
+{
+	char name[RULESET_CATCH_NAME_LEN];
+	struct nftnl_chain *c;
+	struct nlmsghdr *nlh;
+	union batch_msg m;
+	struct batch b;
+	unsigned i;
+	int err, ret = 0;
+
+	for (i = 0; i < RULESET_CATCH_CHAINS; i++) {
+		ruleset_catch_name(i, name, sizeof(name));
+		if (ruleset_get_chain(fw, name))
+			continue;
+		c = nftnl_chain_alloc();
+		if (!c)
+			return -ENOMEM;
+		err = batch_begin(fw, &b);
+		if (!err && (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE,
+						 PIN_TABLE) < 0 ||
+			     nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0))
+			err = -ENOMEM;
+		if (!err) {
+			nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELCHAIN,
+						    NFPROTO_INET, NLM_F_ACK,
+						    batch_seq(&b));
+			nftnl_chain_nlmsg_build_payload(nlh, c);
+			err = batch_append(&b, nlh);
+			if (!err)
+				err = batch_commit(&b);
+			batch_free(&b);
+		}
+		nftnl_chain_free(c);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}

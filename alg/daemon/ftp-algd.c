@@ -337,8 +337,8 @@ static int cleanup(struct daemon *d)
 	if (!ret) {
 		/* where there */
 		ruleset_catch_install(d->fw, 0, false, false);
-		ruleset_catch_workers_off(d->fw, false);
 		ruleset_peerq_flush(d->fw);
+		ruleset_catch_workers_remove(d->fw);
 	}
 	if (!ret)
 		ret = pin_sweep(d->fw);

@@ -103,6 +103,8 @@ int ruleset_catch_worker(struct fw_sock *fw, unsigned i, uint16_t num,
 int ruleset_peerq_flush(struct fw_sock *fw);
 /* Every catch_q<i> there is, emptied. */
 int ruleset_catch_workers_off(struct fw_sock *fw, bool native);
+/* Every catch_q<i> there is, deleted (--cleanup; after the maps' flush). */
+int ruleset_catch_workers_remove(struct fw_sock *fw);
 
 /* *n = the number of rules in chain inet ftp_alg $chain. */
 int ruleset_chain_rules(struct fw_sock *fw, const char *chain, unsigned *n);

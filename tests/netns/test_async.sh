@@ -32,6 +32,8 @@
 # With --queues N (N > 1) the same cases run over N workers (maps
 # peerq4/peerq6 send each pair's SYNs to its worker's chain catch_q<i>;
 # "restored" flushes every such chain), and one more:
+#   cleanup      (also with one queue) after SIGTERM, --cleanup leaves no
+#                catch rule, no catch_q<i> chain, no peerq4/peerq6 pair
 #   shared       active mode from 12 LAN addresses to one server: their
 #                sessions spread over the workers and share one pair
 #                (server . router), which one worker owns; the others'
@@ -251,6 +253,28 @@ fi
 
 if ! ftpalg_algd_alive "$FTPALG_NS_RTR"; then
 	result alive FAIL "ftp-algd exited"
+fi
+
+# cleanup: after SIGTERM, --cleanup leaves no catch rule, no worker chain
+# and no pair behind
+ftpalg_algd_stop "$FTPALG_NS_RTR"
+if ! out=$(ftpalg_nsx "$FTPALG_NS_RTR" "$FTPALG_ALGD" --foreground --cleanup \
+	--state-file "$WORK/state" 2>&1); then
+	result cleanup FAIL "--cleanup: $out"
+else
+	left=
+	[ "$(queue_rules catch_queue)" = 0 ] || left="$left catch_queue-rule"
+	ftpalg_nsx "$FTPALG_NS_RTR" nft list table inet ftp_alg |
+		grep -q 'chain catch_q[0-9]' && left="$left catch_q-chains"
+	for m in peerq4 peerq6; do
+		ftpalg_nsx "$FTPALG_NS_RTR" nft list map inet ftp_alg "$m" |
+			grep -q 'elements' && left="$left $m"
+	done
+	if [ -n "$left" ]; then
+		result cleanup FAIL "left:$left"
+	else
+		result cleanup ok "no catch rule, worker chain or pair left"
+	fi
 fi
 echo "async: $FTPALG_PASSED passed, $FTPALG_FAILED failed"
 [ "$FTPALG_FAILED" -eq 0 ] && [ "$FTPALG_PASSED" -gt 0 ]
