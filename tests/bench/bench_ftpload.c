@@ -158,6 +158,8 @@ static int run_lat(unsigned count, const char *what)
 	int want, got;
 	struct ctl c;
 	unsigned i;
+	bool port = false;
+	uint32_t a = 0;
 
 	if (!t)
 		die("calloc");
@@ -171,20 +173,29 @@ static int run_lat(unsigned count, const char *what)
 		snprintf(cmd, sizeof(cmd), "PASV\r\n");
 		want = 227;
 	} else if (!strcmp(what, "port")) {
-		uint32_t a = ntohl(me.sin_addr.s_addr);
-
-		/* nobody listens there: the 200 is what is timed */
-		snprintf(cmd, sizeof(cmd), "PORT %u,%u,%u,%u,%u,%u\r\n",
-			 a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
-			 40000 >> 8, 40000 & 255);
+		a = ntohl(me.sin_addr.s_addr);
+		port = true;
 		want = 200;
 	} else {
 		fprintf(stderr, "bench_ftpload: lat -c noop|pasv|port\n");
 		return 2;
 	}
 	for (i = 0; i < count; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0;
 
+		/*
+		 * nobody listens there: the 200 is what is timed. A new port
+		 * each time, as a client's ephemeral data port would be.
+		 */
+		if (port) {
+			unsigned p = 40000 + i % 20000;
+
+			snprintf(cmd, sizeof(cmd),
+				 "PORT %u,%u,%u,%u,%u,%u\r\n", a >> 24,
+				 a >> 16 & 255, a >> 8 & 255, a & 255, p >> 8,
+				 p & 255);
+		}
+		t0 = now_ns();
 		got = ctl_cmd(&c, cmd, line, sizeof(line));
 		t[i] = now_ns() - t0;
 		if (got != want) {
