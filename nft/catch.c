@@ -76,8 +76,9 @@ int ruleset_check_catch(struct fw_sock *fw, const char **what)
 	return err;
 }
 
-/* add chain inet ftp_alg $name (no error when it is there) into b */
-static int catch_chain_make(struct batch *b, const char *name)
+/* add chain (NEWCHAIN, no error when it is there) or delete chain
+ * (DELCHAIN) inet ftp_alg $name, into b */
+static int catch_chain_msg(struct batch *b, uint16_t type, const char *name)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -88,10 +89,10 @@ static int catch_chain_make(struct batch *b, const char *name)
 		return -ENOMEM;
 	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, PIN_TABLE) >= 0 &&
 	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) >= 0) {
-		nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWCHAIN,
-					    NFPROTO_INET,
-					    NLM_F_CREATE | NLM_F_ACK,
-					    batch_seq(b));
+		nlh = nftnl_nlmsg_build_hdr(m.b, type, NFPROTO_INET,
+					    type == NFT_MSG_NEWCHAIN ?
+					    NLM_F_CREATE | NLM_F_ACK :
+					    NLM_F_ACK, batch_seq(b));
 		nftnl_chain_nlmsg_build_payload(nlh, c);
 		err = batch_append(b, nlh);
 	}
@@ -129,7 +130,7 @@ static int catch_fill(struct fw_sock *fw, const char *chain, bool make,
 	if (err)
 		goto out;
 	if (make)
-		err = catch_chain_make(&b, chain);
+		err = catch_chain_msg(&b, NFT_MSG_NEWCHAIN, chain);
 	for (i = 0; i < (on ? 2 : 1) && !err; i++) {
 		nlh = nftnl_nlmsg_build_hdr(m.b, i ? NFT_MSG_NEWRULE
 						   : NFT_MSG_DELRULE,
@@ -211,7 +212,24 @@ int ruleset_peerq_flush(struct fw_sock *fw)
 	return err;
 }
 
-int ruleset_catch_workers_off(struct fw_sock *fw, bool native)
+/* delete chain inet ftp_alg $name: one transaction */
+static int catch_chain_delete(struct fw_sock *fw, const char *name)
+{
+	struct batch b;
+	int err;
+
+	err = batch_begin(fw, &b);
+	if (err)
+		return err;
+	err = catch_chain_msg(&b, NFT_MSG_DELCHAIN, name);
+	if (!err)
+		err = batch_commit(&b);
+	batch_free(&b);
+	return err;
+}
+
+/* Each catch_q<i> there is: emptied, or (drop) deleted. */
+static int catch_workers_each(struct fw_sock *fw, bool native, bool drop)
 {
 	char name[RULESET_CATCH_NAME_LEN];
 	unsigned i;
@@ -221,50 +239,21 @@ int ruleset_catch_workers_off(struct fw_sock *fw, bool native)
 		ruleset_catch_name(i, name, sizeof(name));
 		err = ruleset_get_chain(fw, name);
 		if (!err)
-			err = catch_fill(fw, name, false, 0, native, false);
+			err = drop ? catch_chain_delete(fw, name) :
+			      catch_fill(fw, name, false, 0, native, false);
 		if (err && err != -ENOENT && !ret)
 			ret = err;
 	}
 	return ret;
 }
 
-/* delete chain inet ftp_alg catch_q<i>, each there is (after the maps'
- * flush: an element would hold its chain) */
+int ruleset_catch_workers_off(struct fw_sock *fw, bool native)
+{
+	return catch_workers_each(fw, native, false);
+}
+
+/* after the maps' flush: an element would hold its chain */
 int ruleset_catch_workers_remove(struct fw_sock *fw)
 {
-	char name[RULESET_CATCH_NAME_LEN];
-	struct nftnl_chain *c;
-	struct nlmsghdr *nlh;
-	union batch_msg m;
-	struct batch b;
-	unsigned i;
-	int err, ret = 0;
-
-	for (i = 0; i < RULESET_CATCH_CHAINS; i++) {
-		ruleset_catch_name(i, name, sizeof(name));
-		if (ruleset_get_chain(fw, name))
-			continue;
-		c = nftnl_chain_alloc();
-		if (!c)
-			return -ENOMEM;
-		err = batch_begin(fw, &b);
-		if (!err && (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE,
-						 PIN_TABLE) < 0 ||
-			     nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0))
-			err = -ENOMEM;
-		if (!err) {
-			nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_DELCHAIN,
-						    NFPROTO_INET, NLM_F_ACK,
-						    batch_seq(&b));
-			nftnl_chain_nlmsg_build_payload(nlh, c);
-			err = batch_append(&b, nlh);
-			if (!err)
-				err = batch_commit(&b);
-			batch_free(&b);
-		}
-		nftnl_chain_free(c);
-		if (err && !ret)
-			ret = err;
-	}
-	return ret;
+	return catch_workers_each(fw, false, true);
 }

@@ -412,12 +412,13 @@ static void probe_destroy(struct daemon *d)
  */
 static int async_objects(struct daemon *d, bool on, const char **what)
 {
-	const char *dummy;
+	const char *mq_what = NULL;
+	int mq = ruleset_check_catch_mq(d->fw, &mq_what);
 	unsigned i;
 	int ret = 0;
 
 	/* an earlier run's elements jump to its own workers' chains */
-	if (ruleset_check_catch_mq(d->fw, &dummy) == 0)
+	if (!mq)
 		ruleset_peerq_flush(d->fw);
 	if (d->nw == 1) {
 		if (on)
@@ -429,8 +430,10 @@ static int async_objects(struct daemon *d, bool on, const char **what)
 			ruleset_catch_install(d->fw, d->cfg.queue,
 					      d->native_queue, false);
 	} else {
-		if (on)
-			ret = ruleset_check_catch_mq(d->fw, what);
+		if (on) {
+			ret = mq;
+			*what = mq_what;
+		}
 		for (i = 0; i < d->nw && on && !ret; i++) {
 			*what = "chain catch_q<N>";
 			ret = ruleset_catch_worker(d->fw, i,

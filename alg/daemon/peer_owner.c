@@ -7,12 +7,11 @@
 
 #include "peer_owner.h"
 
-/* FNV-1a over family and pair, as pin_async_slot() */
-static unsigned owner_hash(int family, const union alg_addr *peer,
-			   const union alg_addr *addr)
+uint32_t peer_pair_hash(int family, const union alg_addr *peer,
+			const union alg_addr *addr)
 {
 	size_t n = family == AF_INET ? 4 : 16, i;
-	uint32_t h = 2166136261u ^ (uint32_t)family;
+	uint32_t h = 2166136261u;
 
 	for (i = 0; i < n; i++)
 		h = (h ^ peer->b[i]) * 16777619u;
@@ -35,7 +34,7 @@ owner_find(const struct peer_owner_slot *t, int family,
 	   const union alg_addr *peer, const union alg_addr *addr,
 	   uint64_t now, struct peer_owner_slot **free_slot)
 {
-	unsigned h = owner_hash(family, peer, addr), i;
+	unsigned h = peer_pair_hash(family, peer, addr), i;
 	struct peer_owner_slot *s;
 
 	if (free_slot)

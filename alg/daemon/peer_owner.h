@@ -36,6 +36,10 @@ struct peer_owner_slot {
 	union alg_addr peer, addr;
 };
 
+/* FNV-1a over the pair's addresses (also pin_async_slot()'s). */
+uint32_t peer_pair_hash(int family, const union alg_addr *peer,
+			const union alg_addr *addr);
+
 /*
  * Worker w wants the pair for life_ms from now: true when it owns it now
  * (its own again, free, or an earlier owner's that expired), false when

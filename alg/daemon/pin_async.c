@@ -79,14 +79,7 @@ void pin_async_free(struct daemon *d)
 unsigned pin_async_slot(int family, const union alg_addr *peer,
 			const union alg_addr *addr)
 {
-	size_t n = family == AF_INET ? 4 : 16, i;
-	uint32_t h = 2166136261u;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ peer->b[i]) * 16777619u;
-	for (i = 0; i < n; i++)
-		h = (h ^ addr->b[i]) * 16777619u;
-	return h & (PEER_CACHE_SLOTS - 1);
+	return peer_pair_hash(family, peer, addr) & (PEER_CACHE_SLOTS - 1);
 }
 
 /* The cache as of the last invalidation: a stale one is emptied. */
