@@ -462,7 +462,7 @@ static int ruleset_build_queue_flush(char *buf, size_t len, uint32_t seq)
  */
 static int ruleset_queue_batch(struct fw_sock *fw, bool install,
 			       uint16_t num, uint16_t total, bool fail_open,
-			       bool native, bool *no_expr)
+			       bool native, bool pure_acks, bool *no_expr)
 {
 	struct ruleset_queue_spec q = {
 		.num = num, .total = total, .bypass = fail_open,
@@ -480,18 +480,26 @@ static int ruleset_queue_batch(struct fw_sock *fw, bool install,
 	 * flush chain inet ftp_alg ctl_queue
 	 * (install) add rule ... ct mark & ADJUSTED ... tcp dport ... queue
 	 * (install) add rule ... ct mark & ADJUSTED ... tcp sport ... queue
+	 * (pure_acks) add rule ... @pure_ack4 return, ... @pure_ack6 return
 	 * (install) add rule ... tcp dport @ctl_ports queue num N bypass
 	 * (install) add rule ... tcp sport @ctl_ports queue num N bypass
 	 */
-	for (i = 0; i < (install ? 5 : 1); i++) {
+	for (i = 0; i < (install ? 7 : 1); i++) {
 		q.adjusted = i == 1 || i == 2;
-		q.reply = i == 2 || i == 4;
+		q.reply = i == 2 || i == 6;
 		if (i == 0)
 			err = ruleset_build_queue_flush(m.b, sizeof(m),
 							batch_seq(&b));
+		else if (i == 3 || i == 4)
+			err = pure_acks ?
+			      ruleset_build_pure_ack(m.b, sizeof(m),
+						     batch_seq(&b), i == 4) :
+			      0;
 		else
 			err = ruleset_build_queue_spec(m.b, sizeof(m),
 						       batch_seq(&b), &q);
+		if (!err)
+			continue;	/* no pure-ACK rules */
 		if (err < 0)
 			goto err_free;
 		err = batch_append(&b, &m.h);
@@ -507,14 +515,15 @@ err_free:
 	return err;
 }
 
-int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
-			       uint16_t total, bool fail_open, bool *native)
+int ruleset_queue_install_acks(struct fw_sock *fw, uint16_t queue_num,
+			       uint16_t total, bool fail_open, bool pure_acks,
+			       bool *native)
 {
 	bool no_expr;
 	int err;
 
 	err = ruleset_queue_batch(fw, true, queue_num, total, fail_open, true,
-				  &no_expr);
+				  pure_acks, &no_expr);
 	if (!err) {
 		*native = true;
 		return 0;
@@ -522,10 +531,17 @@ int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
 	if (!no_expr)
 		return err;
 	err = ruleset_queue_batch(fw, true, queue_num, total, fail_open, false,
-				  &no_expr);
+				  pure_acks, &no_expr);
 	if (!err)
 		*native = false;
 	return err;
+}
+
+int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
+			       uint16_t total, bool fail_open, bool *native)
+{
+	return ruleset_queue_install_acks(fw, queue_num, total, fail_open,
+					  false, native);
 }
 
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
@@ -537,16 +553,25 @@ int ruleset_queue_remove(struct fw_sock *fw)
 {
 	bool no_expr;
 
-	return ruleset_queue_batch(fw, false, 0, 1, true, false, &no_expr);
+	return ruleset_queue_batch(fw, false, 0, 1, true, false, false,
+				   &no_expr);
+}
+
+int ruleset_queue_reinstall_acks(struct fw_sock *fw, uint16_t queue_num,
+				 uint16_t total, bool fail_open, bool native,
+				 bool pure_acks)
+{
+	bool no_expr;
+
+	return ruleset_queue_batch(fw, true, queue_num, total, fail_open, native,
+				   pure_acks, &no_expr);
 }
 
 int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
 			    uint16_t total, bool fail_open, bool native)
 {
-	bool no_expr;
-
-	return ruleset_queue_batch(fw, true, queue_num, total, fail_open, native,
-				   &no_expr);
+	return ruleset_queue_reinstall_acks(fw, queue_num, total, fail_open,
+					    native, false);
 }
 
 /* ---- rule counts ----------------------------------------------------- */

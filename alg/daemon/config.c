@@ -56,6 +56,7 @@ void config_default(struct alg_config *c)
 	c->log_level = LOG_INFO;
 	c->fail_open = true;
 	c->async_pinholes = true;
+	c->pure_ack_bypass = true;
 	snprintf(c->state_file, sizeof(c->state_file), "%s",
 		 CONFIG_STATE_FILE);
 	snprintf(c->ctl_group, sizeof(c->ctl_group), "%s", CONFIG_CTL_GROUP);
@@ -349,6 +350,15 @@ SETTER(async_pinholes)
 	return true;
 }
 
+SETTER(pure_ack_bypass)
+{
+	if (!parse_bool(v, &c->pure_ack_bypass)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
 SETTER(fail_open)
 {
 	if (!parse_bool(v, &c->fail_open)) {
@@ -524,6 +534,11 @@ SHOWER(async_pinholes)
 	snprintf(buf, len, "%s", c->async_pinholes ? "yes" : "no");
 }
 
+SHOWER(pure_ack_bypass)
+{
+	snprintf(buf, len, "%s", c->pure_ack_bypass ? "yes" : "no");
+}
+
 SHOWER(fail_open)
 {
 	snprintf(buf, len, "%s", c->fail_open ? "yes" : "no");
@@ -580,6 +595,7 @@ static const struct config_keydef {
 	KEY(CONFIG_K_ACTIVE_PINHOLE_ON_REPLY, active_pinhole_on_reply),
 	KEY(CONFIG_K_VIOLATION_ACTION, violation_action),
 	KEY(CONFIG_K_ASYNC_PINHOLES, async_pinholes),
+	KEY(CONFIG_K_PURE_ACK_BYPASS, pure_ack_bypass),
 };
 
 #define NKEYS	CONFIG_NKEYS

@@ -55,6 +55,12 @@
  *                       catch objects of deploy/ftp-alg.nft, an
  *                       announcement leaves before its pinhole's
  *                       transaction (pin_async.h). Read at start only
+ *   pure_ack_bypass     yes/no (default yes): with sets pure_ack4/
+ *                       pure_ack6 in the table, a segment without payload
+ *                       (flags ACK only) of a session whose stream we do
+ *                       not shift is not queued (nft/pure_ack.c); such a
+ *                       session's idle timeout then asks conntrack
+ *                       before it ends the session. Read at start only
  */
 #ifndef FTP_ALG_CONFIG_H
 #define FTP_ALG_CONFIG_H
@@ -80,6 +86,7 @@ struct alg_config {
 	int log_level;			/* syslog priority */
 	bool fail_open;
 	bool async_pinholes;		/* pin_async.h */
+	bool pure_ack_bypass;		/* nft/pure_ack.c */
 	char state_file[CONFIG_PATH_MAX];
 	char user[CONFIG_NAME_MAX];	/* "": stay root */
 	char ctl_group[CONFIG_NAME_MAX];
@@ -113,6 +120,7 @@ enum config_key {
 	CONFIG_K_VIOLATION_ACTION,
 	/* docs/performance.md */
 	CONFIG_K_ASYNC_PINHOLES,
+	CONFIG_K_PURE_ACK_BYPASS,
 	CONFIG_NKEYS
 };
 

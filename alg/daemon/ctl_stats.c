@@ -30,6 +30,9 @@ static void worker_snapshot(const struct daemon *d, struct alg_stats *w)
 	w->malformed = st->malformed;
 	w->ct_stale = st->ct_destroy_stale;
 	w->ct_events = ct_events_count(d->ct);
+	w->idle[STATS_IDLE_KEPT] = st->idle_kept;
+	w->idle[STATS_IDLE_GONE] = st->idle_gone;
+	w->idle[STATS_IDLE_UNASKED] = st->idle_unasked;
 	w->pinholes[STATS_PIN_ADDED] = st->pin_added;
 	w->pinholes[STATS_PIN_USED] = st->pin_used;
 	w->pinholes[STATS_PIN_UNESTABLISHED] = st->pin_unestablished;

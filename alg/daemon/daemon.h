@@ -62,6 +62,9 @@ struct daemon_stats {
 	unsigned admin_missing;		/* chains lacking it, last check */
 	uint64_t ev_lost;
 	uint64_t verdict_fail;
+	uint64_t idle_kept;	/* idle checks: the connection is there */
+	uint64_t idle_gone;	/* ... gone: the session closed (idle.c) */
+	uint64_t idle_unasked;	/* more at once than IDLE_ASK_MAX */
 	uint64_t ct_destroyed;	/* destroy events that closed a session */
 	uint64_t ct_destroy_stale;	/* about an earlier connection on the
 					 * tuple of a session: ignored */
@@ -102,6 +105,8 @@ struct journal_file {
 _Static_assert(ALG_MAX_CTL_PORTS <= CT_FILTER_PORTS,
 	       "the current control ports always fit the filter");
 
+#define IDLE_ASK_MAX	256	/* idle checks per tick (idle.c) */
+
 struct daemon {
 	struct alg_config cfg;
 	/* workers.c */
@@ -131,6 +136,8 @@ struct daemon {
 	bool native_queue;
 	bool pin_destroy;		/* kernel takes NFT_MSG_DESTROYSETELEM */
 	bool used_get;			/* the table has map usedp4 */
+	bool pure_acks;			/* the queue rules let pure ACKs of
+					 * unshifted sessions go on (idle.c) */
 	bool started;			/* the loop ran */
 	uint64_t start_ms;
 	uint64_t last_pkt_ms;
@@ -153,6 +160,9 @@ struct daemon {
 	struct sdnotify sd;		/* systemd notify, watchdog */
 	struct privdrop priv;		/* who we become after set-up */
 	struct alg_result res;
+	/* idle.c: sessions to ask conntrack about after this tick */
+	uint64_t idle_ask[IDLE_ASK_MAX];
+	unsigned nidle;
 	uint8_t buf[PKT_BUF_LEN] __attribute__((aligned(8)));
 };
 
@@ -188,6 +198,10 @@ void inspect_packet(uint32_t id, uint8_t hook, const uint8_t *data,
 /* nat.c */
 void session_ct_tuple(const struct alg_session *s, struct ct_tuple *t);
 void nat_learn(struct daemon *d, struct alg_session *s);
+
+/* idle.c */
+void idle_note(struct daemon *d, uint64_t sid);
+void idle_run(struct daemon *d);
 
 /* liberal.c */
 void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s);

@@ -283,6 +283,10 @@ static int fmt_note(const struct alg_event *ev, char *buf, size_t len)
 			 "(violation_action = reset)",
 			 alg_reason_name((enum alg_reason)ev->value));
 		return LOG_NOTICE;
+	case ALG_R_IDLE_CHECK:
+		snprintf(buf, len, "idle_timeout passed without a packet we "
+			 "see (its pure ACKs are not queued): asking conntrack");
+		return LOG_DEBUG;
 	default:
 		snprintf(buf, len, "%s", alg_reason_name(ev->reason));
 		return LOG_INFO;

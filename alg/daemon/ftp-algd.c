@@ -484,12 +484,45 @@ static void setup_async(struct daemon *d)
 		 "every announcement waits for its transaction", why);
 }
 
+/*
+ * pure_ack_bypass: the queue rules let the segments without payload of
+ * unshifted sessions go on when the table has sets pure_ack4/pure_ack6
+ * (nft/pure_ack.c); the workers' idle timers then ask conntrack (idle.c).
+ */
+static void setup_pure_acks(struct daemon *d)
+{
+	const char *what = NULL;
+	unsigned i;
+	int ret = 0;
+
+	d->pure_acks = false;
+	if (d->cfg.pure_ack_bypass) {
+		ret = ruleset_check_pure_ack(d->fw, &what);
+		d->pure_acks = !ret;
+	}
+	if (ret)
+		log_msg(LOG_NOTICE, "every packet of a control connection is "
+			"queued: %s %s (%s); load " FTP_ALG_NFT_HINT " again",
+			what ? what : "pure_ack sets",
+			ret == -ENOENT ? "missing" : "unusable", strerror(-ret));
+	else
+		log_info("pure ACKs: %s", d->pure_acks ?
+			 "those of sessions whose stream is not shifted go on "
+			 "unqueued" : "all queued (pure_ack_bypass no)");
+	for (i = 0; i < d->nw; i++) {
+		d->w[i]->pure_acks = d->pure_acks;
+		alg_table_set_idle_check(d->w[i]->tab, d->pure_acks);
+	}
+}
+
 static int install_rules(struct daemon *d)
 {
 	int ret;
 
-	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
-					 d->cfg.fail_open, &d->native_queue);
+	setup_pure_acks(d);
+	ret = ruleset_queue_install_acks(d->fw, d->cfg.queue, d->cfg.queues,
+					 d->cfg.fail_open, d->pure_acks,
+					 &d->native_queue);
 	if (ret)
 		log_fatal("cannot install queue rules in chain %s %s: %s",
 			  PIN_TABLE, PIN_QUEUE_CHAIN, strerror(-ret));

@@ -74,8 +74,8 @@ static void reload_fail_open(struct daemon *d)
 	bool native;
 	int ret;
 
-	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
-					 d->cfg.fail_open,
+	ret = ruleset_queue_install_acks(d->fw, d->cfg.queue, d->cfg.queues,
+					 d->cfg.fail_open, d->pure_acks,
 					 &native);
 	if (ret)
 		log_err("cannot install the queue rules for fail_open %s: %s",
@@ -116,7 +116,8 @@ int reload_apply(struct daemon *d, struct reload_result *res)
 				 CONFIG_BIT(CONFIG_K_USER) |
 				 CONFIG_BIT(CONFIG_K_CTL_GROUP) |
 				 CONFIG_BIT(CONFIG_K_METRICS_LISTEN) |
-				 CONFIG_BIT(CONFIG_K_ASYNC_PINHOLES);
+				 CONFIG_BIT(CONFIG_K_ASYNC_PINHOLES) |
+				 CONFIG_BIT(CONFIG_K_PURE_ACK_BYPASS);
 	const unsigned live = CONFIG_ALL_KEYS & ~restart;
 	char diff[CONFIG_DIFF_LEN];
 	struct alg_config next;

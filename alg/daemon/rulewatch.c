@@ -170,21 +170,37 @@ static void rw_fix_table(struct daemon *d, struct rw_report *r)
 
 static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 {
-	unsigned n = 0;
+	unsigned want = RW_QUEUE_RULES +
+			(d->pure_acks ? RULESET_PURE_ACK_RULES : 0), n = 0;
 	int ret;
 
 	ret = ruleset_chain_rules(d->fw, RULESET_QUEUE_CHAIN, &n);
-	if (!ret && n == RW_QUEUE_RULES)
+	if (!ret && n == want)
 		return;
 	r->queue_lost = true;
 	r->queue_found = n;
-	ret = ruleset_queue_reinstall(d->fw, d->cfg.queue, d->cfg.queues,
-				      d->cfg.fail_open,
-				      d->native_queue);
-	if (ret)
+	ret = ruleset_queue_reinstall_acks(d->fw, d->cfg.queue, d->cfg.queues,
+					   d->cfg.fail_open, d->native_queue,
+					   d->pure_acks);
+	if (ret && d->pure_acks) {
+		/* a table loaded from a file without sets pure_ack4/6:
+		 * queue everything rather than nothing (idle checks stay:
+		 * they only ask conntrack) */
+		log_msg(LOG_NOTICE, "pure-ACK rules refused (%s): every packet "
+			"of a control connection is queued from now on",
+			strerror(-ret));
+		d->pure_acks = false;
+		want = RW_QUEUE_RULES;
+		ret = ruleset_queue_reinstall(d->fw, d->cfg.queue,
+					      d->cfg.queues, d->cfg.fail_open,
+					      d->native_queue);
+	}
+	if (ret) {
 		rw_fail(r, "queue rules", ret, NULL);
-	else
+	} else {
 		r->queue_done = RW_QUEUE_RULES;
+		r->acks_done = want - RW_QUEUE_RULES;
+	}
 }
 
 /* Several queues: each worker's chain catch_q<i> and its one rule. */

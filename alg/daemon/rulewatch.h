@@ -62,7 +62,8 @@ struct rw_report {
 	bool catch_lost;	/* catch_queue without its rule (pin_async.h) */
 	/* put back */
 	bool table_done;
-	unsigned queue_done;
+	unsigned queue_done;	/* queue rules ... */
+	unsigned acks_done;	/* ... and pure-ACK rules put back */
 	unsigned pins_done, maps_done;
 	const char *ports_done;	/* "21,2121" */
 	bool catch_done;

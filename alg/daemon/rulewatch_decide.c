@@ -194,6 +194,9 @@ size_t rw_describe(const struct rw_report *r, char *buf, size_t len)
 		rw_add(&l, "ctl_ports %s", r->ports_done);
 	if (r->catch_done)
 		rw_add(&l, "the catch queue rule");
+	if (r->acks_done)
+		rw_add(&l, "%u pure-ACK rule%s", r->acks_done,
+		       rw_s(r->acks_done));
 	if (!l.items)
 		rw_add(&l, "nothing");
 	if (r->failed[0]) {

@@ -119,6 +119,7 @@ void stats_sum(struct alg_stats *total, const struct alg_stats *w,
 		total->midstream += w[k].midstream;
 		total->ct_stale += w[k].ct_stale;
 		total->ct_events += w[k].ct_events;
+		ADD(idle);
 		total->id_gaps += w[k].id_gaps;
 		total->enobufs += w[k].enobufs;
 		for (i = 0; i < STATS_NNL; i++)

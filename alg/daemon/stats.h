@@ -77,6 +77,14 @@ enum stats_nl {
 	STATS_NNL
 };
 
+/* What an idle check (idle.c) found. */
+enum {
+	STATS_IDLE_KEPT,	/* the connection is there: session kept */
+	STATS_IDLE_GONE,	/* gone: the session closed */
+	STATS_IDLE_UNASKED,	/* more at once than IDLE_ASK_MAX */
+	STATS_NIDLE
+};
+
 struct alg_stats {
 	uint64_t packets[STATS_NDIR], bytes[STATS_NDIR];
 	uint64_t verdicts[STATS_NVERDICT];
@@ -88,6 +96,7 @@ struct alg_stats {
 	uint64_t ct_stale;		/* destroy events of an earlier
 					 * connection on a session's tuple */
 	uint64_t ct_events;		/* destroy events read (filtered) */
+	uint64_t idle[STATS_NIDLE];	/* idle checks (idle.c), by outcome */
 	uint64_t id_gaps;		/* packet ids never delivered */
 	uint32_t last_id;		/* the last packet id seen */
 	uint64_t enobufs;		/* recv ENOBUFS: filled at snapshot */

@@ -67,6 +67,14 @@ static const char *rewrite_kind(unsigned i)
 	return NULL;
 }
 
+static const char *idle_outcome(unsigned i)
+{
+	static const char *const n[STATS_NIDLE] = { "kept", "gone",
+						    "unasked" };
+
+	return n[i];
+}
+
 static const char *pin_outcome(unsigned i)
 {
 	static const char *const n[STATS_NPIN] = {
@@ -112,6 +120,7 @@ GET(get_malformed, s->malformed)
 GET(get_midstream, s->midstream)
 GET(get_ct_stale, s->ct_stale)
 GET(get_ct_events, s->ct_events)
+GET(get_idle, s->idle[i])
 GET(get_id_gaps, s->id_gaps)
 GET(get_enobufs, s->enobufs)
 VGET(get_kq_dropped, v->kq.queue_dropped)
@@ -162,6 +171,10 @@ static const struct fam fams[] = {
 	{ "destroy_events", "Conntrack destroy events read: the filter on "
 	  "the event socket lets through only those of connections to a "
 	  "control port", FAM_COUNTER, NULL, 1, NULL, .get = get_ct_events },
+	{ "idle_checks", "Sessions past idle_timeout whose pure ACKs go "
+	  "unqueued (pure_ack_bypass): conntrack asked, by what it said",
+	  FAM_COUNTER, "outcome", STATS_NIDLE, idle_outcome,
+	  .get = get_idle },
 	{ "queue_id_gaps", "Packet ids the kernel numbered but never "
 	  "delivered to us", FAM_COUNTER, NULL, 1, NULL, .get = get_id_gaps },
 	{ "queue_enobufs", "Receive errors ENOBUFS on the queue socket "

@@ -57,6 +57,10 @@ static void event_apply(struct daemon *d, const struct alg_event *ev,
 		/* before any packet of changed length leaves */
 		liberal_mark(d, ev->sid, s);
 		break;
+	case ALG_EV_NOTE:
+		if (ev->reason == ALG_R_IDLE_CHECK)
+			idle_note(d, ev->sid);	/* after this result */
+		break;
 	default:
 		break;	/* EXPECT: done by pinholes_add(), logged there */
 	}

@@ -259,6 +259,7 @@ static void on_tick(struct daemon *d, uint64_t now)
 	alg_result_reset(&d->res);
 	ms = alg_tick(d->tab, now, &d->res);
 	results_apply(d, &d->res, NULL);
+	idle_run(d);
 	d->next_tick_ms = now + (ms ? ms : 1);
 }
 

@@ -326,7 +326,13 @@ unsigned alg_tick(struct alg_table *t, uint64_t now_ms, struct alg_result *r)
 			session_free(t, s);
 			continue;
 		}
-		if (now_ms - s->last_ms >= pol->idle_timeout_ms) {
+		if (now_ms - s->last_ms >= pol->idle_timeout_ms &&
+		    t->idle_check && !s->adjust_reported) {
+			/* its pure ACKs pass without us: conntrack knows */
+			ev_new(r, s, ALG_EV_NOTE, ALG_R_IDLE_CHECK,
+			       ALG_DIR_ORIG);
+			s->last_ms = now_ms;
+		} else if (now_ms - s->last_ms >= pol->idle_timeout_ms) {
 			close_session(t, s, ALG_R_CLOSE_IDLE, now_ms, r);
 			continue;
 		}
@@ -334,6 +340,11 @@ unsigned alg_tick(struct alg_table *t, uint64_t now_ms, struct alg_result *r)
 			wait = 50;
 	}
 	return wait;
+}
+
+void alg_table_set_idle_check(struct alg_table *t, bool on)
+{
+	t->idle_check = on;
 }
 
 unsigned alg_table_flush(struct alg_table *t, uint64_t now_ms,

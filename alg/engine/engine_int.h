@@ -184,6 +184,7 @@ struct alg_table {
 	struct alg_held *graveyard;
 	uint8_t *scratch;		/* one rendered payload */
 	bool trace_lines;		/* LINE events wanted */
+	bool idle_check;		/* alg_table_set_idle_check() */
 };
 
 /* One line being handled: who, which way, where results go. */

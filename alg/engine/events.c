@@ -74,6 +74,7 @@ static const char *const reason_names[ALG_R_MAX] = {
 	[ALG_R_TLS_CLEAR] = "tls_clear",
 	[ALG_R_TLS_GARBAGE] = "tls_garbage",
 	[ALG_R_TLS_UNFOLLOWED] = "tls_unfollowed",
+	[ALG_R_IDLE_CHECK] = "idle_check",
 };
 
 const char *alg_reason_name(enum alg_reason r)

@@ -54,6 +54,7 @@ static const uint8_t reason_wire[ALG_R_MAX] = {
 	[ALG_R_TLS_CLEAR] = 41,
 	[ALG_R_TLS_GARBAGE] = 42,
 	[ALG_R_TLS_UNFOLLOWED] = 43,
+	[ALG_R_IDLE_CHECK] = 44,
 };
 
 unsigned alg_reason_to_wire(enum alg_reason r)

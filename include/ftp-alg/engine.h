@@ -202,6 +202,14 @@ enum alg_reason {
 	ALG_R_TLS_CLEAR,
 	ALG_R_TLS_GARBAGE,
 	ALG_R_TLS_UNFOLLOWED,
+	/*
+	 * NOTE: idle_timeout passed, but this session's segments without
+	 * payload go on without us (alg_table_set_idle_check()): the caller
+	 * asks conntrack and closes it (alg_session_close()) when the
+	 * connection is gone. The engine asks again after another
+	 * idle_timeout.
+	 */
+	ALG_R_IDLE_CHECK,
 	ALG_R_MAX
 };
 
@@ -391,6 +399,15 @@ void alg_session_close(struct alg_table *t, struct alg_session *s,
  * (capped at 1000).
  */
 unsigned alg_tick(struct alg_table *t, uint64_t now_ms, struct alg_result *r);
+
+/*
+ * on: the segments without payload of a session whose sequence numbers we
+ * never shifted are not queued (the daemon's pure-ACK rules), so a TCP
+ * keepalive, say, never reaches us: such a session past idle_timeout is
+ * not closed but reported (NOTE, ALG_R_IDLE_CHECK). A shifted session
+ * sees every packet: idle_timeout closes it, as with off (the default).
+ */
+void alg_table_set_idle_check(struct alg_table *t, bool on);
 
 /*
  * Drop every session (shutdown): verdicts for held packets, CLOSE events.

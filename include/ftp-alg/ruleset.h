@@ -70,6 +70,32 @@ int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
 			    uint16_t total, bool fail_open, bool native);
 
 /*
+ * The same with pure_acks: two more rules after the shifted sessions'
+ * (RULESET_QUEUE_RULES + RULESET_PURE_ACK_RULES in all), which let a
+ * segment without payload, flags ACK only, of any other session go on
+ * unqueued (nft/pure_ack.c):
+ *   meta l4proto tcp tcp flags & (fin|syn|rst|ack) == ack
+ *	meta nfproto ipv4 ip length . @th,96,8 @pure_ack4 return
+ *   ... meta nfproto ipv6 ip6 nexthdr tcp
+ *	ip6 length . @th,96,8 @pure_ack6 return
+ * ruleset_check_pure_ack(): sets pure_ack4/pure_ack6 are there, as
+ * deploy/ftp-alg.nft makes them (0), else -errno with *what naming the
+ * missing one.
+ */
+#define RULESET_PURE_ACK_RULES	2
+#define RULESET_PURE_ACK4	"pure_ack4"
+#define RULESET_PURE_ACK6	"pure_ack6"
+int ruleset_queue_install_acks(struct fw_sock *fw, uint16_t queue_num,
+			       uint16_t total, bool fail_open, bool pure_acks,
+			       bool *native);
+int ruleset_queue_reinstall_acks(struct fw_sock *fw, uint16_t queue_num,
+				 uint16_t total, bool fail_open, bool native,
+				 bool pure_acks);
+int ruleset_check_pure_ack(struct fw_sock *fw, const char **what);
+/* Message builder, exposed for tests: one pure-ACK rule (IPv4, or v6). */
+int ruleset_build_pure_ack(char *buf, size_t len, uint32_t seq, bool v6);
+
+/*
  * The objects that let an announcement leave before its pinhole's
  * transaction (deploy/ftp-alg.nft: sets peer4/peer6, chain pin_catch and
  * the daemon's chain catch_queue). ruleset_check_catch(): 0 when all are

@@ -14,6 +14,11 @@ import sys
 
 MODES = ["none", "kernel", "noop", "algd"]
 HEAD = ["no ALG", "kernel helper", "no-op NFQUEUE reader", "ftp-algd"]
+# Optional (--modes "noop pub0 pub"): ftp-algd with nothing to rewrite,
+# every ACK queued (pure_ack_bypass = no) and with the bypass
+PA_MODES = ["pub0", "pub"]
+PA_HEAD = ["no-op NFQUEUE reader", "ftp-algd, every ACK queued",
+           "ftp-algd, pure ACKs bypass"]
 
 
 def parse(path):
@@ -205,10 +210,29 @@ def main():
     target(">= 20,000 pinhole installs+removals/s (one per batch)",
            None if pins1 is None else pins1 >= 20000, fmt(pins1, "/s"))
 
+    # The pure-ACK comparison (modes pub0/pub), when it was run: no
+    # rewrite needed, so the sessions are never shifted.
+    pa = []
+    if any(r.get("mode") in PA_MODES for r in F.runs):
+        pa.append(["figure (medians)"] + PA_HEAD +
+                  ["bypass / every ACK queued", "bypass / no-op"])
+        for label, kind, field, match, unit in rows:
+            xs = {m: med(m, kind, field, match) for m in ["noop"] + PA_MODES}
+            pa.append([label] + [fmt(xs[m], unit) for m in
+                                 ["noop"] + PA_MODES] +
+                      [ratio(xs["pub"], xs["pub0"]),
+                       ratio(xs["pub"], xs["noop"])])
+
     # stdout
     widths = [max(len(r[i]) for r in table) for i in range(len(hdr))]
     for r in table:
         print("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)))
+    if pa:
+        print("no rewrite needed (the server announces the public "
+              "address):")
+        w2 = [max(len(r[i]) for r in pa) for i in range(len(pa[0]))]
+        for r in pa:
+            print("  ".join(c.ljust(w2[i]) for i, c in enumerate(r)))
     print(f"engine alone: {fmt(eng_plain)} packets/s (plain mix), "
           f"{fmt(eng_mix)} packets/s (mix with addresses), "
           f"{fmt(idle)} bytes per idle session at 100,000")
@@ -228,6 +252,13 @@ def main():
         f.write("|" + "---|" * len(hdr) + "\n")
         for r in table[1:]:
             f.write("| " + " | ".join(r) + " |\n")
+        if pa:
+            f.write("\nNo rewrite needed (the server announces the public "
+                    "address; ftp-algd opens pinholes and mappings only):\n\n")
+            f.write("| " + " | ".join(pa[0]) + " |\n")
+            f.write("|" + "---|" * len(pa[0]) + "\n")
+            for r in pa[1:]:
+                f.write("| " + " | ".join(r) + " |\n")
         f.write("\n| engine alone | figure |\n|---|---|\n")
         f.write(f"| packets/s per core, recorded mix, plain | "
                 f"{fmt(eng_plain)} |\n")

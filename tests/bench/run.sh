@@ -17,6 +17,11 @@
 #           packet accepted unmodified (the floor of any userspace ALG),
 #           with the static rules of "none" for the data connections
 #   algd    ftp-algd (--queues N when N > 1)
+# and, only when named in --modes (the pure-ACK comparison):
+#   pub0    ftp-algd with nothing to rewrite (the server announces the
+#           public address), every ACK queued (pure_ack_bypass = no)
+#   pub     the same with pure_ack_bypass = yes (the default): the pure
+#           ACKs of these never-shifted sessions are not queued
 # Modes alternate, in a rotated order each round. Workloads, each mode:
 #   control latency   NOOP, PASV -> 227, PORT -> 200 (p50, p99)
 #   setup rate        PASV, connect, NLST, 226 with 1, 64, 512 sessions
@@ -223,10 +228,19 @@ mode_up() {
 		fi
 		srv_start "$FTPALG_RTR_WAN_IP" || return 1
 		;;
-	algd)
+	algd|pub|pub0)
 		rtr nft -f "$FTPALG_NFT_FILE" || return 1
-		local qarg=()
+		local qarg=() ann=""
 		[ "$queues" -gt 1 ] && qarg=(--queues "$queues")
+		# pub, pub0: the server announces the public address, so
+		# nothing is rewritten (pinholes and mappings only); pub0
+		# queues every ACK (pure_ack_bypass = no)
+		if [ "$m" != algd ]; then
+			ann=$FTPALG_RTR_WAN_IP
+			echo "pure_ack_bypass = $([ "$m" = pub ] && echo yes ||
+				echo no)" >"$work/$m.conf"
+			qarg+=(--config "$work/$m.conf")
+		fi
 		# a fresh journal each start: restoring the last mode's
 		# sessions is not what is measured
 		rm -f "$work/algd.state" "$work/algd.state.lock"
@@ -236,7 +250,7 @@ mode_up() {
 			</dev/null >>"$work/algd.log" 2>&1 &
 		mode_pids+=($!)
 		wait_queue_rules || { say "ftp-algd: no queue rules"; tail -n 5 "$work/algd.log" >&2; return 1; }
-		srv_start "" || return 1
+		srv_start "$ann" || return 1
 		;;
 	esac
 }

@@ -1026,6 +1026,48 @@ static void test_idle_session_closed(void **state)
 	w_free(w);
 }
 
+/*
+ * With idle checks on (the daemon's pure-ACK rules: a keepalive never
+ * reaches us), an unshifted session past idle_timeout is reported, not
+ * closed, and reported again only after another idle_timeout; a shifted
+ * one sees every packet, so idle_timeout still closes it.
+ */
+static void test_idle_check_asks_for_unshifted_session(void **state)
+{
+	struct world *w = w_masq();
+
+	alg_table_set_idle_check(w->t, true);
+	w_line(w, S, "220 hello\r\n");
+	w_tick(w, w->pol.idle_timeout_ms + 1);
+	assert_int_equal(w_count(w, ALG_EV_CLOSE), 0);
+	assert_int_equal(w_count(w, ALG_EV_NOTE), 1);
+	assert_int_equal(w_ev(w, ALG_EV_NOTE, 0)->reason, ALG_R_IDLE_CHECK);
+	assert_int_equal(w_ev(w, ALG_EV_NOTE, 0)->sid, alg_session_id(w->s));
+	w_tick(w, w->pol.idle_timeout_ms / 2);
+	assert_int_equal(w_count(w, ALG_EV_NOTE), 1);
+	w_tick(w, w->pol.idle_timeout_ms / 2 + 1);
+	assert_int_equal(w_count(w, ALG_EV_NOTE), 2);
+	/* the caller found no conntrack entry: it closes the session */
+	alg_result_reset(&w->r);
+	alg_session_close(w->t, w->s, ALG_R_CLOSE_IDLE, 0, &w->r);
+	assert_int_equal(w->r.nev, 1);
+	assert_int_equal(w->r.ev[0].type, ALG_EV_CLOSE);
+	w_free(w);
+}
+
+static void test_idle_check_leaves_shifted_session_to_timeout(void **state)
+{
+	struct world *w = w_masq();
+
+	alg_table_set_idle_check(w->t, true);
+	w_line(w, C, "PORT 10,0,1,2,195,80\r\n");	/* rewritten, longer */
+	assert_int_equal(w_count(w, ALG_EV_ADJUST), 1);
+	w_tick(w, w->pol.idle_timeout_ms + 1);
+	assert_int_equal(w_count(w, ALG_EV_CLOSE), 1);
+	assert_int_equal(w_ev(w, ALG_EV_CLOSE, 0)->reason, ALG_R_CLOSE_IDLE);
+	w_free(w);
+}
+
 static void test_session_table_full_refuses_new(void **state)
 {
 	struct alg_policy pol;
@@ -1147,6 +1189,8 @@ int main(void)
 		cmocka_unit_test(test_fin_both_ways_closes_session),
 		cmocka_unit_test(test_rst_closes_and_releases_held),
 		cmocka_unit_test(test_idle_session_closed),
+		cmocka_unit_test(test_idle_check_asks_for_unshifted_session),
+		cmocka_unit_test(test_idle_check_leaves_shifted_session_to_timeout),
 		cmocka_unit_test(test_session_table_full_refuses_new),
 		cmocka_unit_test(test_not_a_control_port_is_not_tracked),
 	};

@@ -748,6 +748,106 @@ static void test_queue_rule_reply_matches_sport(void **state)
  * Every length below the message's own gets -ENOSPC and leaves buf as it
  * was; the exact length is enough.
  */
+/* payload load LEN b @ BASE + OFF => DREG */
+static void expect_load(struct nftnl_expr *e, uint32_t base, uint32_t off,
+			uint32_t len, uint32_t dreg)
+{
+	expect_expr(e, "payload");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE), base);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), off);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), len);
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_DREG), dreg);
+}
+
+/* cmp eq reg 1 with one byte v */
+static void expect_cmp_u8(struct nftnl_expr *e, uint8_t v)
+{
+	const uint8_t *d;
+	uint32_t len = 0;
+
+	expect_expr(e, "cmp");
+	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), NFT_CMP_EQ);
+	d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+	assert_int_equal(len, 1);
+	assert_int_equal(d[0], v);
+}
+
+/*
+ * meta l4proto tcp tcp flags & (fin|syn|rst|ack) == ack meta nfproto X
+ *	[ip6 nexthdr tcp] LENGTH . @th,96,8 @pure_ackN return
+ * The key's two fields in registers 1 and 9 (NFT_REG32_01), as nft lays
+ * out a concatenation: IP length (IPv6: payload length) and TCP byte 12.
+ */
+static void test_pure_ack_rule_matches_segments_without_payload(void **s)
+{
+	struct nftnl_expr_iter *it;
+	struct nftnl_expr *ex[16], *e;
+	struct nftnl_rule *r;
+	const uint8_t *mask;
+	union msgbuf m;
+	uint32_t len;
+	size_t n, k;
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		len = (uint32_t)ruleset_build_pure_ack(m.b, sizeof(m), SEQ, v6);
+		assert_true((int)len > 0);
+		expect_header(&m.h, (int)len, NFT_MSG_NEWRULE,
+			      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+		r = nftnl_rule_alloc();
+		assert_non_null(r);
+		assert_int_equal(nftnl_rule_nlmsg_parse(&m.h, r), 0);
+		assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
+				    RULESET_QUEUE_CHAIN);
+		it = nftnl_expr_iter_create(r);
+		n = 0;
+		while ((e = nftnl_expr_iter_next(it))) {
+			assert_true(n < 16);
+			ex[n++] = e;
+		}
+		nftnl_expr_iter_destroy(it);
+		assert_int_equal(n, v6 ? 13 : 11);
+		expect_expr(ex[0], "meta");
+		assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_META_KEY),
+				 NFT_META_L4PROTO);
+		expect_cmp_u8(ex[1], IPPROTO_TCP);
+		expect_load(ex[2], NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1,
+			    NFT_REG_1);
+		expect_expr(ex[3], "bitwise");
+		len = 0;
+		mask = nftnl_expr_get(ex[3], NFTNL_EXPR_BITWISE_MASK, &len);
+		assert_int_equal(len, 1);
+		assert_int_equal(mask[0], 0x17);	/* FIN SYN RST ACK */
+		expect_cmp_u8(ex[4], 0x10);		/* ACK alone */
+		expect_expr(ex[5], "meta");
+		assert_int_equal(nftnl_expr_get_u32(ex[5], NFTNL_EXPR_META_KEY),
+				 NFT_META_NFPROTO);
+		expect_cmp_u8(ex[6], v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		k = 7;
+		if (v6) {
+			expect_load(ex[k++], NFT_PAYLOAD_NETWORK_HEADER, 6, 1,
+				    NFT_REG_1);
+			expect_cmp_u8(ex[k++], IPPROTO_TCP);
+		}
+		expect_load(ex[k++], NFT_PAYLOAD_NETWORK_HEADER, v6 ? 4 : 2,
+			    2, NFT_REG_1);
+		expect_load(ex[k++], NFT_PAYLOAD_TRANSPORT_HEADER, 12, 1,
+			    NFT_REG32_01);
+		expect_expr(ex[k], "lookup");
+		assert_int_equal(nftnl_expr_get_u32(ex[k], NFTNL_EXPR_LOOKUP_SREG),
+				 NFT_REG_1);
+		assert_string_equal(nftnl_expr_get_str(ex[k],
+						       NFTNL_EXPR_LOOKUP_SET),
+				    v6 ? RULESET_PURE_ACK6 : RULESET_PURE_ACK4);
+		k++;
+		expect_expr(ex[k], "immediate");
+		assert_int_equal((int32_t)nftnl_expr_get_u32(ex[k],
+						NFTNL_EXPR_IMM_VERDICT), NFT_RETURN);
+		nftnl_rule_free(r);
+	}
+	(void)s;
+}
+
 static void expect_enospc_below(int (*build)(char *, size_t, int),
 				int which)
 {
@@ -848,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_queue_rule_native_expression),
 		cmocka_unit_test(test_queue_rule_xt_target_fallback),
 		cmocka_unit_test(test_queue_rule_reply_matches_sport),
+		cmocka_unit_test(test_pure_ack_rule_matches_segments_without_payload),
 		cmocka_unit_test(test_queue_rule_adjusted_sessions_never_bypass),
 		cmocka_unit_test(test_queue_rule_fail_closed_has_no_bypass),
 		cmocka_unit_test(test_small_buffer_gets_enospc),
