@@ -551,6 +551,87 @@ else
 	required vmap-jump-timeout missing "refused: $(first_error "$tmp/err")"
 fi
 
+# ---- segments without payload, by shape (sets pure_ack4/pure_ack6) ---
+
+# ftp-algd's pure-ACK rules look up IP length . TCP byte 12 in sets of
+# deploy/ftp-alg.nft: on a real connection (loopback, both families,
+# timestamps on as by default) the lookup must take every segment
+# without payload, flags ACK only, and no segment carrying data.
+# Counted on the client's side (output, to the server port): its SYN,
+# 3 data segments (sent apart, TCP_NODELAY), its FIN; the rest are ACKs.
+pa_def=$here/../../deploy/ftp-alg.nft
+pa_res=
+pa_bad=0
+if in_ns nft -f "$pa_def" 2>"$tmp/err" && in_ns nft -f - 2>"$tmp/err" <<'EOF'
+table inet ftp_alg {
+	chain kf_pa {
+		type filter hook output priority filter; policy accept;
+		meta nfproto ipv4 tcp dport 9400 counter
+		meta nfproto ipv6 tcp dport 9400 counter
+		tcp dport 9400 tcp flags & (fin | syn | rst | ack) == ack meta nfproto ipv4 ip length . @th,96,8 @pure_ack4 counter
+		tcp dport 9400 tcp flags & (fin | syn | rst | ack) == ack meta nfproto ipv6 ip6 nexthdr tcp ip6 length . @th,96,8 @pure_ack6 counter
+	}
+}
+EOF
+then
+	for fam in 4 6; do
+		in_ns timeout 20 "$PY" - "$fam" >"$tmp/pa$fam" 2>&1 <<'EOF'
+import socket, sys, threading, time
+fam = socket.AF_INET if sys.argv[1] == "4" else socket.AF_INET6
+host = "127.0.0.1" if sys.argv[1] == "4" else "::1"
+ls = socket.socket(fam, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((host, 9400))
+ls.listen(1)
+def serve():
+    c, _ = ls.accept()
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        c.sendall(b * 2)
+    c.close()
+t = threading.Thread(target=serve)
+t.start()
+s = socket.create_connection((host, 9400))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for n in (1, 100, 1000):
+    s.sendall(b"x" * n)
+    got = 0
+    while got < 2 * n:
+        got += len(s.recv(65536))
+    time.sleep(0.05)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+time.sleep(0.05)
+s.close()
+t.join()
+print("done")
+EOF
+		in_ns nft list chain inet ftp_alg kf_pa >"$tmp/pac$fam" 2>&1
+		all=$(grep "nfproto ipv$fam tcp dport 9400 counter" "$tmp/pac$fam" |
+			sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+		pure=$(grep "pure_ack$fam" "$tmp/pac$fam" |
+			sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+		pa_res="$pa_res IPv$fam: $all segments, $pure taken;"
+		# all - SYN - 3 with data - FIN: the ACKs
+		if ! grep -q done "$tmp/pa$fam" || [ -z "$all" ] ||
+		   [ -z "$pure" ] || [ "$pure" -lt 1 ] ||
+		   [ "$pure" -ne $((all - 5)) ]; then
+			pa_res="$pa_res (expected $((${all:-0} - 5)))"
+			pa_bad=1
+		fi
+	done
+	if [ $pa_bad = 0 ]; then
+		required pure-ack-shape ok "all but the SYN, 3 with data and the FIN:${pa_res%;}"
+	else
+		required pure-ack-shape missing "${pa_res%;} $(tr '\n' ' ' <"$tmp/pa4") $(tr '\n' ' ' <"$tmp/pa6")"
+	fi
+	in_ns nft delete table inet ftp_alg 2>/dev/null
+else
+	required pure-ack-shape missing "refused: $(first_error "$tmp/err")"
+fi
+
 # ---- tc netem, flowtables --------------------------------------------
 
 if in_ns tc qdisc add dev lo root netem delay 1ms 2>"$tmp/err"; then
