@@ -166,12 +166,13 @@ static bool pinhole_is(const struct pinhole *p, uint64_t sid,
 		       const struct alg_expect *x)
 {
 	const struct pin_entry *e = &p->e;
-	const struct alg_expect y = {
-		.family = e->family, .peer = e->peer, .wire = e->wire,
-		.target = e->target,
-	};
 
-	return p->sid == sid && expect_eq(&y, x);
+	if (p->sid != sid)	/* the common answer in a walk of them all */
+		return false;
+	return expect_eq(&(const struct alg_expect){
+				.family = e->family, .peer = e->peer,
+				.wire = e->wire, .target = e->target,
+			 }, x);
 }
 
 /*

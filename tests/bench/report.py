@@ -118,6 +118,11 @@ def main():
         rows.append((f"setups/s, {n} session{'s' if n != '1' else ''} "
                      "(PASV, connect, NLST, close)", "rate", "per_s",
                      {"sessions": n}, ""))
+    rows.append(("queue reader's CPU per setup, 64 sessions (user + "
+                 "system, every thread)", "cpu", "us_per_setup",
+                 {"sessions": "64"}, " us"))
+    rows.append(("control packets queued per setup, 64 sessions", "cpu",
+                 "queued_per_setup", {"sessions": "64"}, ""))
     sm = {"sustained": "1"}
     rows.append((f"sustained {a.sust_s} s, 64 sessions: median second",
                  "rate", "sec_median", sm, ""))

@@ -98,12 +98,13 @@ NOOPQ=$build/tests/bench_noopq
 PINS=$build/tests/bench_pins
 ENGINE=$build/tests/bench_engine
 ALGD=$build/alg/ftp-algd
+ALGCTL=$build/alg/ftp-algctl
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: FAIL: needs root (network namespaces, nftables)" >&2
 	exit 1
 fi
-for b in "$FTPD" "$LOAD" "$NOOPQ" "$PINS" "$ENGINE" "$ALGD"; do
+for b in "$FTPD" "$LOAD" "$NOOPQ" "$PINS" "$ENGINE" "$ALGD" "$ALGCTL"; do
 	[ -x "$b" ] || { echo "bench: FAIL: $b not built" >&2; exit 1; }
 done
 for t in ip nft conntrack python3 timeout; do
@@ -283,12 +284,51 @@ record() {
 	printf '%s %s\n' "$tag" "$line" >>"$results"
 }
 
+# CPU seconds (user + system, every thread) of the mode's queue reader
+# (ftp-algd, bench_noopq), in clock ticks; "" for modes without one.
+reader_ticks() {
+	local pid=${mode_pids[-1]:-}
+	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 0
+	# fields 14 and 15 after the command name (which may hold spaces)
+	sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'
+}
+
+# Control packets ftp-algd was queued (orig + reply), or "".
+reader_packets() {
+	[ -S "$work/algd.sock" ] || return 0
+	"$ALGCTL" --socket "$work/algd.sock" stats 2>/dev/null | awk '
+		$1 == "packets" && ($2 == "orig:" || $2 == "reply:") { n += $NF }
+		END { if (n) print n }'
+}
+
+# The 64-session setup run, with what it cost the queue reader: CPU
+# microseconds per setup (and queued packets per setup for ftp-algd).
+rate_costed() {
+	local tag=$1 t0 t1 p0 p1 setups hz
+	t0=$(reader_ticks) p0=$(reader_packets)
+	record "$tag" "$LOAD" rate -s "$srv" -c 64 -t "$rate_s" -B "$srcs" ||
+		return 1
+	t1=$(reader_ticks) p1=$(reader_packets)
+	setups=$(tail -n 1 "$results" | sed -n 's/.* setups=\([0-9]*\).*/\1/p')
+	[ -n "$t0" ] && [ -n "$t1" ] && [ "${setups:-0}" -gt 0 ] || return 0
+	hz=$(getconf CLK_TCK)
+	printf '%s cpu sessions=64 setups=%s us_per_setup=%s%s\n' "$tag" \
+		"$setups" "$(((t1 - t0) * 1000000 / hz / setups))" \
+		"${p1:+ queued_per_setup=$(awk -v a="$p0" -v b="$p1" \
+			-v n="$setups" 'BEGIN { printf "%.2f", (b - a) / n }')}" \
+		>>"$results"
+}
+
 workloads() {
 	local tag="mode=$1 round=$2" srv="$FTPALG_RTR_WAN_IP:21" c
 	for c in noop pasv port; do
 		record "$tag" "$LOAD" lat -s "$srv" -n "$lat_n" -c "$c"
 	done
 	for c in 1 64 512; do
+		if [ "$c" = 64 ]; then
+			rate_costed "$tag"
+			continue
+		fi
 		record "$tag" "$LOAD" rate -s "$srv" -c "$c" -t "$rate_s" -B "$srcs"
 	done
 	record "$tag sustained=1" "$LOAD" rate -s "$srv" -c 64 -t "$sust_s" -p \
