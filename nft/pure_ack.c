@@ -57,26 +57,11 @@ int ruleset_check_pure_ack(struct fw_sock *fw, const char **what)
 	return 0;
 }
 
-/* A new expression, already owned by r; NULL on ENOMEM. */
-static struct nftnl_expr *pa_expr(struct nftnl_rule *r, const char *name)
+/* cmp eq reg 1 v (one byte) */
+static int pa_cmp_u8(struct nftnl_rule *r, uint8_t v)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
+	struct nftnl_expr *e = ruleset_expr(r, "cmp");
 
-	if (e)
-		nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-/* meta load KEY => reg 1; cmp eq reg 1 v (one byte) */
-static int pa_meta_is(struct nftnl_rule *r, uint32_t key, uint8_t v)
-{
-	struct nftnl_expr *e = pa_expr(r, "meta");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	e = pa_expr(r, "cmp");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
@@ -84,11 +69,23 @@ static int pa_meta_is(struct nftnl_rule *r, uint32_t key, uint8_t v)
 	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &v, 1) < 0 ? -ENOMEM : 0;
 }
 
+/* meta load KEY => reg 1; cmp eq reg 1 v */
+static int pa_meta_is(struct nftnl_rule *r, uint32_t key, uint8_t v)
+{
+	struct nftnl_expr *e = ruleset_expr(r, "meta");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return pa_cmp_u8(r, v);
+}
+
 /* payload load LEN b @ BASE + OFF => reg */
 static int pa_load(struct nftnl_rule *r, uint32_t base, uint32_t off,
 		   uint32_t len, uint32_t reg)
 {
-	struct nftnl_expr *e = pa_expr(r, "payload");
+	struct nftnl_expr *e = ruleset_expr(r, "payload");
 
 	if (!e)
 		return -ENOMEM;
@@ -102,13 +99,13 @@ static int pa_load(struct nftnl_rule *r, uint32_t base, uint32_t off,
 /* tcp flags & (fin | syn | rst | ack) == ack */
 static int pa_only_ack(struct nftnl_rule *r)
 {
-	uint8_t mask = PA_FLAGS_MASK, zero = 0, ack = PA_FLAGS_ACK;
+	uint8_t mask = PA_FLAGS_MASK, zero = 0;
 	struct nftnl_expr *e;
 
 	if (pa_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, PA_FLAGS_OFF, 1,
 		    NFT_REG_1))
 		return -ENOMEM;
-	e = pa_expr(r, "bitwise");
+	e = ruleset_expr(r, "bitwise");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
@@ -117,13 +114,7 @@ static int pa_only_ack(struct nftnl_rule *r)
 	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1) < 0 ||
 	    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1) < 0)
 		return -ENOMEM;
-	e = pa_expr(r, "cmp");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	return nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &ack, 1) < 0 ?
-	       -ENOMEM : 0;
+	return pa_cmp_u8(r, PA_FLAGS_ACK);
 }
 
 /*
@@ -146,17 +137,8 @@ static int pa_exprs(struct nftnl_rule *r, bool v6)
 	if (!err && v6)
 		err = pa_load(r, NFT_PAYLOAD_NETWORK_HEADER,
 			      offsetof(struct ip6_hdr, ip6_nxt), 1, NFT_REG_1);
-	if (!err && v6) {
-		uint8_t tcp = IPPROTO_TCP;
-
-		e = pa_expr(r, "cmp");
-		if (!e)
-			return -ENOMEM;
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &tcp, 1) < 0)
-			return -ENOMEM;
-	}
+	if (!err && v6)
+		err = pa_cmp_u8(r, IPPROTO_TCP);
 	/* the key: two 32-bit registers, as nft lays out a concatenation */
 	if (!err)
 		err = pa_load(r, NFT_PAYLOAD_NETWORK_HEADER,
@@ -167,14 +149,14 @@ static int pa_exprs(struct nftnl_rule *r, bool v6)
 			      NFT_REG32_01);
 	if (err)
 		return err;
-	e = pa_expr(r, "lookup");
+	e = ruleset_expr(r, "lookup");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, v6 ? RULESET_PURE_ACK6
 						   : RULESET_PURE_ACK4) < 0)
 		return -ENOMEM;
-	e = pa_expr(r, "immediate");
+	e = ruleset_expr(r, "immediate");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
@@ -184,28 +166,15 @@ static int pa_exprs(struct nftnl_rule *r, bool v6)
 
 int ruleset_build_pure_ack(char *buf, size_t len, uint32_t seq, bool v6)
 {
-	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union batch_msg m;
 	int err;
 
-	r = nftnl_rule_alloc();
+	r = ruleset_queue_rule();
 	if (!r)
 		return -ENOMEM;
-	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, PIN_TABLE) < 0 ||
-	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, RULESET_QUEUE_CHAIN) < 0) {
-		err = -ENOMEM;
-		goto out;
-	}
 	err = pa_exprs(r, v6);
-	if (err)
-		goto out;
-	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
-				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-				    seq);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = batch_msg_copy(buf, len, nlh);
-out:
+	if (!err)
+		err = ruleset_rule_msg(buf, len, seq, r);
 	nftnl_rule_free(r);
 	return err;
 }

@@ -198,7 +198,7 @@ int ruleset_check_table(struct fw_sock *fw, const char **what)
 /* ---- queue rules ----------------------------------------------------- */
 
 /* A new expression, already owned by r; NULL on ENOMEM. */
-static struct nftnl_expr *ruleset_expr(struct nftnl_rule *r, const char *name)
+struct nftnl_expr *ruleset_expr(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e;
 
@@ -367,7 +367,7 @@ static int ruleset_expr_not_invalid(struct nftnl_rule *r)
 }
 
 /* A rule of chain ctl_queue, without expressions yet. */
-static struct nftnl_rule *ruleset_queue_rule(void)
+struct nftnl_rule *ruleset_queue_rule(void)
 {
 	struct nftnl_rule *r;
 
@@ -382,13 +382,24 @@ static struct nftnl_rule *ruleset_queue_rule(void)
 	return r;
 }
 
+int ruleset_rule_msg(char *buf, size_t len, uint32_t seq,
+		     const struct nftnl_rule *r)
+{
+	struct nlmsghdr *nlh;
+	union batch_msg m;
+
+	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
+				    seq);
+	nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)r);
+	return batch_msg_copy(buf, len, nlh);
+}
+
 int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
 			     const struct ruleset_queue_spec *q)
 {
 	bool bypass = !q->adjusted && q->bypass;
-	struct nlmsghdr *nlh;
 	struct nftnl_rule *r;
-	union batch_msg m;
 	int err = 0;
 
 	r = ruleset_queue_rule();
@@ -412,14 +423,8 @@ int ruleset_build_queue_spec(char *buf, size_t len, uint32_t seq,
 		err = q->native ?
 		      ruleset_expr_queue(r, q->num, q->total, bypass) :
 		      ruleset_expr_nfqueue(r, q->num, q->total, bypass);
-	if (err)
-		goto err_rule;
-	nlh = nftnl_nlmsg_build_hdr(m.b, NFT_MSG_NEWRULE, NFPROTO_INET,
-				    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-				    seq);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	err = batch_msg_copy(buf, len, nlh);
-err_rule:
+	if (!err)
+		err = ruleset_rule_msg(buf, len, seq, r);
 	nftnl_rule_free(r);
 	return err;
 }

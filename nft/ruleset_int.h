@@ -20,6 +20,13 @@ struct ruleset_set_shape {
 	uint32_t flags;		/* NFT_SET_* that must be set */
 };
 
+/* A new expression, already owned by r; NULL on ENOMEM. */
+struct nftnl_expr *ruleset_expr(struct nftnl_rule *r, const char *name);
+/* A rule of chain inet ftp_alg ctl_queue, without expressions yet. */
+struct nftnl_rule *ruleset_queue_rule(void);
+/* NEWRULE (append, create, ack) of r into buf: its length, or -ENOSPC */
+int ruleset_rule_msg(char *buf, size_t len, uint32_t seq,
+		     const struct nftnl_rule *r);
 /* list set inet ftp_alg $name, then compare it with its shape */
 int ruleset_get_set(struct fw_sock *fw, const struct ruleset_set_shape *sh);
 /* list chain inet ftp_alg $name */

@@ -196,6 +196,15 @@ session() {
 		--server-root "$FTPALG_PUB" -v >"$WORK/$1" 2>&1 &&
 		grep -q '^RESULT OK$' "$WORK/$1"
 }
+
+# checked_session LABEL OUT MODE N WHAT: session OUT MODE N, as a check
+checked_session() {
+	if ! session "$2" "$3" "$4"; then
+		result "$1" FAIL "$(grep -E '^FAIL' "$WORK/$2" | head -n 3)"
+	else
+		result "$1" ok "$(steps_ok "$2") transfers$5 sha256-checked on one control connection"
+	fi
+}
 steps_ok() { grep -c '^ok ' "$WORK/$1"; }
 
 # Counters after a session: its last segments (FIN, ACK) have passed and
@@ -244,11 +253,7 @@ fi
 
 count_up || setup_fail "counting table"
 r0=$(recv_of ro) w0=$(astat "rewrites 227")
-if ! session c2.out PASV 4; then
-	result "unshifted: PASV session" FAIL "$(grep -E '^FAIL' "$WORK/c2.out" | head -n 3)"
-else
-	result "unshifted: PASV session" ok "$(steps_ok c2.out) transfers sha256-checked on one control connection"
-fi
+checked_session "unshifted: PASV session" c2.out PASV 4 ""
 settle
 ctl_n=$(count_of ctl) inv=$(count_of invalid) pure=$(count_of pure)
 mk=$(count_of marked)
@@ -277,11 +282,7 @@ fi
 
 count_up || setup_fail "counting table"
 r0=$(recv_of all) p0=$(astat "rewrites PORT")
-if ! session c3.out PORT 6; then
-	result "shifted: PORT session" FAIL "$(grep -E '^FAIL' "$WORK/c3.out" | head -n 3)"
-else
-	result "shifted: PORT session" ok "$(steps_ok c3.out) transfers (LIST among them) sha256-checked on one control connection"
-fi
+checked_session "shifted: PORT session" c3.out PORT 6 " (LIST among them)"
 settle
 ctl_n=$(count_of ctl) inv=$(count_of invalid) mk=$(count_of marked)
 pm=$(count_of pure_marked) pu=$(count_of pure_unmarked)
@@ -317,11 +318,7 @@ else
 fi
 count_up || setup_fail "counting table"
 r0=$(recv_of ro) a0=$(recv_of all)
-if ! session c4.out PASV 4; then
-	result "no bypass: PASV session" FAIL "$(grep -E '^FAIL' "$WORK/c4.out" | head -n 3)"
-else
-	result "no bypass: PASV session" ok "$(steps_ok c4.out) transfers sha256-checked on one control connection"
-fi
+checked_session "no bypass: PASV session" c4.out PASV 4 ""
 settle
 ctl_n=$(count_of ctl) inv=$(count_of invalid) pure=$(count_of pure)
 recv=$(( $(recv_of ro) - r0 )) recv_all=$(( $(recv_of all) - a0 ))

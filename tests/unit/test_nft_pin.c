@@ -494,25 +494,22 @@ static void test_elem_rejects_wrong_set_or_type(void **state)
 
 /* ---- queue rules ----------------------------------------------------- */
 
-/* Build a queue rule, parse it back, return its expressions in order. */
-static struct nftnl_rule *build_spec(const struct ruleset_queue_spec *q,
+/* A NEWRULE of chain ctl_queue parsed back, its expressions in order. */
+static struct nftnl_rule *parse_rule(union msgbuf *mb, int len,
 				     struct nftnl_expr *ex[], size_t max,
 				     size_t *n)
 {
 	struct nftnl_expr_iter *it;
 	struct nftnl_rule *r;
 	struct nftnl_expr *e;
-	union msgbuf m;
-	int len;
 
-	len = ruleset_build_queue_spec(m.b, sizeof(m), SEQ, q);
 	assert_true(len > 0);
-	expect_header(&m.h, len, NFT_MSG_NEWRULE,
+	expect_header(&mb->h, len, NFT_MSG_NEWRULE,
 		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
 
 	r = nftnl_rule_alloc();
 	assert_non_null(r);
-	assert_int_equal(nftnl_rule_nlmsg_parse(&m.h, r), 0);
+	assert_int_equal(nftnl_rule_nlmsg_parse(&mb->h, r), 0);
 	assert_int_equal(nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
 			 NFPROTO_INET);
 	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
@@ -529,6 +526,17 @@ static struct nftnl_rule *build_spec(const struct ruleset_queue_spec *q,
 	}
 	nftnl_expr_iter_destroy(it);
 	return r;
+}
+
+/* Build a queue rule, parse it back, return its expressions in order. */
+static struct nftnl_rule *build_spec(const struct ruleset_queue_spec *q,
+				     struct nftnl_expr *ex[], size_t max,
+				     size_t *n)
+{
+	union msgbuf m;
+
+	return parse_rule(&m, ruleset_build_queue_spec(m.b, sizeof(m), SEQ, q),
+			  ex, max, n);
 }
 
 static struct nftnl_rule *build_rule(bool reply, uint16_t num, bool native,
@@ -780,8 +788,7 @@ static void expect_cmp_u8(struct nftnl_expr *e, uint8_t v)
  */
 static void test_pure_ack_rule_matches_segments_without_payload(void **s)
 {
-	struct nftnl_expr_iter *it;
-	struct nftnl_expr *ex[16], *e;
+	struct nftnl_expr *ex[16];
 	struct nftnl_rule *r;
 	const uint8_t *mask;
 	union msgbuf m;
@@ -790,22 +797,8 @@ static void test_pure_ack_rule_matches_segments_without_payload(void **s)
 	int v6;
 
 	for (v6 = 0; v6 < 2; v6++) {
-		len = (uint32_t)ruleset_build_pure_ack(m.b, sizeof(m), SEQ, v6);
-		assert_true((int)len > 0);
-		expect_header(&m.h, (int)len, NFT_MSG_NEWRULE,
-			      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
-		r = nftnl_rule_alloc();
-		assert_non_null(r);
-		assert_int_equal(nftnl_rule_nlmsg_parse(&m.h, r), 0);
-		assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
-				    RULESET_QUEUE_CHAIN);
-		it = nftnl_expr_iter_create(r);
-		n = 0;
-		while ((e = nftnl_expr_iter_next(it))) {
-			assert_true(n < 16);
-			ex[n++] = e;
-		}
-		nftnl_expr_iter_destroy(it);
+		r = parse_rule(&m, ruleset_build_pure_ack(m.b, sizeof(m), SEQ,
+							  v6), ex, 16, &n);
 		assert_int_equal(n, v6 ? 13 : 11);
 		expect_expr(ex[0], "meta");
 		assert_int_equal(nftnl_expr_get_u32(ex[0], NFTNL_EXPR_META_KEY),
