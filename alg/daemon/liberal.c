@@ -66,7 +66,9 @@ void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s)
 		d->st.liberal_fail++;
 		log_sess(LOG_WARNING, sid,
 			 "cannot make conntrack entry liberal (%s): peers' "
-			 "ACKs may be seen as invalid", strerror(-ret));
+			 "ACKs may be seen as invalid%s", strerror(-ret),
+			 d->pure_acks ? ", and without the mark its pure ACKs "
+			 "are not queued to be mapped" : "");
 		/* no retry at every rewrite: one warning per session */
 	} else {
 		d->st.liberal++;
