@@ -163,6 +163,22 @@ static bool parse_bool(const char *s, bool *out)
 	static bool set_##name(struct alg_config *c, const char *v, \
 			       char *why, size_t wl)
 
+/* A yes/no value into *field; YES_NO_SETTER(key, member of c) */
+static bool set_yes_no(bool *field, const char *v, char *why, size_t wl)
+{
+	if (!parse_bool(v, field)) {
+		why_set(why, wl, "expected yes or no, not '%s'", v);
+		return false;
+	}
+	return true;
+}
+
+#define YES_NO_SETTER(name, field) \
+	SETTER(name) \
+	{ \
+		return set_yes_no(&c->field, v, why, wl); \
+	}
+
 #define NUMBER(v, min, max, what, out) do { \
 	unsigned long n_; \
 	if (!cfg_parse_uint(v, min, max, &n_)) { \
@@ -262,23 +278,9 @@ SETTER(control_ports)
 	return true;
 }
 
-SETTER(allow_low_data_port)
-{
-	if (!parse_bool(v, &c->pol.allow_low_data_port)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(allow_low_data_port, pol.allow_low_data_port)
 
-SETTER(strict_pairing)
-{
-	if (!parse_bool(v, &c->pol.strict_pairing)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(strict_pairing, pol.strict_pairing)
 
 /* The security settings (docs/security.md). */
 SETTER(max_pinholes_per_session)
@@ -309,14 +311,7 @@ SETTER(half_open_timeout)
 	return true;
 }
 
-SETTER(active_pinhole_on_reply)
-{
-	if (!parse_bool(v, &c->pol.active_on_reply)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(active_pinhole_on_reply, pol.active_on_reply)
 
 SETTER(violation_action)
 {
@@ -341,32 +336,11 @@ SETTER(log_level)
 	return true;
 }
 
-SETTER(async_pinholes)
-{
-	if (!parse_bool(v, &c->async_pinholes)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(async_pinholes, async_pinholes)
 
-SETTER(pure_ack_bypass)
-{
-	if (!parse_bool(v, &c->pure_ack_bypass)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(pure_ack_bypass, pure_ack_bypass)
 
-SETTER(fail_open)
-{
-	if (!parse_bool(v, &c->fail_open)) {
-		why_set(why, wl, "expected yes or no, not '%s'", v);
-		return false;
-	}
-	return true;
-}
+YES_NO_SETTER(fail_open, fail_open)
 
 SETTER(state_file)
 {
@@ -442,6 +416,12 @@ SETTER(metrics_listen)
 	static void show_##name(const struct alg_config *c, char *buf, \
 				size_t len)
 
+#define YES_NO_SHOWER(name, field) \
+	SHOWER(name) \
+	{ \
+		snprintf(buf, len, "%s", c->field ? "yes" : "no"); \
+	}
+
 SHOWER(queue)
 {
 	queue_range_str(c->queue, c->queues, buf, len);
@@ -484,15 +464,9 @@ SHOWER(control_ports)
 					i ? "," : "", c->pol.ctl_ports[i]);
 }
 
-SHOWER(allow_low_data_port)
-{
-	snprintf(buf, len, "%s", c->pol.allow_low_data_port ? "yes" : "no");
-}
+YES_NO_SHOWER(allow_low_data_port, pol.allow_low_data_port)
 
-SHOWER(strict_pairing)
-{
-	snprintf(buf, len, "%s", c->pol.strict_pairing ? "yes" : "no");
-}
+YES_NO_SHOWER(strict_pairing, pol.strict_pairing)
 
 SHOWER(max_pinholes_per_session)
 {
@@ -514,10 +488,7 @@ SHOWER(half_open_timeout)
 	snprintf(buf, len, "%u", c->pol.half_open_ms / 1000u);
 }
 
-SHOWER(active_pinhole_on_reply)
-{
-	snprintf(buf, len, "%s", c->pol.active_on_reply ? "yes" : "no");
-}
+YES_NO_SHOWER(active_pinhole_on_reply, pol.active_on_reply)
 
 SHOWER(violation_action)
 {
@@ -529,20 +500,11 @@ SHOWER(log_level)
 	snprintf(buf, len, "%s", config_log_level_name(c->log_level));
 }
 
-SHOWER(async_pinholes)
-{
-	snprintf(buf, len, "%s", c->async_pinholes ? "yes" : "no");
-}
+YES_NO_SHOWER(async_pinholes, async_pinholes)
 
-SHOWER(pure_ack_bypass)
-{
-	snprintf(buf, len, "%s", c->pure_ack_bypass ? "yes" : "no");
-}
+YES_NO_SHOWER(pure_ack_bypass, pure_ack_bypass)
 
-SHOWER(fail_open)
-{
-	snprintf(buf, len, "%s", c->fail_open ? "yes" : "no");
-}
+YES_NO_SHOWER(fail_open, fail_open)
 
 SHOWER(state_file)
 {
