@@ -490,21 +490,19 @@ static int ruleset_queue_batch(struct fw_sock *fw, bool install,
 	 * (install) add rule ... tcp sport @ctl_ports queue num N bypass
 	 */
 	for (i = 0; i < (install ? 7 : 1); i++) {
+		if ((i == 3 || i == 4) && !pure_acks)
+			continue;
 		q.adjusted = i == 1 || i == 2;
 		q.reply = i == 2 || i == 6;
 		if (i == 0)
 			err = ruleset_build_queue_flush(m.b, sizeof(m),
 							batch_seq(&b));
 		else if (i == 3 || i == 4)
-			err = pure_acks ?
-			      ruleset_build_pure_ack(m.b, sizeof(m),
-						     batch_seq(&b), i == 4) :
-			      0;
+			err = ruleset_build_pure_ack(m.b, sizeof(m),
+						     batch_seq(&b), i == 4);
 		else
 			err = ruleset_build_queue_spec(m.b, sizeof(m),
 						       batch_seq(&b), &q);
-		if (!err)
-			continue;	/* no pure-ACK rules */
 		if (err < 0)
 			goto err_free;
 		err = batch_append(&b, &m.h);
@@ -520,7 +518,7 @@ err_free:
 	return err;
 }
 
-int ruleset_queue_install_acks(struct fw_sock *fw, uint16_t queue_num,
+int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
 			       uint16_t total, bool fail_open, bool pure_acks,
 			       bool *native)
 {
@@ -542,16 +540,10 @@ int ruleset_queue_install_acks(struct fw_sock *fw, uint16_t queue_num,
 	return err;
 }
 
-int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
-			       uint16_t total, bool fail_open, bool *native)
-{
-	return ruleset_queue_install_acks(fw, queue_num, total, fail_open,
-					  false, native);
-}
-
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num, bool *native)
 {
-	return ruleset_queue_install_mode(fw, queue_num, 1, true, native);
+	return ruleset_queue_install_mode(fw, queue_num, 1, true, false,
+					  native);
 }
 
 int ruleset_queue_remove(struct fw_sock *fw)
@@ -562,21 +554,14 @@ int ruleset_queue_remove(struct fw_sock *fw)
 				   &no_expr);
 }
 
-int ruleset_queue_reinstall_acks(struct fw_sock *fw, uint16_t queue_num,
-				 uint16_t total, bool fail_open, bool native,
-				 bool pure_acks)
+int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
+			    uint16_t total, bool fail_open, bool native,
+			    bool pure_acks)
 {
 	bool no_expr;
 
 	return ruleset_queue_batch(fw, true, queue_num, total, fail_open, native,
 				   pure_acks, &no_expr);
-}
-
-int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
-			    uint16_t total, bool fail_open, bool native)
-{
-	return ruleset_queue_reinstall_acks(fw, queue_num, total, fail_open,
-					    native, false);
 }
 
 /* ---- rule counts ----------------------------------------------------- */

@@ -136,8 +136,8 @@ struct daemon {
 	bool native_queue;
 	bool pin_destroy;		/* kernel takes NFT_MSG_DESTROYSETELEM */
 	bool used_get;			/* the table has map usedp4 */
-	bool pure_acks;			/* the queue rules let pure ACKs of
-					 * unshifted sessions go on (idle.c) */
+	bool pure_acks;			/* main: the queue rules let pure ACKs
+					 * of unshifted sessions go on */
 	bool started;			/* the loop ran */
 	uint64_t start_ms;
 	uint64_t last_pkt_ms;

@@ -509,10 +509,8 @@ static void setup_pure_acks(struct daemon *d)
 		log_info("pure ACKs: %s", d->pure_acks ?
 			 "those of sessions whose stream is not shifted go on "
 			 "unqueued" : "all queued (pure_ack_bypass no)");
-	for (i = 0; i < d->nw; i++) {
-		d->w[i]->pure_acks = d->pure_acks;
+	for (i = 0; i < d->nw; i++)
 		alg_table_set_idle_check(d->w[i]->tab, d->pure_acks);
-	}
 }
 
 static int install_rules(struct daemon *d)
@@ -520,7 +518,7 @@ static int install_rules(struct daemon *d)
 	int ret;
 
 	setup_pure_acks(d);
-	ret = ruleset_queue_install_acks(d->fw, d->cfg.queue, d->cfg.queues,
+	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
 					 d->cfg.fail_open, d->pure_acks,
 					 &d->native_queue);
 	if (ret)

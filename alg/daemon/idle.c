@@ -10,7 +10,6 @@
  * after another idle_timeout.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "conntrack.h"
 #include "daemon.h"

@@ -67,8 +67,8 @@ void liberal_mark(struct daemon *d, uint64_t sid, struct alg_session *s)
 		log_sess(LOG_WARNING, sid,
 			 "cannot make conntrack entry liberal (%s): peers' "
 			 "ACKs may be seen as invalid%s", strerror(-ret),
-			 d->pure_acks ? ", and without the mark its pure ACKs "
-			 "are not queued to be mapped" : "");
+			 d->cfg.pure_ack_bypass ? ", and without the mark "
+			 "its pure ACKs are not queued to be mapped" : "");
 		/* no retry at every rewrite: one warning per session */
 	} else {
 		d->st.liberal++;

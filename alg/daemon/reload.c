@@ -74,7 +74,7 @@ static void reload_fail_open(struct daemon *d)
 	bool native;
 	int ret;
 
-	ret = ruleset_queue_install_acks(d->fw, d->cfg.queue, d->cfg.queues,
+	ret = ruleset_queue_install_mode(d->fw, d->cfg.queue, d->cfg.queues,
 					 d->cfg.fail_open, d->pure_acks,
 					 &native);
 	if (ret)

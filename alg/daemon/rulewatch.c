@@ -179,7 +179,7 @@ static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 		return;
 	r->queue_lost = true;
 	r->queue_found = n;
-	ret = ruleset_queue_reinstall_acks(d->fw, d->cfg.queue, d->cfg.queues,
+	ret = ruleset_queue_reinstall(d->fw, d->cfg.queue, d->cfg.queues,
 					   d->cfg.fail_open, d->native_queue,
 					   d->pure_acks);
 	if (ret && d->pure_acks) {
@@ -193,7 +193,7 @@ static void rw_fix_queue(struct daemon *d, struct rw_report *r)
 		want = RW_QUEUE_RULES;
 		ret = ruleset_queue_reinstall(d->fw, d->cfg.queue,
 					      d->cfg.queues, d->cfg.fail_open,
-					      d->native_queue);
+					      d->native_queue, false);
 	}
 	if (ret) {
 		rw_fail(r, "queue rules", ret, NULL);

@@ -326,15 +326,15 @@ unsigned alg_tick(struct alg_table *t, uint64_t now_ms, struct alg_result *r)
 			session_free(t, s);
 			continue;
 		}
-		if (now_ms - s->last_ms >= pol->idle_timeout_ms &&
-		    t->idle_check && !s->adjust_reported) {
+		if (now_ms - s->last_ms >= pol->idle_timeout_ms) {
+			if (!t->idle_check || s->adjust_reported) {
+				close_session(t, s, ALG_R_CLOSE_IDLE, now_ms, r);
+				continue;
+			}
 			/* its pure ACKs pass without us: conntrack knows */
 			ev_new(r, s, ALG_EV_NOTE, ALG_R_IDLE_CHECK,
 			       ALG_DIR_ORIG);
 			s->last_ms = now_ms;
-		} else if (now_ms - s->last_ms >= pol->idle_timeout_ms) {
-			close_session(t, s, ALG_R_CLOSE_IDLE, now_ms, r);
-			continue;
 		}
 		if (tick_holds(t, s, now_ms, r))
 			wait = 50;

@@ -51,46 +51,42 @@ int ruleset_check_table(struct fw_sock *fw, const char **what);
  * same batch, so the chain is never empty in between. total > 1 balances
  * over queues queue_num..queue_num+total-1 (queue num N-M; no fanout: a
  * flow's two directions hash to one queue, docs/kernel-facts.md 12a).
+ * pure_acks: two more rules after the shifted sessions' (nft/pure_ack.c),
+ * which let a segment without payload, flags ACK only, of any other
+ * session go on unqueued:
+ *   meta l4proto tcp tcp flags & (fin|syn|rst|ack) == ack
+ *	meta nfproto ipv4 ip length . @th,96,8 @pure_ack4 return
+ *   ... meta nfproto ipv6 ip6 nexthdr tcp
+ *	ip6 length . @th,96,8 @pure_ack6 return
+ * (ruleset_queue_install(): one queue, fail_open, no pure-ACK rules.)
  */
 int ruleset_queue_install_mode(struct fw_sock *fw, uint16_t queue_num,
-			       uint16_t total, bool fail_open, bool *native);
+			       uint16_t total, bool fail_open, bool pure_acks,
+			       bool *native);
 int ruleset_queue_install(struct fw_sock *fw, uint16_t queue_num,
 			  bool *native);
 /* Flush chain ctl_queue. */
 int ruleset_queue_remove(struct fw_sock *fw);
 
 /*
- * Install the queue rules (RULESET_QUEUE_RULES of them) of the kind given
- * (native or xt) in one batch, replacing what ctl_queue holds: what
+ * Install the queue rules (RULESET_QUEUE_RULES of them, and with
+ * pure_acks RULESET_PURE_ACK_RULES more) of the kind given (native or
+ * xt) in one batch, replacing what ctl_queue holds: what
  * ruleset_queue_install_mode() found works, without trying the other kind
  * again (a refused batch is slow).
  */
 #define RULESET_QUEUE_RULES	4
+#define RULESET_PURE_ACK_RULES	2
 int ruleset_queue_reinstall(struct fw_sock *fw, uint16_t queue_num,
-			    uint16_t total, bool fail_open, bool native);
+			    uint16_t total, bool fail_open, bool native,
+			    bool pure_acks);
 
 /*
- * The same with pure_acks: two more rules after the shifted sessions'
- * (RULESET_QUEUE_RULES + RULESET_PURE_ACK_RULES in all), which let a
- * segment without payload, flags ACK only, of any other session go on
- * unqueued (nft/pure_ack.c):
- *   meta l4proto tcp tcp flags & (fin|syn|rst|ack) == ack
- *	meta nfproto ipv4 ip length . @th,96,8 @pure_ack4 return
- *   ... meta nfproto ipv6 ip6 nexthdr tcp
- *	ip6 length . @th,96,8 @pure_ack6 return
- * ruleset_check_pure_ack(): sets pure_ack4/pure_ack6 are there, as
- * deploy/ftp-alg.nft makes them (0), else -errno with *what naming the
- * missing one.
+ * Sets pure_ack4/pure_ack6 are there, as deploy/ftp-alg.nft makes them
+ * (0), else -errno with *what naming the missing one.
  */
-#define RULESET_PURE_ACK_RULES	2
 #define RULESET_PURE_ACK4	"pure_ack4"
 #define RULESET_PURE_ACK6	"pure_ack6"
-int ruleset_queue_install_acks(struct fw_sock *fw, uint16_t queue_num,
-			       uint16_t total, bool fail_open, bool pure_acks,
-			       bool *native);
-int ruleset_queue_reinstall_acks(struct fw_sock *fw, uint16_t queue_num,
-				 uint16_t total, bool fail_open, bool native,
-				 bool pure_acks);
 int ruleset_check_pure_ack(struct fw_sock *fw, const char **what);
 /* Message builder, exposed for tests: one pure-ACK rule (IPv4, or v6). */
 int ruleset_build_pure_ack(char *buf, size_t len, uint32_t seq, bool v6);

@@ -301,19 +301,20 @@ reader_packets() {
 		END { if (n) print n }'
 }
 
-# The 64-session setup run, with what it cost the queue reader: CPU
-# microseconds per setup (and queued packets per setup for ftp-algd).
+# A setup run of $2 sessions against workloads()'s $srv, with what it
+# cost the queue reader: CPU microseconds per setup (and queued packets
+# per setup for ftp-algd).
 rate_costed() {
-	local tag=$1 t0 t1 p0 p1 setups hz
+	local tag=$1 c=$2 t0 t1 p0 p1 setups hz
 	t0=$(reader_ticks) p0=$(reader_packets)
-	record "$tag" "$LOAD" rate -s "$srv" -c 64 -t "$rate_s" -B "$srcs" ||
+	record "$tag" "$LOAD" rate -s "$srv" -c "$c" -t "$rate_s" -B "$srcs" ||
 		return 1
 	t1=$(reader_ticks) p1=$(reader_packets)
 	setups=$(tail -n 1 "$results" | sed -n 's/.* setups=\([0-9]*\).*/\1/p')
 	[ -n "$t0" ] && [ -n "$t1" ] && [ "${setups:-0}" -gt 0 ] || return 0
 	hz=$(getconf CLK_TCK)
-	printf '%s cpu sessions=64 setups=%s us_per_setup=%s%s\n' "$tag" \
-		"$setups" "$(((t1 - t0) * 1000000 / hz / setups))" \
+	printf '%s cpu sessions=%s setups=%s us_per_setup=%s%s\n' "$tag" \
+		"$c" "$setups" "$(((t1 - t0) * 1000000 / hz / setups))" \
 		"${p1:+ queued_per_setup=$(awk -v a="$p0" -v b="$p1" \
 			-v n="$setups" 'BEGIN { printf "%.2f", (b - a) / n }')}" \
 		>>"$results"
@@ -325,11 +326,7 @@ workloads() {
 		record "$tag" "$LOAD" lat -s "$srv" -n "$lat_n" -c "$c"
 	done
 	for c in 1 64 512; do
-		if [ "$c" = 64 ]; then
-			rate_costed "$tag"
-			continue
-		fi
-		record "$tag" "$LOAD" rate -s "$srv" -c "$c" -t "$rate_s" -B "$srcs"
+		rate_costed "$tag" "$c"
 	done
 	record "$tag sustained=1" "$LOAD" rate -s "$srv" -c 64 -t "$sust_s" -p \
 		-B "$srcs"
